@@ -1,0 +1,36 @@
+"""Fixtures for end-to-end tests: a real Mosquitto and a real Odoo on loopback.
+
+Run through ``./dev test`` (layer e2e), which provides ODOO_PATH, the
+dependency template database and PostgreSQL. Run directly, a missing piece
+fails with a message rather than skipping silently.
+"""
+
+import os
+
+import pytest
+from broker import Mosquitto
+from odoo_server import OdooServer
+
+
+def _require_environment():
+    missing = [name for name in ("ODOO_PATH", "ABS_TEMPLATE_DB") if not os.environ.get(name)]
+    if missing:
+        pytest.fail(f"e2e tests need {', '.join(missing)}: run them with ./dev test --only e2e",
+                    pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def mqtt_broker():
+    broker = Mosquitto().start()
+    yield broker
+    broker.stop()
+
+
+@pytest.fixture(scope="session")
+def odoo_server(mqtt_broker):
+    """One Odoo server for the session: base_url, db, api_key, connect(), restart()."""
+    _require_environment()
+    server = OdooServer(f"abs_e2e_{os.getpid()}", mqtt_port=mqtt_broker.port)
+    server.create().start()
+    yield server
+    server.drop()

@@ -1,0 +1,94 @@
+"""A real Odoo 18 HTTP server with abs_connector, for end-to-end tests.
+
+The database is a copy of the dependency template with the addon installed;
+the configuration comes from the shipped odoo.conf (through the same code
+``./dev run`` uses), pointed at a loopback broker.
+"""
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import odoo_cli
+import requests
+from broker import free_port
+from devctl import odoo as devodoo
+
+
+class OdooServer:
+    def __init__(self, dbname, mqtt_port, extra_config=None):
+        self.db = dbname
+        self.port = free_port()
+        self.base_url = f"http://127.0.0.1:{self.port}"
+        self.mqtt_port = mqtt_port
+        self.config = devodoo.write_config(
+            odoo_cli.ODOO_PATH, f"e2e-{dbname}", http_port=self.port, mqtt_port=mqtt_port,
+            extra={"abs_mqtt_topic_prefix": f"abs/{dbname}", **(extra_config or {})},
+        )
+        self.log = odoo_cli.LOG_DIR / f"{dbname}.server.log"
+        self.process = None
+        self._api_key = None
+
+    def create(self):
+        odoo_cli.create_database(self.db)
+        odoo_cli.odoo_bin(self.db, "-c", str(self.config), "-i", "abs_connector", "--without-demo=all",
+                          "--stop-after-init", "--no-http", label="install")
+        return self
+
+    def start(self):
+        cmd = [sys.executable, str(odoo_cli.ODOO_PATH / "odoo-bin"), "-c", str(self.config), "-d", self.db,
+               "--db-filter", f"^{self.db}$", "--http-port", str(self.port), "--max-cron-threads", "1"]
+        with Path(self.log).open("a") as handle:
+            self.process = subprocess.Popen(cmd, stdout=handle, stderr=subprocess.STDOUT)
+        self._wait_healthy()
+        return self
+
+    def _wait_healthy(self, seconds=120):
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"Odoo exited ({self.process.returncode}); log: {self.log}")
+            try:
+                if requests.get(f"{self.base_url}/web/health", timeout=2).status_code == 200:
+                    return
+            except requests.RequestException:
+                pass
+            time.sleep(0.5)
+        raise RuntimeError(f"Odoo did not answer on {self.base_url} within {seconds}s; log: {self.log}")
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.process = None
+
+    def restart(self):
+        self.stop()
+        return self.start()
+
+    def drop(self):
+        self.stop()
+        odoo_cli.drop_database(self.db)
+
+    def connect(self):
+        """A psycopg2 connection (autocommit) to the server's database."""
+        return odoo_cli.connect(self.db)
+
+    def cli(self, *args):
+        """Run one of the addon's odoo-bin commands (e.g. abs_api_key) and return its stdout."""
+        return devodoo.run_cli(odoo_cli.ODOO_PATH, self.config, self.db, *args)
+
+    @property
+    def api_key(self):
+        """A system API key, created once through the addon's CLI command."""
+        if self._api_key is None:
+            self._api_key = self.cli("abs_api_key", "create", "--name", f"e2e-{int(time.time())}")
+        return self._api_key
+
+    def url(self, path):
+        return f"{self.base_url}{path}"

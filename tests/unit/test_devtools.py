@@ -1,0 +1,71 @@
+"""The developer tool's own logic: result counting, requirements, Odoo tree checks."""
+
+import re
+from pathlib import Path
+
+from devctl import paths, results, venv
+
+CLOSING_LINE = re.compile(r"^(\w+: )?\d+ passed, \d+ failed(, \d+ skipped)?$")
+
+
+def test_odoo_log_counts_failures_errors_and_skips():
+    log = (
+        "2026-01-01 INFO db odoo.addons.abs_connector.tests.test_x: skipped test_a : no broker\n"
+        "2026-01-01 INFO db odoo.tests.result: 1 failed, 2 error(s) of 10 tests when loading database 'db'\n"
+    )
+    result = results.from_odoo_log("odoo", log, returncode=1)
+    assert (result.passed, result.failed, result.skipped) == (6, 3, 1)
+
+
+def test_odoo_log_without_a_report_is_a_failure():
+    assert results.from_odoo_log("odoo", "Traceback ...", returncode=1).failed == 1
+
+
+def test_loader_warning_about_the_addon_fails_the_layer():
+    log = (
+        "2026-01-01 WARNING db odoo.modules.loading: The model abs.thing has no access rules in module "
+        "abs_connector\n"
+        "2026-01-01 INFO db odoo.tests.result: 0 failed, 0 error(s) of 4 tests when loading database 'db'\n"
+    )
+    assert results.from_odoo_log("odoo", log, returncode=0).failed == 1
+
+
+def test_summary_lines_are_closing_lines_ci_can_read():
+    layer = results.LayerResult("unit", passed=3, failed=1, skipped=2)
+    assert CLOSING_LINE.match(layer.line())
+    assert CLOSING_LINE.match(results.summary([layer, results.LayerResult("odoo", passed=4)]))
+    assert results.summary([layer]) == "TOTAL: 3 passed, 1 failed, 2 skipped"
+
+
+def test_skipped_layer_says_why_in_capitals():
+    line = results.LayerResult("odoo", skip_reason="no Odoo source tree at /x").line()
+    assert line == "odoo: SKIPPED — NO ODOO SOURCE TREE AT /X"
+
+
+def test_junit_report_missing_counts_as_failure(tmp_path):
+    assert results.from_junit("unit", tmp_path / "missing.xml").failed == 1
+
+
+def test_junit_report_is_counted(tmp_path):
+    report = tmp_path / "r.xml"
+    report.write_text('<testsuites><testsuite tests="5" failures="1" errors="1" skipped="1"/></testsuites>')
+    result = results.from_junit("e2e", report)
+    assert (result.passed, result.failed, result.skipped) == (2, 2, 1)
+
+
+def test_cbor2_pin_is_replaced_in_odoo_requirements(tmp_path):
+    (tmp_path / "requirements.txt").write_text("cbor2==5.4.2 ; python_version < '3.12'\n"
+                                               "cbor2==5.6.2 ; python_version >= '3.12'\nlxml==4.9.3\n")
+    text = venv.odoo_requirements(tmp_path)
+    assert "5.4.2" not in text and "5.6.2" not in text
+    assert text.count("cbor2==5.6.5") == 1 and "lxml==4.9.3" in text
+
+
+def test_missing_or_wrong_odoo_tree_is_explained(tmp_path):
+    assert "no Odoo source tree" in paths.odoo_tree_problem(tmp_path)
+    (tmp_path / "odoo").mkdir()
+    (tmp_path / "odoo-bin").write_text("")
+    (tmp_path / "odoo" / "release.py").write_text("version_info = (17, 0, 0)\n")
+    assert "not Odoo 18.0" in paths.odoo_tree_problem(tmp_path)
+    (tmp_path / "odoo" / "release.py").write_text("version_info = (18, 0, 0, FINAL, 0, '')\n")
+    assert paths.odoo_tree_problem(Path(tmp_path)) is None

@@ -1,0 +1,144 @@
+"""``./dev run`` starts abs_connector with demo data; ``./dev test`` runs every test layer."""
+
+import argparse
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from . import layers, mosquitto, odoo, postgres, system, venv
+from .errors import DevError
+from .paths import STATE, odoo_path, odoo_tree_problem
+from .results import LayerResult, summary
+from .shell import is_root, say
+
+ALL_LAYERS = ("lint", "unit", "odoo", "e2e")
+
+
+def prepare_machine():
+    if is_root():
+        system.ensure_packages()
+    elif missing := system.missing_packages():
+        raise DevError(f"missing Debian packages: {' '.join(missing)}; install them with apt-get as root")
+
+
+def cmd_test(args):
+    layers_wanted = args.only.split(",") if args.only else list(ALL_LAYERS)
+    unknown = set(layers_wanted) - set(ALL_LAYERS)
+    if unknown:
+        raise DevError(f"unknown layer(s) {', '.join(sorted(unknown))}; choose from {', '.join(ALL_LAYERS)}")
+    prepare_machine()
+    tree = Path(os.environ.get("ODOO_PATH", "/opt/odoo18"))
+    problem = odoo_tree_problem(tree)
+    venv.ensure(None if problem else tree)
+    results, started = [], None
+    try:
+        if "lint" in layers_wanted:
+            results.append(layers.lint())
+        if "unit" in layers_wanted:
+            results.append(layers.unit())
+        odoo_layers = [name for name in ("odoo", "e2e") if name in layers_wanted]
+        if odoo_layers and problem:
+            results += [LayerResult(name, skip_reason=f"{problem} (set ODOO_PATH)") for name in odoo_layers]
+        elif odoo_layers:
+            started = postgres.ensure_running()
+            config = odoo.write_config(tree, "test", http_port=odoo.free_port())
+            template = odoo.ensure_template(tree, config)
+            if "odoo" in layers_wanted:
+                results.append(layers.odoo_suites(tree, config, template, keep=args.keep))
+            if "e2e" in layers_wanted:
+                results.append(layers.e2e(tree, template))
+    finally:
+        postgres.stop(started)
+    print("", flush=True)
+    for result in results:
+        print(result.line())
+    print(summary(results), flush=True)
+    return 0 if all(r.ok for r in results) else 1
+
+
+def cmd_run(args):
+    prepare_machine()
+    tree = odoo_path()
+    venv.ensure(tree)
+    odoo.require_port(args.port)
+    postgres.ensure_running()
+    broker = mosquitto.start(args.mqtt_port)
+    config = odoo.write_config(tree, "run", http_port=args.port, mqtt_port=args.mqtt_port)
+    try:
+        ensure_demo_database(tree, config, args.db)
+        print_welcome(tree, config, args)
+        return subprocess.run(odoo.odoo_cmd(tree, config, "-d", args.db, "--db-filter", f"^{args.db}$"),
+                              check=False).returncode
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        if broker:
+            broker.terminate()
+
+
+def ensure_demo_database(tree, config, db):
+    if postgres.database_exists(db) and odoo.module_state(db) == "installed":
+        say(f"reusing database {db}")
+        return
+    say(f"creating database {db} with abs_connector and demo data (first time: several minutes)")
+    postgres.drop_database(db)
+    odoo.install_addon(tree, config, db, STATE / f"install-{db}.log", demo=True)
+
+
+def api_key(tree, config, db):
+    """The demo database's system API key, created once and kept in the state directory."""
+    path = STATE / "secrets" / f"api-key-{db}"
+    if not path.exists():
+        key = odoo.run_cli(tree, config, db, "abs_api_key", "create", "--name", "dev-run")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(key)
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def print_welcome(tree, config, args):
+    base = f"http://127.0.0.1:{args.port}"
+    key = api_key(tree, config, args.db)
+    print(WELCOME.format(base=base, db=args.db, key=key, mqtt=args.mqtt_port), flush=True)
+
+
+WELCOME = """
+abs_connector is starting on {base}  (database {db})
+  Back office:  {base}/odoo        login admin / password admin
+  API document: {base}/api/openapi.json
+  System key:   {key}    (X-API-KEY, for /api/service-accounts and /api/migration/*)
+  MQTT events:  mosquitto_sub -h 127.0.0.1 -p {mqtt} -t 'abs/{db}/#' -v
+
+  An agent token (demo agent jean@example.com, password demo-agent-password):
+    curl -s {base}/api/auth/token -H 'Content-Type: application/json' \\
+         -d '{{"login": "jean@example.com", "password": "demo-agent-password"}}'
+  Then list the customers the agent may see in its Service Account:
+    curl -s {base}/api/me/service-accounts -H "Authorization: Bearer $TOKEN"
+    curl -s {base}/api/contacts -H "Authorization: Bearer $TOKEN" -H "X-SA-ID: <sa id>"
+Stop with Ctrl-C.
+"""
+
+
+def parser():
+    main = argparse.ArgumentParser(prog="./dev", description=__doc__)
+    sub = main.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="start PostgreSQL, Mosquitto and Odoo with abs_connector and demo data")
+    run.add_argument("--db", default="abs_demo", help="database name (default abs_demo)")
+    run.add_argument("--port", type=int, default=8069, help="HTTP port on 127.0.0.1 (default 8069)")
+    run.add_argument("--mqtt-port", type=int, default=1883, help="MQTT broker port (default 1883)")
+    run.set_defaults(func=cmd_run)
+    test = sub.add_parser("test", help="run every test layer and print one summary line per layer")
+    test.add_argument("--only", help=f"comma-separated layers among {','.join(ALL_LAYERS)}")
+    test.add_argument("--keep", action="store_true", help="keep the Odoo test database afterwards")
+    test.set_defaults(func=cmd_test)
+    return main
+
+
+def main(argv=None):
+    args = parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except DevError as error:
+        print(f"error: {error}", file=sys.stderr, flush=True)
+        return 2
