@@ -10,7 +10,7 @@ import yaml
 
 REPO = Path(__file__).resolve().parents[2]
 COMMUNITY_ADDONS = {"base", "mail", "contacts", "portal", "auth_signup", "sale", "crm", "account", "hr",
-                    "sale_management", "web", "bus"}
+                    "sale_management", "web", "bus", "web_hierarchy"}
 
 
 @pytest.fixture(scope="module")

@@ -53,6 +53,9 @@ def cmd_test(args):
     print("", flush=True)
     for result in results:
         print(result.line())
+    skipped = [r.name for r in results if r.skip_reason]
+    if skipped:
+        print(f"WARNING: LAYERS NOT RUN: {', '.join(skipped).upper()} — SEE THE REASONS ABOVE")
     print(summary(results), flush=True)
     return 0 if all(r.ok for r in results) else 1
 

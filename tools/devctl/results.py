@@ -64,9 +64,13 @@ def is_stray_error(line):
     return bool(LOADER_ERROR.search(line)) and " odoo.modules" in line
 
 
+OUR_NAMES = re.compile(r"abs_connector|\b(?:ov|abs)\.[a-z_]+")
+
+
 def addon_warnings(text):
+    """Warnings Odoo's loader, ORM or fields logged about the addon (not its tests)."""
     return [m.group(0) for m in ADDON_WARNING.finditer(text)
-            if m.group("logger").startswith("odoo.modules") and "abs_connector" in m.group("msg")]
+            if ".tests" not in m.group("logger") and OUR_NAMES.search(m.group("msg"))]
 
 
 def summary(results):

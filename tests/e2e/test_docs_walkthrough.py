@@ -1,0 +1,179 @@
+"""The "Agent — Start Here" page, executed against a live server.
+
+Every ```bash block of docs/agent/start-here.md runs, in order, in one bash
+shell with ``set -euo pipefail``, against the session's Odoo server and MQTT
+broker. Then the test checks, through the API and in the database, that the
+walkthrough did what the page says: the customer exists in the SA with the
+updated fields, is assigned to the agent, and the events the page reads are
+valid against their schemas. If the API drifts from the page, this fails.
+"""
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import odoo_cli
+import pytest
+import requests
+
+REPO = Path(__file__).resolve().parents[2]
+PAGE = REPO / "docs" / "agent" / "start-here.md"
+FENCE = re.compile(r"^```bash[ \t]*\n(.*?)^```[ \t]*$", re.MULTILINE | re.DOTALL)
+
+# Variables the page's blocks set, written out after the last block so the test can check them.
+RESULT_VARIABLES = ("SA", "CUSTOMER_ID", "TOKEN")
+
+
+def bash_blocks(markdown):
+    """The ```bash blocks of a page, in order (other fences are sample output)."""
+    return [match.group(1) for match in FENCE.finditer(markdown)]
+
+
+def walkthrough_script(blocks, result_file):
+    trailer = "\n".join(f'printf "%s=%s\\n" {name} "${name}" >> "{result_file}"' for name in RESULT_VARIABLES)
+    body = "\n\n".join(f"# --- block {n} ---\n{block}" for n, block in enumerate(blocks, 1))
+    return f"set -euo pipefail\n\n{body}\n\n{trailer}\n"
+
+
+def _create_manager_partner(db, email):
+    """A person partner with an e-mail, the way a back-office user would create one."""
+    code = (
+        f"partner = env['res.partner'].create({{'name': 'Alice Mensah', 'email': {email!r}}})\n"
+        "env.cr.commit()\n"
+        "print('ABS_PARTNER_ID=%s' % partner.id)\n"
+    )
+    output = odoo_cli.shell(db, code, label="docs-walkthrough-shell")
+    match = re.search(r"ABS_PARTNER_ID=(\d+)", output)
+    assert match, f"the shell did not create the manager partner:\n{output[-2000:]}"
+    return int(match.group(1))
+
+
+def _main_company_seed(conn):
+    with conn.cursor() as cr:
+        cr.execute("""
+            SELECT sa.id FROM ov_serviced_account sa
+            JOIN ir_model_data imd ON imd.model = 'res.company' AND imd.res_id = sa.source_company_id
+            WHERE sa.is_seed AND imd.module = 'base' AND imd.name = 'main_company'
+        """)
+        row = cr.fetchone()
+    assert row, "the main company has no seed SA"
+    return row[0]
+
+
+def _load_event_validator():
+    sys.path.insert(0, str(REPO / "abs_connector"))
+    from governance import events
+
+    return events
+
+
+@pytest.fixture(scope="module")
+def walkthrough(odoo_server, tmp_path_factory):
+    missing = [tool for tool in ("bash", "curl", "jq", "mosquitto_sub") if not shutil.which(tool)]
+    if missing:
+        pytest.fail(f"the walkthrough needs {', '.join(missing)} on PATH", pytrace=False)
+
+    unique = uuid.uuid4().hex[:8]
+    manager_email = f"alice.{unique}@example.com"
+    conn = odoo_server.connect()
+    try:
+        parent_sa = _main_company_seed(conn)
+    finally:
+        conn.close()
+    env = {
+        "PATH": os.environ["PATH"],
+        "HOME": str(tmp_path_factory.getbasetemp()),
+        "BASE": odoo_server.base_url,
+        "AGENT_EMAIL": f"jean.{unique}@example.com",
+        "AGENT_PASSWORD": f"walkthrough-{unique}-password",
+        "MQTT_HOST": "127.0.0.1",
+        "MQTT_PORT": str(odoo_server.mqtt_port),
+        "MQTT_PREFIX": f"abs/{odoo_server.db}",
+        "ABS_API_KEY": odoo_server.api_key,
+        "PARENT_SA_ID": str(parent_sa),
+        "MANAGER_PARTNER_ID": str(_create_manager_partner(odoo_server.db, manager_email)),
+        "MANAGER_EMAIL": manager_email,
+        "MANAGER_PASSWORD": f"manager-{unique}-password",
+    }
+    workdir = tmp_path_factory.mktemp("walkthrough")
+    result_file = workdir / "result.env"
+    blocks = bash_blocks(PAGE.read_text(encoding="utf-8"))
+    script = walkthrough_script(blocks, result_file)
+    (workdir / "walkthrough.sh").write_text(script)
+    completed = subprocess.run(
+        ["bash", str(workdir / "walkthrough.sh")], cwd=workdir, env=env,
+        capture_output=True, text=True, timeout=300, check=False,
+    )
+    assert completed.returncode == 0, (
+        f"docs/agent/start-here.md failed against the live server (exit {completed.returncode}).\n"
+        f"script: {workdir / 'walkthrough.sh'}\nstdout:\n{completed.stdout[-4000:]}\n"
+        f"stderr:\n{completed.stderr[-4000:]}\nserver log: {odoo_server.log}"
+    )
+    results = dict(line.split("=", 1) for line in result_file.read_text().splitlines())
+    return {"env": env, "results": results, "workdir": workdir, "stdout": completed.stdout}
+
+
+def test_walkthrough_page_has_every_task_as_bash_blocks():
+    text = PAGE.read_text(encoding="utf-8")
+    blocks = "\n".join(bash_blocks(text))
+    for call in ("/api/auth/token", "/api/me/service-accounts", "/api/contacts",
+                 "-X PUT", "mosquitto_sub", "/api/auth/refresh"):
+        assert call in blocks, f"the walkthrough no longer executes {call}"
+
+
+def test_walkthrough_customer_exists_with_updated_fields(odoo_server, walkthrough):
+    results = walkthrough["results"]
+    answer = requests.get(
+        odoo_server.url(f"/api/contacts/{results['CUSTOMER_ID']}"),
+        headers={"Authorization": f"Bearer {results['TOKEN']}", "X-SA-ID": results["SA"]},
+        timeout=30,
+    )
+    assert answer.status_code == 200, answer.text
+    contact = answer.json()
+    assert contact["name"] == "Marie Dupont"
+    assert contact["phone"] == "+228 90 000 002"
+    assert contact["city"] == "Lomé"
+    assert contact["sa_id"] == int(results["SA"])
+
+
+def test_walkthrough_customer_is_assigned_to_the_agent_in_the_new_branch(odoo_server, walkthrough):
+    results = walkthrough["results"]
+    conn = odoo_server.connect()
+    try:
+        with conn.cursor() as cr:
+            cr.execute("""
+                SELECT sa.parent_id, sa.name, a.state, e.login
+                FROM ov_sa_customer_assignment a
+                JOIN ov_serviced_account sa ON sa.id = a.account_id
+                JOIN abs_employee e ON e.partner_id = a.actor_id
+                WHERE a.partner_id = %s AND a.account_id = %s
+            """, [int(results["CUSTOMER_ID"]), int(results["SA"])])
+            rows = cr.fetchall()
+    finally:
+        conn.close()
+    assert len(rows) == 1, rows
+    parent_id, name, state, login = rows[0]
+    assert parent_id == int(walkthrough["env"]["PARENT_SA_ID"])
+    assert name == "Togo Field Operations"
+    assert state == "active"
+    assert login == walkthrough["env"]["AGENT_EMAIL"]
+
+
+def test_walkthrough_reads_valid_created_and_updated_events(walkthrough):
+    events = _load_event_validator()
+    customer_id = int(walkthrough["results"]["CUSTOMER_ID"])
+    prefix = walkthrough["env"]["MQTT_PREFIX"]
+    received = []
+    for line in (walkthrough["workdir"] / "events.txt").read_text().splitlines():
+        topic, payload = line.split(" ", 1)
+        envelope = json.loads(payload)
+        events.validate_envelope(envelope)
+        assert topic == f"{prefix}/sa/{walkthrough['results']['SA']}/{envelope['type']}"
+        assert envelope["subject"] == {"model": "res.partner", "id": customer_id}
+        received.append(envelope["type"])
+    assert received == ["customer.created", "customer.updated"]
