@@ -33,7 +33,7 @@ def test_loader_warning_about_the_addon_fails_the_layer():
 def test_field_warning_about_our_model_fails_the_layer_but_test_warnings_do_not():
     log = (
         "2026-01-01 WARNING db odoo.fields: Field ov.membership.role_code: unknown parameter 'trackng'\n"
-        "2026-01-01 WARNING db odoo.addons.abs_connector.tests.test_api: expected warning about abs.employee\n"
+        "2026-01-01 WARNING db odoo.addons.abs_connector.tests.test_api: expected, about abs.employee\n"
         "2026-01-01 INFO db odoo.tests.result: 0 failed, 0 error(s) of 4 tests when loading database 'db'\n"
     )
     assert results.from_odoo_log("odoo", log, returncode=0).failed == 1
