@@ -1,0 +1,168 @@
+"""Who sees what inside a Service Account: the one visibility helper.
+
+Every SA-scoped read or write (API, wizards, explainer) turns the caller's
+membership into an ORM domain here, so the policy table of seed 002 lives in
+exactly one place. Plain Python: no Odoo import, the domains are plain lists.
+
+Policy table (seed 002, "Visibility Policy Reference"):
+
+============================  ======================================  ===================
+policy                        customers seen                          default for roles
+============================  ======================================  ===================
+sa_wide                       every active assignment in the SA       staff, admin,
+                                                                      finance, viewer
+assigned_plus_unassigned      actor = me OR actor IS NULL             agent
+assigned_only                 actor = me                              override only
+============================  ======================================  ===================
+
+``hierarchy_scope`` (seed 003) widens the SA part: ``this_node_only`` looks at
+the SA itself, ``this_node_and_descendants`` at the SA and its whole subtree
+(``parent_path`` prefix, still a single SQL condition).
+"""
+
+from dataclasses import dataclass
+
+ROLES = ("staff", "agent", "admin", "finance", "viewer")
+POLICIES = ("sa_wide", "assigned_plus_unassigned", "assigned_only")
+HIERARCHY_SCOPES = ("this_node_only", "this_node_and_descendants")
+
+# What each role may do in the SA it is a member of. Role semantics belong to
+# the membership (seed 003 §5.4), never to the person.
+ROLE_CAPABILITIES = {
+    # Runs the SA day to day: its people and all its customers.
+    "staff": frozenset({
+        "read_customers", "create_customers", "write_customers", "archive_customers",
+        "assign_customers", "hold_customers", "manage_members", "read_orders", "read_invoices",
+    }),
+    # Full account management: everything staff does plus the SA itself (branches, settings).
+    "admin": frozenset({
+        "read_customers", "create_customers", "write_customers", "archive_customers",
+        "assign_customers", "hold_customers", "manage_members", "manage_account",
+        "read_orders", "read_invoices",
+    }),
+    # Field agent: works the customers assigned to them (and picks up unassigned ones).
+    "agent": frozenset({
+        "read_customers", "create_customers", "write_customers", "hold_customers", "read_orders",
+    }),
+    # Finance: reads customers, orders and invoices; changes nothing governed.
+    "finance": frozenset({"read_customers", "read_orders", "read_invoices"}),
+    # Viewer: read-only.
+    "viewer": frozenset({"read_customers", "read_orders"}),
+}
+
+ROLE_DEFAULT_POLICY = {
+    "staff": "sa_wide",
+    "admin": "sa_wide",
+    "finance": "sa_wide",
+    "viewer": "sa_wide",
+    "agent": "assigned_plus_unassigned",
+}
+
+# Roles that may be an SA's manager (sa_manager) — the ones that manage members.
+MANAGER_ROLES = tuple(role for role in ROLES if "manage_members" in ROLE_CAPABILITIES[role])
+
+# A domain that matches nothing (Odoo's FALSE_DOMAIN), for "no access".
+NOTHING = [(0, "=", 1)]
+
+
+def has_capability(role_code, capability):
+    """Whether ``role_code`` grants ``capability`` (unknown roles grant nothing)."""
+    return capability in ROLE_CAPABILITIES.get(role_code, frozenset())
+
+
+def effective_policy(role_code, scope_policy=None):
+    """The policy that applies: the membership's override, else the role default.
+
+    :raise ValueError: unknown role or policy (a programming error, not user input).
+    """
+    if scope_policy:
+        if scope_policy not in POLICIES:
+            raise ValueError(f"Unknown visibility policy {scope_policy!r}")
+        return scope_policy
+    if role_code not in ROLE_DEFAULT_POLICY:
+        raise ValueError(f"Unknown role {role_code!r}")
+    return ROLE_DEFAULT_POLICY[role_code]
+
+
+@dataclass(frozen=True)
+class AccessContext:
+    """What a person may see in one SA, resolved from one live membership.
+
+    ``sa_id``/``sa_parent_path`` name the SA the request is about; the
+    membership may sit on an ancestor (``membership_sa_id``) when its
+    hierarchy scope covers descendants.
+    """
+
+    person_id: int
+    sa_id: int
+    sa_parent_path: str
+    membership_id: int
+    membership_sa_id: int
+    role_code: str
+    policy: str
+    hierarchy_scope: str = "this_node_only"
+
+    def __post_init__(self):
+        if self.role_code not in ROLES:
+            raise ValueError(f"Unknown role {self.role_code!r}")
+        if self.policy not in POLICIES:
+            raise ValueError(f"Unknown visibility policy {self.policy!r}")
+        if self.hierarchy_scope not in HIERARCHY_SCOPES:
+            raise ValueError(f"Unknown hierarchy scope {self.hierarchy_scope!r}")
+        if self.hierarchy_scope == "this_node_and_descendants" and not self.sa_parent_path:
+            raise ValueError("A subtree scope needs the SA's parent_path")
+
+    def can(self, capability):
+        return has_capability(self.role_code, capability)
+
+    @property
+    def covers_descendants(self):
+        return self.hierarchy_scope == "this_node_and_descendants"
+
+
+def _sa_leaf(ctx, sa_field):
+    """The SA part of a domain: the node itself, or its whole subtree."""
+    if ctx.covers_descendants:
+        # parent_path of the SA is a prefix of its own and every descendant's path.
+        return [(f"{sa_field}.parent_path", "=like", f"{ctx.sa_parent_path}%")]
+    return [(sa_field, "=", ctx.sa_id)]
+
+
+def _actor_leaf(ctx, actor_field):
+    """The actor part of a domain, per the policy table."""
+    if ctx.policy == "sa_wide":
+        return []
+    if ctx.policy == "assigned_plus_unassigned":
+        return ["|", (actor_field, "=", ctx.person_id), (actor_field, "=", False)]
+    return [(actor_field, "=", ctx.person_id)]
+
+
+def assignment_domain(ctx):
+    """Domain on ``ov.sa_customer_assignment``: the active rows ``ctx`` sees."""
+    if ctx is None or not ctx.can("read_customers"):
+        return list(NOTHING)
+    return [("state", "=", "active"), *_sa_leaf(ctx, "account_id"), *_actor_leaf(ctx, "actor_id")]
+
+
+def customer_domain(ctx):
+    """Domain on ``res.partner``: the customers ``ctx`` sees.
+
+    It compiles to ``id IN (SELECT partner_id FROM ov_sa_customer_assignment
+    WHERE ...)`` — a sub-select, never a list of ids — so it stays one query
+    whatever the number of customers.
+    """
+    if ctx is None or not ctx.can("read_customers"):
+        return list(NOTHING)
+    return [("assignment_ids", "any", assignment_domain(ctx))]
+
+
+def stamp_domain(ctx, capability="read_orders"):
+    """Domain on a V2-stamped model (``x_sa_id`` / ``x_actor_id``).
+
+    Used for orders, leads and invoices until their V3 assignment tables exist
+    (seed 002 roadmap). ``capability`` is what reading that model requires
+    (``read_orders`` for sale.order/crm.lead, ``read_invoices`` for account.move).
+    """
+    if ctx is None or not ctx.can(capability):
+        return list(NOTHING)
+    return [*_sa_leaf(ctx, "x_sa_id"), *_actor_leaf(ctx, "x_actor_id")]

@@ -1,0 +1,220 @@
+import hashlib
+import secrets
+from datetime import timedelta
+
+from passlib.context import CryptContext
+
+from odoo import _, api, fields, models
+from odoo.exceptions import ValidationError
+from odoo.tools import email_normalize
+
+# pbkdf2_sha256 is pure Python in passlib and needs no C extension.
+_PASSWORD_CONTEXT = CryptContext(schemes=["pbkdf2_sha256"], deprecated="auto")
+# Verified against when a login is unknown, so an unknown login costs the same
+# time as a wrong password (no account enumeration by timing).
+_DUMMY_HASH = _PASSWORD_CONTEXT.hash("abs-connector-dummy-password")
+
+PASSWORD_MIN_LENGTH = 8
+PASSWORD_MAX_LENGTH = 1024  # hashing an unbounded string is a cheap denial of service
+ACTIVATION_TTL_HOURS = 72
+
+
+def normalize_login(email):
+    """The login of a person: their normalized e-mail address, or False."""
+    return email_normalize(email or "", strict=True) or False
+
+
+def _token_digest(token):
+    # Activation tokens are random (256 bits): a fast digest is enough to store
+    # them without keeping the usable value in the database.
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class AbsEmployee(models.Model):
+    """A free-seat agent identity: a person partner who uses the API without an
+    Odoo user seat (seed 002 Stage 0d). Authority comes from memberships."""
+
+    _name = "abs.employee"
+    _description = "Governance Employee (free-seat identity)"
+    _order = "name, id"
+    _rec_name = "name"
+
+    partner_id = fields.Many2one(
+        "res.partner", string="Person", required=True, index=True, ondelete="restrict",
+        domain=[("is_company", "=", False)],
+    )
+    name = fields.Char(related="partner_id.name", store=True, readonly=True)
+    email = fields.Char(related="partner_id.email", readonly=True)
+    login = fields.Char(
+        compute="_compute_login", store=True, index=True, readonly=True,
+        help="The person's normalized e-mail address; what they sign in with.",
+    )
+    password_hash = fields.Char(groups="base.group_system", copy=False)
+    has_password = fields.Boolean(compute="_compute_has_password")
+    activation_token_digest = fields.Char(groups="base.group_system", copy=False, index=True)
+    activation_expires_at = fields.Datetime(groups="base.group_system", copy=False)
+    user_id = fields.Many2one(
+        "res.users", string="Odoo User", ondelete="set null",
+        help="Optional: the person's Odoo user, kept as salesperson of their customers.",
+    )
+    active = fields.Boolean(default=True)
+    membership_ids = fields.One2many("ov.membership", "employee_id", string="Memberships")
+
+    _sql_constraints = [
+        ("partner_unique", "UNIQUE(partner_id)", "This person already has an employee identity."),
+    ]
+
+    def init(self):
+        # Two people cannot sign in with the same address; people without one
+        # simply cannot sign in yet.
+        self.env.cr.execute(
+            "CREATE UNIQUE INDEX IF NOT EXISTS abs_employee_login_unique "
+            "ON abs_employee (login) WHERE login IS NOT NULL"
+        )
+
+    @api.depends("partner_id.email")
+    def _compute_login(self):
+        for employee in self:
+            employee.login = normalize_login(employee.partner_id.email)
+
+    @api.constrains("login")
+    def _check_login_unique(self):
+        for employee in self.filtered("login"):
+            other = self.with_context(active_test=False).search(
+                [("login", "=", employee.login), ("id", "!=", employee.id)], limit=1)
+            if other:
+                raise ValidationError(_(
+                    "%(email)s is already the sign-in address of %(other)s; "
+                    "two people cannot share one.", email=employee.login, other=other.name))
+
+    @api.constrains("partner_id")
+    def _check_partner_is_person(self):
+        for employee in self:
+            if employee.partner_id.is_company:
+                raise ValidationError(_(
+                    "%(name)s is a company; an employee identity belongs to a person.",
+                    name=employee.partner_id.display_name))
+
+    def _compute_has_password(self):
+        for employee, digest in zip(self, self._abs_read_secret("password_hash"), strict=True):
+            employee.has_password = bool(digest)
+
+    # ---- secrets: only these small helpers read or write them as superuser ----
+
+    def _abs_read_secret(self, field_name):
+        return [getattr(rec, field_name) for rec in self.sudo()]
+
+    def _abs_write_secrets(self, vals):
+        self.sudo().write(vals)
+
+    # ---- passwords ----
+
+    def set_password(self, password):
+        """Hash and store ``password`` (pbkdf2_sha256); clears any activation token.
+
+        :raise ValidationError: the password is too short or too long.
+        """
+        self.ensure_one()
+        self._check_password_policy(password)
+        self._abs_write_secrets({
+            "password_hash": _PASSWORD_CONTEXT.hash(password),
+            "activation_token_digest": False,
+            "activation_expires_at": False,
+        })
+
+    @api.model
+    def _check_password_policy(self, password):
+        if not isinstance(password, str) or len(password) < PASSWORD_MIN_LENGTH:
+            raise ValidationError(_("A password needs at least %s characters.", PASSWORD_MIN_LENGTH))
+        if len(password) > PASSWORD_MAX_LENGTH:
+            raise ValidationError(_("A password may not be longer than %s characters.", PASSWORD_MAX_LENGTH))
+
+    def check_password(self, password):
+        """Whether ``password`` is this employee's password (False when none is set)."""
+        self.ensure_one()
+        stored = self._abs_read_secret("password_hash")[0]
+        if not stored or not isinstance(password, str) or len(password) > PASSWORD_MAX_LENGTH:
+            _PASSWORD_CONTEXT.verify("x", _DUMMY_HASH)
+            return False
+        return _PASSWORD_CONTEXT.verify(password, stored)
+
+    @api.model
+    def _authenticate(self, login, password):
+        """The active employee whose login and password match, else an empty recordset.
+
+        Takes the same time whether or not the login exists.
+        """
+        employee = self._get_by_login(login)
+        if not employee or not employee.active:
+            _PASSWORD_CONTEXT.verify("x", _DUMMY_HASH)
+            return self.browse()
+        return employee if employee.check_password(password) else self.browse()
+
+    @api.model
+    def _get_by_login(self, login):
+        """The employee (active or not) signing in with ``login``, else empty."""
+        normalized = normalize_login(login)
+        if not normalized:
+            return self.browse()
+        return self.with_context(active_test=False).search([("login", "=", normalized)], limit=1)
+
+    # ---- activation (agents enrolled without a password) ----
+
+    def issue_activation_token(self, ttl_hours=ACTIVATION_TTL_HOURS):
+        """Create a single-use activation token and return it in clear, once.
+
+        Only its digest is stored; a new token replaces the previous one.
+        """
+        self.ensure_one()
+        token = secrets.token_urlsafe(32)
+        self._abs_write_secrets({
+            "activation_token_digest": _token_digest(token),
+            "activation_expires_at": fields.Datetime.now() + timedelta(hours=ttl_hours),
+        })
+        return token
+
+    @api.model
+    def activate(self, token, password):
+        """Set the password of the employee ``token`` was issued to; the token is spent.
+
+        :raise ValidationError: unknown, spent or expired token, or a password
+            that breaks the policy. Nothing is changed then.
+        """
+        employee = self._get_by_activation_token(token)
+        if not employee:
+            raise ValidationError(_("This activation link is not valid or has expired."))
+        employee.set_password(password)
+        return employee
+
+    @api.model
+    def _get_by_activation_token(self, token):
+        if not isinstance(token, str) or not token or len(token) > 256:
+            return self.browse()
+        employee = self._abs_employee_admin().search(
+            [("activation_token_digest", "=", _token_digest(token)), ("active", "=", True)], limit=1)
+        if not employee or not employee.activation_expires_at:
+            return self.browse()
+        if employee.activation_expires_at < fields.Datetime.now():
+            return self.browse()
+        return self.browse(employee.id)
+
+    # ---- identities of members ----
+
+    @api.model
+    def _ensure_for_partners(self, partners):
+        """Return the employees of ``partners`` (one each, in order), creating
+        the missing ones; archived ones are reactivated."""
+        model = self._abs_employee_admin()
+        existing = model.search([("partner_id", "in", partners.ids)])
+        archived = existing.filtered(lambda e: not e.active)
+        if archived:
+            archived.write({"active": True})
+        missing = partners - existing.partner_id
+        created = model.create([{"partner_id": partner.id} for partner in missing])
+        by_partner = {emp.partner_id.id: emp.id for emp in existing | created}
+        return self.browse([by_partner[partner.id] for partner in partners])
+
+    def _abs_employee_admin(self):
+        # Enrolling is authorized by the caller's membership (checked by the
+        # governance methods), not by the Odoo user's rights on this model.
+        return self.sudo().with_context(active_test=False)

@@ -1,0 +1,93 @@
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+
+
+class OvConflictReview(models.Model):
+    """A possible conflict of interest to review (seed 003 EC-002).
+
+    The same person holding memberships in Service Accounts of different
+    companies is allowed, but never silently: each such pair is listed here
+    until a reviewer accepts or rejects it, and the decision records who and when.
+    """
+
+    _name = "ov.conflict_review"
+    _description = "Cross-company Membership Review"
+    _inherit = ["mail.thread"]
+    _order = "state desc, id desc"
+    _rec_name = "person_partner_id"
+
+    membership_id = fields.Many2one("ov.membership", required=True, index=True, ondelete="cascade",
+                                    readonly=True)
+    other_membership_id = fields.Many2one("ov.membership", string="Other Membership", required=True,
+                                          index=True, ondelete="cascade", readonly=True)
+    person_partner_id = fields.Many2one(related="membership_id.person_partner_id", store=True, index=True)
+    serviced_account_id = fields.Many2one(related="membership_id.serviced_account_id", store=True)
+    other_serviced_account_id = fields.Many2one(related="other_membership_id.serviced_account_id", store=True,
+                                                string="Other Service Account")
+    company_id = fields.Many2one(related="membership_id.company_id", store=True, index=True)
+    other_company_id = fields.Many2one(related="other_membership_id.company_id", store=True, index=True,
+                                       string="Other Company")
+    state = fields.Selection(
+        [("to_review", "To Review"), ("accepted", "Accepted"), ("rejected", "Rejected")],
+        required=True, default="to_review", index=True, tracking=True,
+    )
+    reviewer_id = fields.Many2one("res.users", readonly=True, tracking=True)
+    reviewed_on = fields.Datetime(readonly=True, tracking=True)
+    review_note = fields.Text(tracking=True)
+
+    _sql_constraints = [
+        ("pair_unique", "UNIQUE(membership_id, other_membership_id)",
+         "This pair of memberships is already listed for review."),
+        ("pair_ordered", "CHECK(membership_id < other_membership_id)",
+         "A review pairs two different memberships."),
+    ]
+
+    @api.model
+    def _abs_flag_cross_company(self, memberships):
+        """List every pair (new membership, other membership of the same person
+        in another company's account) that is not listed yet. Returns the new reviews."""
+        Membership = self.env["ov.membership"]._abs_reader()
+        pairs = set()
+        live = Membership.browse(memberships.ids).filtered(lambda m: m.membership_state != "revoked")
+        for membership in live:
+            others = Membership.search([
+                ("person_partner_id", "=", membership.person_partner_id.id),
+                ("membership_state", "!=", "revoked"),
+                ("company_id", "!=", membership.company_id.id),
+                ("id", "!=", membership.id),
+            ])
+            pairs.update(tuple(sorted((membership.id, other.id))) for other in others)
+        if not pairs:
+            return self.browse()
+        existing = self._abs_review_admin().search([("membership_id", "in", [a for a, _b in pairs])])
+        pairs -= {(r.membership_id.id, r.other_membership_id.id) for r in existing}
+        created = self._abs_review_admin().create([
+            {"membership_id": a, "other_membership_id": b} for a, b in sorted(pairs)
+        ])
+        return self.browse(created.ids)
+
+    def _abs_review_admin(self):
+        # Flagging is governance's own bookkeeping: whoever enrolls cannot skip it.
+        return self.sudo()
+
+    def action_accept(self, note=None):
+        """Record that a reviewer accepts the combination."""
+        return self._abs_decide("accepted", note)
+
+    def action_reject(self, note=None):
+        """Record that a reviewer rejects the combination (the memberships are
+        left for a manager to suspend or revoke: that is a separate decision)."""
+        return self._abs_decide("rejected", note)
+
+    def action_reset_to_review(self):
+        self.write({"state": "to_review", "reviewer_id": False, "reviewed_on": False})
+        return True
+
+    def _abs_decide(self, state, note):
+        if any(review.state != "to_review" for review in self):
+            raise UserError(_("Only a review still to do can be decided; reset it first."))
+        vals = {"state": state, "reviewer_id": self.env.user.id, "reviewed_on": fields.Datetime.now()}
+        if note:
+            vals["review_note"] = note
+        self.write(vals)
+        return True

@@ -1,0 +1,205 @@
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError, ValidationError
+
+from ..governance.errors import Conflict
+
+# Fields of an active row that governance operations may change; everything
+# else is fixed once written, and expired rows are history.
+_MUTABLE_WHILE_ACTIVE = {"actor_id", "state", "date_to", "assigned_by_id"}
+
+
+class OvSaCustomerAssignment(models.Model):
+    """Which SA owns a customer and which agent works it (V3, seed 002).
+
+    One active row per (customer, SA) — enforced by a partial unique index —
+    and every earlier row kept as expired history, never deleted.
+    """
+
+    _name = "ov.sa_customer_assignment"
+    _description = "Customer Assignment"
+    _order = "date_from desc, id desc"
+    _rec_name = "partner_id"
+
+    account_id = fields.Many2one(
+        "ov.serviced_account", string="Service Account", required=True, index=True, ondelete="restrict",
+    )
+    partner_id = fields.Many2one(
+        "res.partner", string="Customer", required=True, index=True, ondelete="restrict",
+    )
+    actor_id = fields.Many2one(
+        "res.partner", string="Assigned To", index=True, ondelete="restrict",
+        help="The agent working this customer; empty means unassigned.",
+    )
+    state = fields.Selection(
+        [("active", "Active"), ("expired", "Expired")], required=True, default="active", index=True,
+    )
+    date_from = fields.Datetime(required=True, default=fields.Datetime.now)
+    date_to = fields.Datetime()
+    assigned_by_id = fields.Many2one("res.partner", string="Assigned By", ondelete="restrict")
+    company_id = fields.Many2one(related="account_id.company_id", store=True, index=True)
+    actor_employee_id = fields.Many2one("abs.employee", compute="_compute_actor_employee_id",
+                                        string="Assigned Employee")
+
+    def init(self):
+        # One ACTIVE assignment per (customer, SA). Partial, so expired history
+        # rows can pile up; the backfill's ON CONFLICT relies on this predicate.
+        self.env.cr.execute(
+            "CREATE UNIQUE INDEX IF NOT EXISTS ov_sa_customer_assignment_one_active "
+            "ON ov_sa_customer_assignment (partner_id, account_id) WHERE state = 'active'"
+        )
+        # What every visibility sub-select reads: the active rows of one SA,
+        # narrowed by actor (agents) and yielding partner_id without a heap visit.
+        self.env.cr.execute(
+            "CREATE INDEX IF NOT EXISTS ov_sa_customer_assignment_active_account_actor "
+            "ON ov_sa_customer_assignment (account_id, actor_id, partner_id) WHERE state = 'active'"
+        )
+
+    @api.depends("actor_id")
+    def _compute_actor_employee_id(self):
+        employees = self.env["abs.employee"]._abs_employee_admin().search(
+            [("partner_id", "in", self.actor_id.ids)])
+        by_partner = {e.partner_id.id: e.id for e in employees}
+        for assignment in self:
+            assignment.actor_employee_id = by_partner.get(assignment.actor_id.id, False)
+
+    # ---- constraints ----
+
+    @api.constrains("state", "date_from", "date_to")
+    def _check_dates(self):
+        for assignment in self:
+            if assignment.state == "expired" and not assignment.date_to:
+                raise ValidationError(_("An expired assignment records when it ended."))
+            if assignment.state == "active" and assignment.date_to:
+                raise ValidationError(_("An active assignment has no end date."))
+            if assignment.date_to and assignment.date_to < assignment.date_from:
+                raise ValidationError(_("An assignment cannot end before it starts."))
+
+    @api.constrains("partner_id", "account_id", "state")
+    def _check_one_active_per_customer_and_account(self):
+        for assignment in self.filtered(lambda a: a.state == "active"):
+            if self.search_count([("partner_id", "=", assignment.partner_id.id),
+                                  ("account_id", "=", assignment.account_id.id),
+                                  ("state", "=", "active"), ("id", "!=", assignment.id)]):
+                raise ValidationError(_(
+                    "%(customer)s already has an active assignment in %(sa)s; reassign it instead.",
+                    customer=assignment.partner_id.name, sa=assignment.account_id.name))
+
+    def _abs_history_admin(self):
+        # Assignment rows are written and read by governance on behalf of an
+        # actor whose authority was checked against their membership, whatever
+        # Odoo user (API proxy, back-office user) executes the call.
+        return self.sudo()
+
+    # ---- ORM overrides ----
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        self._abs_precheck_one_active(vals_list)
+        return super().create(vals_list)
+
+    @api.model
+    def _abs_precheck_one_active(self, vals_list):
+        # Said in words before the partial unique index refuses it in SQL.
+        keys = [(vals.get("partner_id"), vals.get("account_id")) for vals in vals_list
+                if vals.get("state", "active") == "active"]
+        if not keys:
+            return
+        clashes = self._abs_history_admin().search([
+            ("partner_id", "in", [k[0] for k in keys]), ("account_id", "in", [k[1] for k in keys]),
+            ("state", "=", "active"),
+        ]).filtered(lambda a: (a.partner_id.id, a.account_id.id) in keys)
+        if clashes or len(set(keys)) < len(keys):
+            clash = clashes[:1]
+            raise ValidationError(_(
+                "%(customer)s already has an active assignment in %(sa)s; reassign it instead.",
+                customer=clash.partner_id.name or _("This customer"),
+                sa=clash.account_id.name or _("this account")))
+
+    def write(self, vals):
+        if any(a.state == "expired" for a in self):
+            raise UserError(_("Expired assignments are history and cannot be changed."))
+        if set(vals) - _MUTABLE_WHILE_ACTIVE - {"write_date", "write_uid"}:
+            raise UserError(_("An assignment's customer, account and start cannot change; reassign instead."))
+        if vals.get("state") == "active":
+            raise UserError(_("An assignment cannot be reopened; reassign the customer instead."))
+        return super().write(vals)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_never(self):
+        raise UserError(_("Customer assignments are history and are never deleted."))
+
+    # ---- operations ----
+
+    def clear_actor(self):
+        """Make these active assignments unassigned (seed 002 Stage 5); they stay active."""
+        active = self.filtered(lambda a: a.state == "active" and a.actor_id)
+        if active:
+            active.write({"actor_id": False})
+        return len(active)
+
+    @api.model
+    def reassign(self, partners, sa, new_actor_partner, assigned_by_partner):
+        """Give ``partners`` (customers of ``sa``) to ``new_actor_partner``.
+
+        Each active row is expired (``date_to`` = now) and a new active row
+        opened with ``assigned_by``; the V2 stamp, the assigned employee and
+        the salesperson (when the employee has an Odoo user) follow (seed 002
+        Stage 4). ``new_actor_partner`` None leaves them unassigned.
+
+        :returns: the new assignment rows.
+        :raise ValidationError: a customer not in ``sa``, or an actor who cannot hold customers there.
+        :raise AccessError: ``assigned_by_partner`` may not assign customers in ``sa``.
+        :raise Conflict: nothing to do (all already assigned to that actor).
+        """
+        Membership = self.env["ov.membership"]
+        Membership._abs_check_actor(assigned_by_partner, sa, "assign_customers")
+        employee = self.env["abs.employee"]
+        if new_actor_partner:
+            holder = Membership._abs_access_context(new_actor_partner, sa)
+            if not holder or not holder.can("hold_customers"):
+                raise ValidationError(_("%(person)s cannot be assigned customers in %(sa)s: "
+                                        "no live membership with a role that holds customers.",
+                                        person=new_actor_partner.name, sa=sa.name))
+            employee = Membership._abs_reader().browse(holder.membership_id).employee_id
+        current = self._abs_history_admin().search(
+            [("partner_id", "in", partners.ids), ("account_id", "=", sa.id), ("state", "=", "active")])
+        missing = partners - current.partner_id
+        if missing:
+            raise ValidationError(_("%(names)s is not a customer of %(sa)s.",
+                                    names=", ".join(missing.mapped("name")), sa=sa.name))
+        new_actor_id = new_actor_partner.id if new_actor_partner else False
+        moving = current.filtered(lambda a: a.actor_id.id != new_actor_id)
+        if not moving:
+            raise Conflict(_("These customers are already assigned that way."))
+        previous = {a.partner_id.id: (a.id, a.actor_id.id) for a in moving}
+        recorded = Membership._abs_recorded_actor(assigned_by_partner)
+        now = fields.Datetime.now()
+        moving.write({"state": "expired", "date_to": now})
+        # the partial unique index checks at INSERT time: the expiry must be in the database first
+        moving.flush_recordset(["state", "date_to"])
+        created = self._abs_history_admin().create([{
+            "account_id": sa.id,
+            "partner_id": a.partner_id.id,
+            "actor_id": new_actor_id,
+            "state": "active",
+            "date_from": now,
+            "assigned_by_id": recorded.id if recorded else False,
+        } for a in moving])
+        customers = created.partner_id
+        customer_vals = {"x_assigned_employee_id": employee.id or False}
+        if employee.user_id:
+            customer_vals["user_id"] = employee.user_id.id
+        customers.write(customer_vals)
+        # the V2 actor stamp only where the customer's V2 SA stamp is this account
+        customers.filtered(lambda p: p.x_sa_id == sa).write({"x_actor_id": new_actor_id})
+        for assignment in created:
+            old_id, old_actor = previous[assignment.partner_id.id]
+            self.env["abs.event.outbox"]._emit(
+                "customer.assigned", sa, assignment.partner_id, recorded, {
+                    "assignment_id": assignment.id,
+                    "previous_assignment_id": old_id,
+                    "from_actor_id": old_actor or None,
+                    "to_actor_id": new_actor_id or None,
+                    "employee_id": employee.id or None,
+                })
+        return self.browse(created.ids)

@@ -1,0 +1,30 @@
+from odoo import api, fields, models
+
+from .. import bootstrap
+
+
+class ResCompany(models.Model):
+    _inherit = "res.company"
+
+    # Portal onboarding of governed customers (seed 000, seed 002 Stage 1); each
+    # Service Account may override them (ov_serviced_account_portal.py).
+    abs_portal_on_create = fields.Boolean(
+        string="Portal Invitation on Customer Creation",
+        default=True,
+        help="A governed customer created with an e-mail address gets a portal user "
+        "and an invitation to choose a password.",
+    )
+    abs_portal_on_first_order = fields.Boolean(
+        string="Portal Invitation on First Confirmed Order",
+        default=True,
+        help="Confirming the first sale order of a customer without portal access "
+        "gives them portal access and sends the invitation.",
+    )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        companies = super().create(vals_list)
+        # Every company has exactly one seed SA, including companies created
+        # after installation (same code as the install hook and migrations).
+        bootstrap.ensure_company_seeds(self.env, companies)
+        return companies
