@@ -56,5 +56,5 @@ def _customer(env, sa, people, name, email, phone, city, agent):
     customer = env["res.partner"].abs_create_governed_customer(
         sa, {"name": name, "email": email, "phone": phone, "city": city}, creator)
     if agent is None:
-        env["ov.sa_customer_assignment"].reassign(customer, sa, env["res.partner"], people["alice"])
+        env["ov.sa_customer_assignment"].reassign(customer, sa, None, people["alice"])
     return customer

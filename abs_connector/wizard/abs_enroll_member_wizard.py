@@ -1,0 +1,111 @@
+from odoo import _, api, fields, models
+
+from ..models.ov_membership import ROLE_HELP
+from .abs_wizard_errors import governance_errors_as_user_errors
+
+
+class AbsEnrollMemberWizard(models.TransientModel):
+    """Enroll a person in a Service Account from the back office.
+
+    The wizard only collects input; ``ov.membership.enroll`` applies every rule
+    (one live membership per SA, employee creation, events).
+    """
+
+    _name = "abs.enroll.member.wizard"
+    _description = "Enroll a member in a Service Account"
+
+    serviced_account_id = fields.Many2one(
+        "ov.serviced_account",
+        string="Service Account",
+        required=True,
+        domain=[("state", "=", "active")],
+    )
+    person_partner_id = fields.Many2one(
+        "res.partner",
+        string="Person",
+        required=True,
+        domain=[("is_company", "=", False)],
+        help="The person who becomes a member. An agent identity (employee) is created for them if missing.",
+    )
+    person_email = fields.Char(related="person_partner_id.email", string="E-mail")
+    role_code = fields.Selection(
+        selection="_selection_role_code", string="Role", required=True, default="agent", help=ROLE_HELP
+    )
+    scope_policy = fields.Selection(
+        selection="_selection_scope_policy",
+        string="Visibility Override",
+        help="Leave empty to use the role's default visibility.",
+    )
+    hierarchy_scope = fields.Selection(
+        selection="_selection_hierarchy_scope",
+        string="Hierarchy Scope",
+        default="this_node_only",
+        required=True,
+    )
+    manager_member_id = fields.Many2one(
+        "ov.membership",
+        string="Reports To",
+        domain="[('serviced_account_id', '=', serviced_account_id), ('is_live', '=', True)]",
+    )
+    effective_from = fields.Datetime()
+    effective_to = fields.Datetime()
+
+    @api.model
+    def _selection_role_code(self):
+        return self.env["ov.membership"]._fields["role_code"]._description_selection(self.env)
+
+    @api.model
+    def _selection_scope_policy(self):
+        return self.env["ov.membership"]._fields["scope_policy"]._description_selection(self.env)
+
+    @api.model
+    def _selection_hierarchy_scope(self):
+        return self.env["ov.membership"]._fields["hierarchy_scope"]._description_selection(self.env)
+
+    @api.model
+    def default_get(self, fields_list):
+        values = super().default_get(fields_list)
+        # Opened from a Service Account (form button or action menu): preselect it.
+        context = self.env.context
+        if context.get("active_model") == "ov.serviced_account" and context.get("active_id"):
+            values.setdefault("serviced_account_id", context["active_id"])
+        return values
+
+    @api.onchange("serviced_account_id")
+    def _onchange_serviced_account_id(self):
+        if self.manager_member_id.serviced_account_id != self.serviced_account_id:
+            self.manager_member_id = False
+
+    def _enroll_options(self):
+        """Optional membership attributes, passed only when the admin set them."""
+        options = {"hierarchy_scope": self.hierarchy_scope}
+        if self.scope_policy:
+            options["scope_policy"] = self.scope_policy
+        if self.manager_member_id:
+            options["manager_member_id"] = self.manager_member_id.id
+        if self.effective_from:
+            options["effective_from"] = self.effective_from
+        if self.effective_to:
+            options["effective_to"] = self.effective_to
+        return options
+
+    def action_enroll(self):
+        self.ensure_one()
+        with governance_errors_as_user_errors():
+            # Back-office call: authority comes from the Odoo group allowed to
+            # use this wizard (Governance Manager), not from a membership in the
+            # SA, so no actor_partner is passed; the chatter records the user.
+            membership = self.env["ov.membership"].enroll(
+                self.serviced_account_id,
+                self.person_partner_id,
+                self.role_code,
+                **self._enroll_options(),
+            )
+        return {
+            "type": "ir.actions.act_window",
+            "name": _("Membership"),
+            "res_model": "ov.membership",
+            "res_id": membership.id,
+            "view_mode": "form",
+            "target": "current",
+        }
