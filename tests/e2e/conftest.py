@@ -8,8 +8,8 @@ fails with a message rather than skipping silently.
 import os
 
 import pytest
-from broker import Mosquitto
 from odoo_server import OdooServer
+from services import start_mosquitto
 
 
 def _require_environment():
@@ -21,9 +21,9 @@ def _require_environment():
 
 @pytest.fixture(scope="session")
 def mqtt_broker():
-    broker = Mosquitto().start()
+    broker = start_mosquitto()
     yield broker
-    broker.stop()
+    broker.cleanup()
 
 
 @pytest.fixture(scope="session")

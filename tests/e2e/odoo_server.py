@@ -12,8 +12,8 @@ from pathlib import Path
 
 import odoo_cli
 import requests
-from broker import free_port
 from devctl import odoo as devodoo
+from services import free_port
 
 
 class OdooServer:

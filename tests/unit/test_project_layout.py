@@ -54,8 +54,11 @@ def _odoo_conf():
 
 
 def _keys_read_by_the_addon():
+    """Keys read with config.get(...) / config[...], plus the event relay's settings table."""
+    from governance.events import SETTING_KEYS
+
     pattern = re.compile(r"""config(?:\.get)?[\(\[]\s*["'](abs_[a-z0-9_]+)["']""")
-    keys = set()
+    keys = {key for key, _default, _meaning in SETTING_KEYS}
     for path in (REPO / "abs_connector").rglob("*.py"):
         keys |= set(pattern.findall(path.read_text()))
     return keys

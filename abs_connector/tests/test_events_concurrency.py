@@ -1,0 +1,169 @@
+"""Several relays at once, on real separate database connections.
+
+These tests need committed rows that two connections can see and lock, so
+they write their own events through their own cursors, commit them, and
+delete them afterwards. The test transaction itself is left untouched.
+"""
+
+import socket
+import threading
+import time
+import uuid
+from contextlib import closing
+from unittest.mock import patch
+
+from odoo import SUPERUSER_ID, api, fields
+from odoo.modules.registry import DummyRLock, Registry
+from odoo.sql_db import db_connect
+from odoo.tests import TransactionCase, tagged
+from odoo.tools import config, mute_logger
+
+from ..governance import events
+from ..models.abs_mqtt_relay import drain_database, schedule_relay
+from .mqtt_broker import MosquittoBroker, MqttSubscriber
+
+# Subject ids far above anything a test database holds: these rows never
+# collide with real customers, and cleanup finds exactly them.
+SUBJECT_BASE = 2_000_000_000
+RELAY_LOGGER = "odoo.addons.abs_connector.models.abs_mqtt_relay"
+
+
+@tagged("post_install", "-at_install", "abs_events")
+class TestConcurrentRelays(TransactionCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.prefix = f"abs-test/{uuid.uuid4().hex[:8]}"
+        cls.broker = MosquittoBroker()
+        cls.addClassCleanup(cls.broker.cleanup)
+        cls.broker.start()
+        cls.settings = {
+            "abs_mqtt_host": "127.0.0.1",
+            "abs_mqtt_port": str(cls.broker.port),
+            "abs_mqtt_topic_prefix": cls.prefix,
+            "abs_mqtt_connect_timeout": "2",
+            "abs_event_batch_size": "7",  # many small rounds: many chances to collide
+        }
+        cls.startClassPatcher(patch.dict(config.options, cls.settings))
+        # The test runner holds Registry._lock for the whole run (server.run ->
+        # preload_registries) and every new Environment takes it, so relay
+        # threads would wait forever; a serving Odoo does not hold it. HttpCase
+        # swaps the lock the same way when it enters test mode.
+        cls.startClassPatcher(patch.object(Registry, "_lock", DummyRLock()))
+        cls.dbname = cls.env.cr.dbname
+
+    def setUp(self):
+        super().setUp()
+        self.addCleanup(self._delete_own_rows)
+
+    def _cursor(self):
+        return db_connect(self.dbname).cursor()
+
+    def _delete_own_rows(self):
+        with closing(self._cursor()) as cr:
+            cr.execute("DELETE FROM abs_event_outbox WHERE subject_id >= %s", [SUBJECT_BASE])
+            # Its own connection, not the test's: the rows it removes were committed.
+            cr.commit()  # pylint: disable=invalid-commit
+
+    def _commit_backlog(self, subjects, per_subject):
+        """Commit ``subjects * per_subject`` events, interleaved like real traffic."""
+        with closing(self._cursor()) as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            vals = []
+            for seq in range(per_subject):
+                for subject in range(subjects):
+                    envelope = events.build_envelope(
+                        "customer.updated", 1, "res.partner", SUBJECT_BASE + subject,
+                        data={"changed": {"ref": f"{subject}:{seq}"}})
+                    vals.append({
+                        "event_uuid": envelope["id"], "event_type": "customer.updated", "sa_ref": 1,
+                        "subject_model": "res.partner", "subject_id": SUBJECT_BASE + subject,
+                        "occurred_at": fields.Datetime.now(), "payload": events.encode(envelope).decode(),
+                    })
+            env["abs.event.outbox"].create(vals)
+            # Other connections (the relays) must see these rows.
+            cr.commit()  # pylint: disable=invalid-commit
+        return len(vals)
+
+    def _states(self):
+        with closing(self._cursor()) as cr:
+            cr.execute("SELECT state, count(*) FROM abs_event_outbox WHERE subject_id >= %s GROUP BY state",
+                       [SUBJECT_BASE])
+            return dict(cr.fetchall())
+
+    def test_a_second_relay_skips_events_locked_by_the_first_and_their_successors(self):
+        self._commit_backlog(subjects=5, per_subject=3)
+        with closing(self._cursor()) as cr_a, closing(self._cursor()) as cr_b:
+            outbox_a = api.Environment(cr_a, SUPERUSER_ID, {})["abs.event.outbox"]
+            outbox_b = api.Environment(cr_b, SUPERUSER_ID, {})["abs.event.outbox"]
+            own_a = [row for row in outbox_a._lock_publishable(1000) if self._is_own(cr_a, row["id"])]
+            # Relay A holds the oldest event of each of the 5 subjects.
+            self.assertEqual(len(own_a), 5)
+            # Without SKIP LOCKED, B would wait for A: make that an error, not a hang.
+            cr_b.execute("SET lock_timeout = '2s'")
+            started = time.monotonic()
+            locked_b = [row for row in outbox_b._lock_publishable(1000) if self._is_own(cr_b, row["id"])]
+            self.assertLess(time.monotonic() - started, 2, "SKIP LOCKED: relay B does not wait for A")
+            # B gets neither A's events nor the later events of the same subjects.
+            self.assertEqual(locked_b, [])
+            cr_a.rollback()
+            # Once A is gone (crashed before marking anything), B takes over the heads.
+            taken_over = [r for r in outbox_b._lock_publishable(1000) if self._is_own(cr_b, r["id"])]
+            self.assertEqual(len(taken_over), 5)
+            cr_b.rollback()
+
+    def _is_own(self, cr, event_id):
+        cr.execute("SELECT subject_id >= %s FROM abs_event_outbox WHERE id = %s", [SUBJECT_BASE, event_id])
+        return cr.fetchone()[0]
+
+    def test_two_relays_draining_together_publish_each_event_once_in_subject_order(self):
+        total = self._commit_backlog(subjects=20, per_subject=10)
+        with MqttSubscriber(self.broker.port, f"{self.prefix}/#") as subscriber:
+            barrier = threading.Barrier(2)
+            errors = []
+
+            def relay():
+                try:
+                    barrier.wait()
+                    drain_database(self.dbname)
+                except Exception as exc:  # reported by the assertion below
+                    errors.append(exc)
+
+            threads = [threading.Thread(target=relay) for _ in range(2)]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join(timeout=120)
+            # Anything a relay left (e.g. it found nothing to lock while the other
+            # held everything) is picked up by the next run, as the cron would.
+            drain_database(self.dbname)
+            received = subscriber.wait_for(total, timeout=30)
+            received = [p for p in subscriber.settle(quiet=0.5) if p[1]["subject"]["id"] >= SUBJECT_BASE]
+        self.assertEqual(errors, [])
+        ids = [payload["id"] for _t, payload in received]
+        self.assertEqual(len(ids), total)
+        self.assertEqual(len(set(ids)), total, "no event is published twice")
+        by_subject = {}
+        for _topic, payload in received:
+            subject, seq = payload["data"]["changed"]["ref"].split(":")
+            by_subject.setdefault(subject, []).append(int(seq))
+        for subject, sequence in by_subject.items():
+            self.assertEqual(sequence, sorted(sequence), f"subject {subject} out of order")
+        self.assertEqual(self._states(), {"sent": total})
+
+    def test_after_commit_hook_returns_at_once_even_if_the_broker_never_answers(self):
+        self._commit_backlog(subjects=1, per_subject=1)
+        # A "broker" that accepts TCP connections and then never says a word.
+        with socket.socket() as tarpit:
+            tarpit.bind(("127.0.0.1", 0))
+            tarpit.listen(8)
+            tarpit.settimeout(10)
+            silent = {"abs_mqtt_port": str(tarpit.getsockname()[1]), "abs_mqtt_connect_timeout": "3"}
+            with patch.dict(config.options, silent), mute_logger(RELAY_LOGGER):
+                started = time.monotonic()
+                schedule_relay(self.dbname)()  # what cr.commit() runs in the request
+                self.assertLess(time.monotonic() - started, 0.5, "the request is not held up by the broker")
+                connection, _address = tarpit.accept()  # the relay did try, in the background
+                connection.close()
+                time.sleep(3.5)  # let the background relay give up before the settings are restored
+        self.assertEqual(self._states(), {"pending": 1}, "nothing lost: the event waits for the cron")
