@@ -1,0 +1,10 @@
+from odoo import fields, models
+
+
+class AccountMove(models.Model):
+    _inherit = "account.move"
+
+    # The V2 stamps are internal governance; portal customers see their invoices
+    # through Odoo's follower rule, never through these fields.
+    x_sa_id = fields.Many2one(groups="base.group_user")
+    x_actor_id = fields.Many2one(groups="base.group_user")

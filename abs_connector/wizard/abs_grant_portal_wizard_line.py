@@ -1,0 +1,21 @@
+from odoo import api, fields, models
+
+from ..models.res_partner_portal import PORTAL_STATUSES
+
+
+class AbsGrantPortalWizardLine(models.TransientModel):
+    """One customer's outcome in a portal access batch."""
+
+    _name = "abs.grant.portal.wizard.line"
+    _description = "Portal access batch result"
+
+    wizard_id = fields.Many2one("abs.grant.portal.wizard", required=True, ondelete="cascade")
+    partner_id = fields.Many2one("res.partner", string="Customer", required=True, readonly=True)
+    email = fields.Char(related="partner_id.email")
+    status = fields.Selection(PORTAL_STATUSES, required=True, readonly=True)
+    message = fields.Char(compute="_compute_message")
+
+    @api.depends("status", "partner_id.email")
+    def _compute_message(self):
+        for line in self:
+            line.message = self.env["res.partner"]._abs_portal_message(line.status, line.partner_id.email)
