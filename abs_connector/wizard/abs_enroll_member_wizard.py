@@ -1,6 +1,6 @@
 from odoo import _, api, fields, models
 
-from ..models.ov_membership import ROLE_HELP
+from ..models.ov_membership import HIERARCHY_SELECTION, POLICY_SELECTION, ROLE_HELP, ROLE_SELECTION
 from .abs_wizard_errors import governance_errors_as_user_errors
 
 
@@ -29,15 +29,15 @@ class AbsEnrollMemberWizard(models.TransientModel):
     )
     person_email = fields.Char(related="person_partner_id.email", string="E-mail")
     role_code = fields.Selection(
-        selection="_selection_role_code", string="Role", required=True, default="agent", help=ROLE_HELP
+        selection=ROLE_SELECTION, string="Role", required=True, default="agent", help=ROLE_HELP
     )
     scope_policy = fields.Selection(
-        selection="_selection_scope_policy",
+        selection=POLICY_SELECTION,
         string="Visibility Override",
         help="Leave empty to use the role's default visibility.",
     )
     hierarchy_scope = fields.Selection(
-        selection="_selection_hierarchy_scope",
+        selection=HIERARCHY_SELECTION,
         string="Hierarchy Scope",
         default="this_node_only",
         required=True,
@@ -49,18 +49,6 @@ class AbsEnrollMemberWizard(models.TransientModel):
     )
     effective_from = fields.Datetime()
     effective_to = fields.Datetime()
-
-    @api.model
-    def _selection_role_code(self):
-        return self.env["ov.membership"]._fields["role_code"]._description_selection(self.env)
-
-    @api.model
-    def _selection_scope_policy(self):
-        return self.env["ov.membership"]._fields["scope_policy"]._description_selection(self.env)
-
-    @api.model
-    def _selection_hierarchy_scope(self):
-        return self.env["ov.membership"]._fields["hierarchy_scope"]._description_selection(self.env)
 
     @api.model
     def default_get(self, fields_list):

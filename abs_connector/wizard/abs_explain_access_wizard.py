@@ -1,5 +1,6 @@
 from odoo import _, api, fields, models
 
+from ..models.ov_membership import HIERARCHY_SELECTION, POLICY_SELECTION, ROLE_SELECTION
 from .abs_wizard_errors import governance_errors_as_user_errors
 
 
@@ -24,25 +25,13 @@ class AbsExplainAccessWizard(models.TransientModel):
     visible = fields.Boolean(readonly=True)
     reason = fields.Text(readonly=True)
     membership_id = fields.Many2one("ov.membership", string="Membership Used", readonly=True)
-    role_code = fields.Selection(selection="_selection_role_code", string="Role", readonly=True)
-    policy = fields.Selection(selection="_selection_scope_policy", string="Visibility Policy", readonly=True)
+    role_code = fields.Selection(selection=ROLE_SELECTION, string="Role", readonly=True)
+    policy = fields.Selection(selection=POLICY_SELECTION, string="Visibility Policy", readonly=True)
     hierarchy_scope = fields.Selection(
-        selection="_selection_hierarchy_scope", string="Hierarchy Scope", readonly=True
+        selection=HIERARCHY_SELECTION, string="Hierarchy Scope", readonly=True
     )
     assignment_id = fields.Many2one("ov.sa_customer_assignment", string="Assignment", readonly=True)
     actor_id = fields.Many2one("res.partner", string="Assigned Agent", readonly=True)
-
-    @api.model
-    def _selection_role_code(self):
-        return self.env["ov.membership"]._fields["role_code"]._description_selection(self.env)
-
-    @api.model
-    def _selection_scope_policy(self):
-        return self.env["ov.membership"]._fields["scope_policy"]._description_selection(self.env)
-
-    @api.model
-    def _selection_hierarchy_scope(self):
-        return self.env["ov.membership"]._fields["hierarchy_scope"]._description_selection(self.env)
 
     @api.model
     def default_get(self, fields_list):

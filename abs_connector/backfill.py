@@ -1,0 +1,280 @@
+"""Backfill of V3 customer assignments from the V2 stamps on res.partner.
+
+Customers created before V3 carry ``x_sa_id`` / ``x_actor_id`` but have no
+``ov.sa_customer_assignment`` row. This module gives each of them one active
+assignment (a NULL ``x_actor_id`` means unassigned), with set-based SQL only:
+the whole job is one classification query and one ``INSERT ... SELECT``, so it
+runs in seconds on a million customers where a per-record ORM loop would take
+hours.
+
+Used by the 18.0.1.1.0 upgrade script, the install hook, the
+``POST /api/migration/backfill-customer-assignments`` endpoint and the
+back-office wizard, so all of them classify and count stamps the same way.
+
+Rules:
+
+* a stamp is migrated only if the (customer, SA) pair has no assignment row at
+  all: a pair V3 already knows (even as expired history) is left alone, which
+  is also what makes a second run create nothing;
+* stamps pointing at a missing SA, an inactive SA or an actor partner that no
+  longer exists are skipped and reported (count + sample, and a warning in the
+  server log) rather than guessed at;
+* ``ON CONFLICT (partner_id, account_id) WHERE state = 'active' DO NOTHING``
+  against the partial unique index protects against a customer being assigned
+  concurrently while the backfill runs;
+* no event is emitted: the backfill records assignments that already existed
+  in V2, it does not assign anybody.
+"""
+
+import logging
+
+from odoo.exceptions import UserError
+from odoo.tools import SQL
+
+_logger = logging.getLogger(__name__)
+
+CREATE = "create"
+ALREADY_PRESENT = "already_present"
+MISSING_SA = "missing_sa"
+INACTIVE_SA = "inactive_sa"
+MISSING_ACTOR = "missing_actor"
+SKIP_REASONS = (MISSING_SA, INACTIVE_SA, MISSING_ACTOR)
+SKIP_MESSAGES = {
+    MISSING_SA: "x_sa_id points at a Service Account that does not exist",
+    INACTIVE_SA: "x_sa_id points at an inactive (archived) Service Account",
+    MISSING_ACTOR: "x_actor_id points at a partner that does not exist",
+}
+DEFAULT_SAMPLE_SIZE = 10
+
+# Columns the INSERT fills itself; any other stored computed field of the
+# assignment model is recomputed by the ORM after the insert. The stored
+# company (related to the SA's) is filled by the INSERT too: recomputing it
+# through the ORM would cost minutes on a million rows.
+_INSERTED_COLUMNS = {
+    "account_id", "partner_id", "actor_id", "state", "date_from",
+    "create_uid", "write_uid", "create_date", "write_date", "company_id",
+}
+
+
+def _check_company(env, company_id):
+    if company_id in (None, False):
+        return None
+    if isinstance(company_id, bool) or not isinstance(company_id, int):
+        raise UserError(env._("The company must be given by its id (a whole number), not %(value)r.",
+                              value=company_id))
+    if not env["res.company"].sudo().with_context(active_test=False).browse(company_id).exists():
+        raise UserError(env._("There is no company with id %(id)s.", id=company_id))
+    return company_id
+
+
+def _sa_is_inactive(env):
+    """SQL condition (on alias ``sa``) for an SA the backfill must not populate."""
+    condition = SQL("sa.state IS DISTINCT FROM 'active'")
+    if "active" in env["ov.serviced_account"]._fields:
+        condition = SQL("(%s OR sa.active IS NOT TRUE)", condition)
+    return condition
+
+
+def _classified_stamps(env, company_id):
+    """One row per stamped customer: partner_id, account_id, actor_id, date_from, outcome.
+
+    With ``company_id``, only stamps whose SA belongs to that company; a stamp
+    whose SA is missing has no company, so it is attributed to the customer's
+    own company.
+    """
+    scope = SQL("TRUE")
+    if company_id:
+        scope = SQL(
+            "(sa.company_id = %(company)s OR (sa.id IS NULL AND rp.company_id = %(company)s))",
+            company=company_id,
+        )
+    return SQL(
+        """
+        SELECT rp.id AS partner_id,
+               rp.x_sa_id AS account_id,
+               rp.x_actor_id AS actor_id,
+               sa.company_id AS company_id,
+               COALESCE(rp.create_date, NOW() AT TIME ZONE 'UTC') AS date_from,
+               CASE
+                   WHEN known.partner_id IS NOT NULL THEN %(already_present)s
+                   WHEN sa.id IS NULL THEN %(missing_sa)s
+                   WHEN %(sa_inactive)s THEN %(inactive_sa)s
+                   WHEN rp.x_actor_id IS NOT NULL AND actor.id IS NULL THEN %(missing_actor)s
+                   ELSE %(create)s
+               END AS outcome
+          FROM res_partner rp
+     LEFT JOIN ov_serviced_account sa ON sa.id = rp.x_sa_id
+     LEFT JOIN res_partner actor ON actor.id = rp.x_actor_id
+     -- A join, not a correlated EXISTS: inside INSERT ... SELECT a per-row
+     -- sub-plan would rescan the table being filled, quadratic on big runs.
+     LEFT JOIN (SELECT DISTINCT a.partner_id, a.account_id FROM ov_sa_customer_assignment a) known
+            ON known.partner_id = rp.id AND known.account_id = rp.x_sa_id
+         WHERE rp.x_sa_id IS NOT NULL
+           AND %(scope)s
+        """,
+        already_present=ALREADY_PRESENT,
+        missing_sa=MISSING_SA,
+        sa_inactive=_sa_is_inactive(env),
+        inactive_sa=INACTIVE_SA,
+        missing_actor=MISSING_ACTOR,
+        create=CREATE,
+        scope=scope,
+    )
+
+
+def _counts(env, classified):
+    env.cr.execute(SQL("SELECT c.outcome, COUNT(*) FROM (%s) c GROUP BY c.outcome", classified))
+    counts = dict.fromkeys((CREATE, ALREADY_PRESENT, *SKIP_REASONS), 0)
+    counts.update(dict(env.cr.fetchall()))
+    return counts
+
+
+def _samples(env, classified, sample_size):
+    """Up to ``sample_size`` rows per outcome (except already-present ones), lowest ids first."""
+    if sample_size <= 0:
+        return {}
+    env.cr.execute(SQL(
+        """
+        SELECT s.outcome, s.partner_id, p.name, s.account_id, sa.name, s.actor_id
+          FROM (
+                SELECT c.*, ROW_NUMBER() OVER (PARTITION BY c.outcome ORDER BY c.partner_id) AS rank
+                  FROM (%(classified)s) c
+                 WHERE c.outcome != %(already_present)s
+               ) s
+          JOIN res_partner p ON p.id = s.partner_id
+     LEFT JOIN ov_serviced_account sa ON sa.id = s.account_id
+         WHERE s.rank <= %(size)s
+      ORDER BY s.outcome, s.partner_id
+        """,
+        classified=classified,
+        already_present=ALREADY_PRESENT,
+        size=sample_size,
+    ))
+    samples = {}
+    for outcome, partner_id, partner_name, account_id, account_name, actor_id in env.cr.fetchall():
+        row = {
+            "partner_id": partner_id,
+            "partner_name": partner_name,
+            "account_id": account_id,
+            "account_name": account_name,
+            "actor_id": actor_id,
+        }
+        if outcome != CREATE:
+            row["reason"] = outcome
+            row["message"] = SKIP_MESSAGES[outcome]
+        samples.setdefault(outcome, []).append(row)
+    return samples
+
+
+def _report(company_id, dry_run, counts, samples):
+    skipped = {reason: counts[reason] for reason in SKIP_REASONS}
+    return {
+        "company_id": company_id,
+        "dry_run": dry_run,
+        "would_create": counts[CREATE],
+        "created": 0,
+        "conflicts": 0,
+        "already_present": counts[ALREADY_PRESENT],
+        "skipped": skipped,
+        "skipped_total": sum(skipped.values()),
+        "sample": samples.get(CREATE, []),
+        "skipped_sample": [row for reason in SKIP_REASONS for row in samples.get(reason, [])],
+    }
+
+
+def plan(env, company_id=None, sample_size=DEFAULT_SAMPLE_SIZE):
+    """Dry run: what a run would create and skip, with a sample. Writes nothing."""
+    company_id = _check_company(env, company_id)
+    # Pending ORM writes to the stamps or assignments must be visible to SQL.
+    env.flush_all()
+    classified = _classified_stamps(env, company_id)
+    report = _report(company_id, True, _counts(env, classified), _samples(env, classified, sample_size))
+    _logger.info(
+        "abs_connector backfill dry run (company=%s): would create %s, already present %s, skip %s %s",
+        company_id or "all", report["would_create"], report["already_present"],
+        report["skipped_total"], report["skipped"],
+    )
+    return report
+
+
+def run(env, company_id=None, sample_size=DEFAULT_SAMPLE_SIZE):
+    """Create the missing assignments; return the same report as :func:`plan` plus ``created``."""
+    company_id = _check_company(env, company_id)
+    env.flush_all()
+    classified = _classified_stamps(env, company_id)
+    report = _report(company_id, False, _counts(env, classified), _samples(env, classified, sample_size))
+    if report["would_create"]:
+        report["created"] = _insert_assignments(env, classified)
+    # Rows skipped by ON CONFLICT: assigned by someone else while we ran.
+    report["conflicts"] = report["would_create"] - report["created"]
+    _logger.info(
+        "abs_connector backfill (company=%s): created %s, already present %s, conflicts %s, skipped %s %s",
+        company_id or "all", report["created"], report["already_present"], report["conflicts"],
+        report["skipped_total"], report["skipped"],
+    )
+    if report["skipped_total"]:
+        _logger.warning(
+            "abs_connector backfill skipped %s stamped customer(s) %s; first ones: %s",
+            report["skipped_total"], report["skipped"],
+            ", ".join(
+                "partner {partner_id} -> SA {account_id} ({reason})".format_map(row)
+                for row in report["skipped_sample"]
+            ),
+        )
+    return report
+
+
+def _insert_assignments(env, classified):
+    Assignment = env["ov.sa_customer_assignment"]
+    to_recompute = _stored_computed_fields(Assignment)
+    company = _company_field(Assignment)
+    env.cr.execute(SQL(
+        """
+        INSERT INTO ov_sa_customer_assignment
+               (account_id, partner_id, actor_id, state, date_from,
+                create_uid, write_uid, create_date, write_date %(company_column)s)
+        SELECT c.account_id, c.partner_id, c.actor_id, 'active', c.date_from,
+               %(uid)s, %(uid)s, NOW() AT TIME ZONE 'UTC', NOW() AT TIME ZONE 'UTC' %(company_value)s
+          FROM (%(classified)s) c
+         WHERE c.outcome = %(create)s
+            ON CONFLICT (partner_id, account_id) WHERE state = 'active' DO NOTHING
+        %(returning)s
+        """,
+        uid=env.uid,
+        company_column=SQL(", company_id") if company else SQL(),
+        company_value=SQL(", c.company_id") if company else SQL(),
+        classified=classified,
+        create=CREATE,
+        # Fetching a million ids is only worth it when the ORM has fields to fill.
+        returning=SQL("RETURNING id") if to_recompute else SQL(),
+    ))
+    created = env.cr.rowcount
+    new_ids = [row[0] for row in env.cr.fetchall()] if to_recompute else []
+    if created:
+        # Fresh statistics, so the next queries (a second run, the visibility
+        # sub-selects) are planned for the table's real size, not an empty one.
+        env.cr.execute(SQL("ANALYZE ov_sa_customer_assignment"))
+    # The ORM did not see these rows: drop what it cached about assignments.
+    Assignment.invalidate_model()
+    env["res.partner"].invalidate_model(["assignment_ids"])
+    if new_ids:
+        new_rows = Assignment.browse(new_ids)
+        for field in to_recompute:
+            env.add_to_compute(field, new_rows)
+        new_rows.flush_recordset([field.name for field in to_recompute])
+    return created
+
+
+def _company_field(model):
+    """Whether the model stores the SA's company (``related="account_id.company_id"``)."""
+    field = model._fields.get("company_id")
+    return bool(field and field.store and field.related == "account_id.company_id")
+
+
+def _stored_computed_fields(model):
+    """Stored computed/related fields the raw INSERT leaves empty (e.g. a stored company)."""
+    return [
+        field for name, field in model._fields.items()
+        if field.store and field.compute
+        and (name not in _INSERTED_COLUMNS or (name == "company_id" and not _company_field(model)))
+    ]

@@ -1,0 +1,298 @@
+"""A real ``odoo -u abs_connector`` from a V2 database (module at 18.0.1.0.1).
+
+The database is installed at the current version, then rewound with SQL to
+what an 18.0.1.0.1 database holds: V1 accounts and members, V2 stamps on
+customers, no global root, no company seeds, no V3 assignment, branch SAs at
+the top of the tree, the module recorded at 18.0.1.0.1. The stamps include
+the awkward cases of a real V2 database: an unassigned customer (NULL
+actor), an archived customer, a stamp on an inactive SA, and (stamp foreign
+keys dropped, as in hand-made columns) a stamp on a deleted SA and one on a
+deleted actor partner.
+
+Then the upgrade runs the three migrations, and every row is checked. The
+upgraded tree is compared with the one a fresh install builds through the
+install hook. Finally the migrations run a second time (module rewound to
+18.0.1.0.1 again) and nothing may change.
+"""
+
+import json
+import os
+
+import odoo_cli
+import pytest
+
+DB = os.environ.get("ABS_UPGRADE_DB", f"abs_e2e_upgrade_{os.getpid()}")
+OLD_VERSION = "18.0.1.0.1"
+NEW_VERSION = "18.0.1.1.1"
+
+# Built through the ORM while the module is installed; printed as one JSON line.
+V1_FIXTURE = """
+import json
+SA = env["ov.serviced_account"]
+Partner = env["res.partner"]
+main = env.ref("base.main_company")
+company_b = env["res.company"].create({"name": "Upgrade Company B"})
+seed_a, seed_b = SA._get_company_seed(main), SA._get_company_seed(company_b)
+mia = Partner.create({"name": "Mia Manager", "email": "mia@upgrade.example"})
+ben = Partner.create({"name": "Ben Manager", "email": "ben@upgrade.example", "company_id": company_b.id})
+north = SA.create_branch({"name": "North", "parent_id": seed_a.id}, mia)
+south = SA.create_branch({"name": "South", "parent_id": north.id}, mia)
+closed = SA.create_branch({"name": "Closed", "parent_id": seed_a.id}, mia)
+closed.action_set_inactive()
+east_b = SA.with_company(company_b).create_branch(
+    {"name": "East B", "parent_id": seed_b.id, "company_id": company_b.id}, ben)
+ana = Partner.create({"name": "Ana Agent", "email": "ana@upgrade.example"})
+bob = Partner.create({"name": "Bob Agent", "email": "bob@upgrade.example"})
+Membership = env["ov.membership"]
+Membership.enroll(north, ana, "agent")
+Membership.enroll(south, ana, "agent")
+Membership.enroll(east_b, bob, "agent")
+names = ["assigned", "unassigned", "archived", "south", "company_b", "inactive_sa",
+         "missing_sa", "missing_actor", "not_stamped"]
+customers = {name: Partner.create({"name": "Customer " + name}).id for name in names}
+ghost = Partner.create({"name": "Ghost Agent"})
+print("FIXTURE " + json.dumps({
+    "main_company": main.id, "company_b": company_b.id,
+    "root": SA._get_global_root().id, "root_partner": SA._get_global_root().partner_id.id,
+    "north": north.id, "south": south.id, "closed": closed.id, "east_b": east_b.id,
+    "ana": ana.id, "bob": bob.id, "ghost": ghost.id, "customers": customers,
+}))
+env.cr.commit()
+"""
+
+
+def _rows(conn, query, params=()):
+    with conn.cursor() as cr:
+        cr.execute(query, params)
+        return cr.fetchall()
+
+
+def _scalar(conn, query, params=()):
+    return _rows(conn, query, params)[0][0]
+
+
+def _tree(conn):
+    """Root and seeds, described without ids so two databases can be compared."""
+    return sorted(_rows(conn, """
+        SELECT sa.name, sa.is_global_root, sa.is_seed, parent.is_global_root, sa.company_id,
+               sa.source_company_id, sa.state, sa.account_class,
+               sa.partner_id = company.partner_id AS uses_company_partner
+          FROM ov_serviced_account sa
+     LEFT JOIN ov_serviced_account parent ON parent.id = sa.parent_id
+     LEFT JOIN res_company company ON company.id = sa.source_company_id
+         WHERE sa.is_global_root OR sa.is_seed
+    """))
+
+
+def _snapshot(conn):
+    """Every row the migrations may touch."""
+    return {
+        "accounts": _rows(conn, """
+            SELECT id, name, parent_id, parent_path, is_global_root, is_seed, source_company_id,
+                   company_id, partner_id, state, account_class, write_date
+              FROM ov_serviced_account ORDER BY id"""),
+        "assignments": _rows(conn, """
+            SELECT id, account_id, partner_id, actor_id, state, date_from, date_to, assigned_by_id, write_date
+              FROM ov_sa_customer_assignment ORDER BY id"""),
+        "partners": _scalar(conn, "SELECT COUNT(*) FROM res_partner"),
+        "stamps": _rows(conn, "SELECT id, x_sa_id, x_actor_id FROM res_partner"
+                              " WHERE x_sa_id IS NOT NULL ORDER BY id"),
+    }
+
+
+def _set_module_version(cr, version):
+    cr.execute("UPDATE ir_module_module SET latest_version = %s WHERE name = 'abs_connector'", [version])
+
+
+def _rewind_to_v2(conn, fx):
+    """SQL that turns the installed database into an 18.0.1.0.1 one."""
+    c = fx["customers"]
+    missing_sa = _scalar(conn, "SELECT MAX(id) + 1000 FROM ov_serviced_account")
+    with conn.cursor() as cr:
+        cr.execute("ALTER TABLE res_partner DROP CONSTRAINT IF EXISTS res_partner_x_sa_id_fkey")
+        cr.execute("ALTER TABLE res_partner DROP CONSTRAINT IF EXISTS res_partner_x_actor_id_fkey")
+        stamps = [
+            ("assigned", fx["north"], fx["ana"]),
+            ("unassigned", fx["north"], None),
+            ("archived", fx["north"], fx["ana"]),
+            ("south", fx["south"], fx["ana"]),
+            ("company_b", fx["east_b"], fx["bob"]),
+            ("inactive_sa", fx["closed"], fx["ana"]),
+            ("missing_sa", missing_sa, fx["ana"]),
+            ("missing_actor", fx["north"], fx["ghost"]),
+        ]
+        for name, sa_id, actor_id in stamps:
+            cr.execute("UPDATE res_partner SET x_sa_id = %s, x_actor_id = %s WHERE id = %s",
+                       [sa_id, actor_id, c[name]])
+        cr.execute("UPDATE res_partner SET active = FALSE WHERE id = %s", [c["archived"]])
+        cr.execute("UPDATE res_partner SET create_date = '2024-03-01 08:30:00' WHERE id = %s",
+                   [c["assigned"]])
+        cr.execute("DELETE FROM res_partner WHERE id = %s", [fx["ghost"]])
+        cr.execute("DELETE FROM ov_sa_customer_assignment")
+        cr.execute("DELETE FROM abs_event_outbox")
+        # V2 had no root and no seeds: branches sat at the top of the tree.
+        cr.execute("""UPDATE ov_serviced_account SET parent_id = NULL WHERE parent_id IN
+                      (SELECT id FROM ov_serviced_account WHERE is_seed OR is_global_root)""")
+        cr.execute("""DELETE FROM mail_followers WHERE res_model = 'ov.serviced_account' AND res_id IN
+                      (SELECT id FROM ov_serviced_account WHERE is_seed OR is_global_root)""")
+        cr.execute("""DELETE FROM mail_message WHERE model = 'ov.serviced_account' AND res_id IN
+                      (SELECT id FROM ov_serviced_account WHERE is_seed OR is_global_root)""")
+        cr.execute("DELETE FROM ov_serviced_account WHERE is_seed OR is_global_root")
+        cr.execute("DELETE FROM res_partner WHERE id = %s", [fx["root_partner"]])
+        cr.execute("""
+            WITH RECURSIVE tree(id, path) AS (
+                SELECT id, id || '/' FROM ov_serviced_account WHERE parent_id IS NULL
+                UNION ALL
+                SELECT child.id, tree.path || child.id || '/'
+                  FROM ov_serviced_account child JOIN tree ON child.parent_id = tree.id
+            )
+            UPDATE ov_serviced_account sa SET parent_path = tree.path FROM tree WHERE tree.id = sa.id
+        """)
+        _set_module_version(cr, OLD_VERSION)
+    return missing_sa
+
+
+@pytest.fixture(scope="module")
+def upgraded():
+    if not odoo_cli.database_exists(odoo_cli.TEMPLATE_DB):
+        pytest.fail(f"template database {odoo_cli.TEMPLATE_DB} is missing (ABS_TEMPLATE_DB)", pytrace=False)
+    odoo_cli.create_database(DB)
+    conn = None
+    try:
+        odoo_cli.install(DB)
+        output = odoo_cli.shell(DB, V1_FIXTURE, label="fixture")
+        fx = json.loads(next(line for line in output.splitlines() if line.startswith("FIXTURE "))[8:])
+        conn = odoo_cli.connect(DB)
+        fresh_tree = _tree(conn)
+        fx["missing_sa"] = _rewind_to_v2(conn, fx)
+        fx["v2_accounts"] = _scalar(conn, "SELECT COUNT(*) FROM ov_serviced_account")
+        log = odoo_cli.upgrade(DB)
+        yield {"conn": conn, "fx": fx, "fresh_tree": fresh_tree, "log": log}
+    finally:
+        if conn is not None:
+            conn.close()
+        if not os.environ.get("ABS_KEEP_DB"):
+            odoo_cli.drop_database(DB)
+
+
+def test_upgrade_runs_the_three_migrations_in_order(upgraded):
+    log = upgraded["log"]
+    positions = [log.find(f"Running migration [{version}>]") for version in
+                 ("18.0.1.0.2", "18.0.1.1.0", "18.0.1.1.1")]
+    assert all(pos >= 0 for pos in positions), positions
+    assert positions == sorted(positions)
+    assert _scalar(upgraded["conn"], "SELECT latest_version FROM ir_module_module"
+                   " WHERE name = 'abs_connector'") == NEW_VERSION
+
+
+def test_upgrade_creates_exactly_one_global_root(upgraded):
+    conn, fx = upgraded["conn"], upgraded["fx"]
+    roots = _rows(conn, """
+        SELECT name, parent_id, source_company_id, company_id, state, is_seed, parent_path, id
+          FROM ov_serviced_account WHERE is_global_root""")
+    assert len(roots) == 1
+    name, parent, source, company, state, is_seed, path, root_id = roots[0]
+    assert (name, parent, source, company, state, is_seed) == (
+        "OV Global Root", None, None, fx["main_company"], "active", False)
+    assert path == f"{root_id}/"
+
+
+def test_upgrade_creates_one_seed_per_company_under_the_root(upgraded):
+    conn, fx = upgraded["conn"], upgraded["fx"]
+    root_id = _scalar(conn, "SELECT id FROM ov_serviced_account WHERE is_global_root")
+    seeds = _rows(conn, """
+        SELECT sa.source_company_id, sa.company_id, sa.parent_id, sa.name = c.name,
+               sa.partner_id = c.partner_id, sa.state, sa.parent_path = %s || sa.id || '/'
+          FROM ov_serviced_account sa JOIN res_company c ON c.id = sa.source_company_id
+         WHERE sa.is_seed ORDER BY sa.source_company_id""", [f"{root_id}/"])
+    companies = [row[0] for row in _rows(conn, "SELECT id FROM res_company ORDER BY id")]
+    assert [row[0] for row in seeds] == companies
+    assert {fx["main_company"], fx["company_b"]} <= set(companies)
+    for company, sa_company, parent, same_name, company_partner, state, path_ok in seeds:
+        assert (sa_company, parent, same_name, company_partner, state, path_ok) == (
+            company, root_id, True, True, "active", True)
+
+
+def test_upgrade_puts_v2_top_level_branches_under_their_company_seed(upgraded):
+    conn, fx = upgraded["conn"], upgraded["fx"]
+    parents = dict(_rows(conn, """
+        SELECT sa.id, COALESCE(parent.source_company_id, -parent.id)
+          FROM ov_serviced_account sa JOIN ov_serviced_account parent ON parent.id = sa.parent_id
+         WHERE NOT sa.is_seed AND NOT sa.is_global_root"""))
+    assert parents == {
+        fx["north"]: fx["main_company"],
+        fx["closed"]: fx["main_company"],
+        fx["east_b"]: fx["company_b"],
+        fx["south"]: -fx["north"],
+    }
+    # parent_path is consistent for every account, all the way down.
+    broken = _rows(conn, """
+        SELECT sa.id FROM ov_serviced_account sa LEFT JOIN ov_serviced_account p ON p.id = sa.parent_id
+         WHERE sa.parent_path != COALESCE(p.parent_path, '') || sa.id || '/'""")
+    assert broken == []
+    assert _scalar(conn, "SELECT COUNT(*) FROM ov_serviced_account") == fx["v2_accounts"] + 1 + len(
+        _rows(conn, "SELECT id FROM res_company"))
+
+
+def test_upgrade_backfills_one_active_assignment_per_valid_stamp(upgraded):
+    conn, fx = upgraded["conn"], upgraded["fx"]
+    c = fx["customers"]
+    rows = _rows(conn, """
+        SELECT a.partner_id, a.account_id, a.actor_id, a.state, a.date_to, a.assigned_by_id,
+               a.date_from = p.create_date, a.company_id = sa.company_id
+          FROM ov_sa_customer_assignment a
+          JOIN res_partner p ON p.id = a.partner_id
+          JOIN ov_serviced_account sa ON sa.id = a.account_id
+         ORDER BY a.partner_id""")
+    expected = sorted([
+        (c["assigned"], fx["north"], fx["ana"]),
+        (c["unassigned"], fx["north"], None),
+        (c["archived"], fx["north"], fx["ana"]),
+        (c["south"], fx["south"], fx["ana"]),
+        (c["company_b"], fx["east_b"], fx["bob"]),
+    ])
+    assert [row[:3] for row in rows] == expected
+    for _partner, _sa, _actor, state, date_to, assigned_by, date_from_is_creation, same_company in rows:
+        assert (state, date_to, assigned_by, date_from_is_creation, same_company) == (
+            "active", None, None, True, True)
+    assert str(_scalar(conn, "SELECT date_from FROM ov_sa_customer_assignment WHERE partner_id = %s",
+                       [c["assigned"]])) == "2024-03-01 08:30:00"
+
+
+def test_upgrade_reports_and_keeps_stamps_it_cannot_migrate(upgraded):
+    conn, fx, log = upgraded["conn"], upgraded["fx"], upgraded["log"]
+    c = fx["customers"]
+    # Skipped customers keep their stamps untouched for the operator to fix.
+    stamps = dict((pid, (sa, actor)) for pid, sa, actor in _rows(
+        conn, "SELECT id, x_sa_id, x_actor_id FROM res_partner WHERE id IN %s",
+        [(c["inactive_sa"], c["missing_sa"], c["missing_actor"])]))
+    assert stamps == {
+        c["inactive_sa"]: (fx["closed"], fx["ana"]),
+        c["missing_sa"]: (fx["missing_sa"], fx["ana"]),
+        c["missing_actor"]: (fx["north"], fx["ghost"]),
+    }
+    assert "skipped 3 stamped customer(s)" in log
+    assert "'missing_sa': 1" in log and "'inactive_sa': 1" in log and "'missing_actor': 1" in log
+    assert "created 5," in log
+    # The foreign keys exist again; only existing rows are exempt from them.
+    keys = dict(_rows(conn, """
+        SELECT a.attname, fk.convalidated FROM pg_constraint fk
+          JOIN pg_class t ON t.oid = fk.conrelid
+          JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = fk.conkey[1]
+         WHERE fk.contype = 'f' AND t.relname = 'res_partner' AND a.attname IN ('x_sa_id', 'x_actor_id')"""))
+    assert keys == {"x_sa_id": False, "x_actor_id": False}
+
+
+def test_upgraded_tree_equals_the_fresh_install_tree(upgraded):
+    assert _tree(upgraded["conn"]) == upgraded["fresh_tree"]
+
+
+def test_running_the_migrations_again_changes_nothing(upgraded):
+    conn = upgraded["conn"]
+    before = _snapshot(conn)
+    with conn.cursor() as cr:
+        _set_module_version(cr, OLD_VERSION)
+    log = odoo_cli.upgrade(DB, label="upgrade-again")
+    assert "Running migration [18.0.1.1.0>]" in log
+    assert "created 0," in log
+    assert _snapshot(conn) == before

@@ -1,0 +1,66 @@
+"""The upgrade scripts are where `odoo -u abs_connector` looks for them.
+
+Odoo only runs migrations found through ``upgrade_path``; a wrong path or a
+version directory above the manifest version makes an upgrade silently skip
+them. These checks read the shipped files, no Odoo needed.
+"""
+
+import ast
+import configparser
+from pathlib import Path
+
+import yaml
+
+REPO = Path(__file__).resolve().parents[2]
+MIGRATIONS = REPO / "migrations" / "abs_connector"
+EXPECTED_VERSIONS = ["18.0.1.0.2", "18.0.1.1.0", "18.0.1.1.1"]
+
+
+def _version_key(version):
+    return tuple(int(part) for part in version.split("."))
+
+
+def _manifest_version():
+    return ast.literal_eval((REPO / "abs_connector" / "__manifest__.py").read_text())["version"]
+
+
+def _migrate_function(script):
+    tree = ast.parse(script.read_text(), filename=str(script))
+    return next(node for node in tree.body if isinstance(node, ast.FunctionDef) and node.name == "migrate")
+
+
+def test_shipped_odoo_conf_upgrade_path_is_where_docker_compose_mounts_migrations():
+    config = configparser.ConfigParser(interpolation=None)
+    config.read(REPO / "odoo.conf")
+    upgrade_path = config["options"]["upgrade_path"]
+    compose = yaml.safe_load((REPO / "docker-compose.yml").read_text())
+    mounts = {}
+    for volume in compose["services"]["odoo"]["volumes"]:
+        source, target = volume.split(":")[:2]
+        mounts[target] = source
+    assert mounts.get(upgrade_path) == "./migrations"
+
+
+def test_migration_versions_are_the_three_of_seed_002_each_with_a_post_script():
+    versions = sorted((path.name for path in MIGRATIONS.iterdir() if path.is_dir()), key=_version_key)
+    assert versions == EXPECTED_VERSIONS
+    for version in versions:
+        assert list((MIGRATIONS / version).glob("post-*.py")), version
+
+
+def test_manifest_version_is_the_newest_migration_so_every_script_runs_on_upgrade():
+    newest = max(EXPECTED_VERSIONS, key=_version_key)
+    assert _manifest_version() == newest
+
+
+def test_every_script_defines_migrate_cr_version_and_skips_fresh_installs():
+    scripts = sorted(MIGRATIONS.glob("*/*.py"))
+    assert scripts
+    for script in scripts:
+        migrate = _migrate_function(script)
+        assert [arg.arg for arg in migrate.args.args] == ["cr", "version"], script
+        first = migrate.body[0]
+        # `if not version: return` -- a fresh install is bootstrapped by the install hook.
+        assert isinstance(first, ast.If), script
+        assert ast.unparse(first.test) == "not version", script
+        assert isinstance(first.body[0], ast.Return), script
