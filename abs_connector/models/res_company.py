@@ -27,4 +27,6 @@ class ResCompany(models.Model):
         # Every company has exactly one seed SA, including companies created
         # after installation (same code as the install hook and migrations).
         bootstrap.ensure_company_seeds(self.env, companies)
+        # The API proxy user must be allowed in every company it acts for.
+        self.env["res.users"]._abs_sync_proxy_companies()
         return companies

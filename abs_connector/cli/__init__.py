@@ -1,0 +1,1 @@
+from . import abs_api_key

@@ -1,0 +1,1 @@
+from . import auth, contacts, me, migration, openapi, orders, portal, service_accounts

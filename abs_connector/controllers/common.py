@@ -1,0 +1,258 @@
+"""Request/response plumbing shared by the API controllers.
+
+JSON body parsing with a size limit, validation against the OpenAPI document, the Service
+Account context of ``X-SA-ID``, list parameters and JSON responses. Errors are raised as
+``governance.errors`` classes; ``ir.http._handle_error`` renders them (and rolls back).
+"""
+
+import json
+import re
+
+from odoo import fields, http
+from odoo.http import request
+
+from ..governance import api_schemas, errors, openapi
+
+_SA_HEADER_RE = re.compile(r"^[1-9][0-9]{0,9}$")
+_INT_RE = re.compile(r"^(0|[1-9][0-9]{0,9})$")
+MAX_INT = 2147483647
+
+
+def api_route(path, auth, **kwargs):
+    """An API route: plain HTTP, no CSRF (no cookies are used), no session, every method.
+
+    Methods are dispatched by :func:`dispatch` so that a wrong one answers 405 in the API's
+    JSON shape rather than werkzeug's HTML.
+    """
+    return http.route(path, type="http", auth=auth, csrf=False, save_session=False,
+                      max_content_length=api_schemas.MAX_BODY_BYTES, **kwargs)
+
+
+def dispatch(handlers, *args, **kwargs):
+    """Call the handler of the request's HTTP method.
+
+    :raise MethodNotAllowed: no handler for this method.
+    """
+    method = request.httprequest.method.upper()
+    handler = handlers.get(method)
+    if handler is None:
+        raise errors.MethodNotAllowed(allowed=handlers)
+    # Odoo's <int:...> converter accepts any size and sign; ids live in PostgreSQL int4.
+    if any(isinstance(arg, int) and not 1 <= arg <= MAX_INT for arg in args):
+        raise errors.NotFound()
+    return handler(*args, **kwargs)
+
+
+def identity():
+    return request.abs_identity
+
+
+def json_response(body, status=200, headers=None):
+    all_headers = {"Cache-Control": "no-store"}
+    all_headers.update(headers or {})
+    return request.make_json_response(body, headers=list(all_headers.items()), status=status)
+
+
+# ---------------------------------------------------------------------------- body
+
+def _raise_bad_json(_constant):
+    raise ValueError("NaN and Infinity are not JSON")
+
+
+def read_json_body(schema_name):
+    """Parse the request body as a JSON object and validate it against the published schema.
+
+    :raise PayloadTooLarge: body over ``MAX_BODY_BYTES``.
+    :raise BadRequest: not JSON, not UTF-8, or not ``application/json``.
+    :raise Unprocessable: fails the schema (unknown / forbidden fields included).
+    """
+    httprequest = request.httprequest
+    length = httprequest.content_length
+    if length is not None and length > api_schemas.MAX_BODY_BYTES:
+        raise errors.PayloadTooLarge(details={"max_bytes": api_schemas.MAX_BODY_BYTES})
+    mimetype = (httprequest.mimetype or "").lower()
+    if mimetype != "application/json" and not mimetype.endswith("+json"):
+        raise errors.BadRequest("Send the body as JSON with 'Content-Type: application/json'.")
+    raw = httprequest.get_data(cache=True)
+    if len(raw) > api_schemas.MAX_BODY_BYTES:
+        raise errors.PayloadTooLarge(details={"max_bytes": api_schemas.MAX_BODY_BYTES})
+    try:
+        body = json.loads(raw.decode("utf-8"), parse_constant=_raise_bad_json)
+    except (ValueError, RecursionError):
+        raise errors.BadRequest("The request body is not valid JSON.")
+    _check_storable_text(body)
+    return openapi.validate_body(schema_name, body)
+
+
+def _check_storable_text(value, depth=0):
+    """Refuse text PostgreSQL cannot store (NUL characters, lone surrogates) before it reaches
+    the database, where it would fail as a server error.
+
+    :raise Unprocessable: such a character in any key or string of the body.
+    """
+    if depth > 64:
+        return  # deeper than any schema allows: validation refuses it anyway
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _check_storable_text(key, depth + 1)
+            _check_storable_text(item, depth + 1)
+    elif isinstance(value, list):
+        for item in value:
+            _check_storable_text(item, depth + 1)
+    elif isinstance(value, str) and not _storable(value):
+        raise errors.Unprocessable("Text may not contain NUL characters or invalid Unicode.")
+
+
+def _storable(text):
+    if "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+# ---------------------------------------------------------------------------- parameters
+
+def parse_int(value, name, minimum=1, maximum=MAX_INT, required=True):
+    """An integer query parameter.
+
+    :raise Unprocessable: missing (when required), not an integer, or out of range.
+    """
+    if value in (None, ""):
+        if required:
+            raise errors.Unprocessable(f"The parameter '{name}' is required.", details={"field": name})
+        return None
+    if not isinstance(value, str) or not _INT_RE.match(value) or not minimum <= int(value) <= maximum:
+        raise errors.Unprocessable(
+            f"The parameter '{name}' must be an integer between {minimum} and {maximum}.",
+            details={"field": name})
+    return int(value)
+
+
+def list_params(params, orders):
+    """``limit``, ``offset``, ``search`` and ``order`` of a list request.
+
+    :param orders: ``{key: odoo_field}`` allowlist of sort keys.
+    :returns: dict with limit, offset, search (str or None) and the Odoo order expression.
+    :raise Unprocessable: out-of-range values or an order not on the allowlist.
+    """
+    limit = parse_int(params.get("limit"), "limit", 1, api_schemas.LIST_MAX_LIMIT, required=False)
+    offset = parse_int(params.get("offset"), "offset", 0, MAX_INT, required=False)
+    search = params.get("search")
+    if search is not None and (not isinstance(search, str) or len(search) > 256 or not _storable(search)):
+        raise errors.Unprocessable("The parameter 'search' must be at most 256 characters.",
+                                   details={"field": "search"})
+    allowed = openapi.list_order_values(orders)
+    order = params.get("order")
+    if order is not None and order not in allowed:
+        raise errors.Unprocessable("The parameter 'order' is not one of the allowed sort orders.",
+                                   details={"field": "order", "allowed": sorted(allowed)})
+    return {
+        "limit": api_schemas.LIST_DEFAULT_LIMIT if limit is None else limit,
+        "offset": offset or 0,
+        "search": search.strip() if search and search.strip() else None,
+        "order": f"{allowed[order]}, id" if order else "id",
+    }
+
+
+def paged(model, domain, page, serialize):
+    """Search one page and count the total, as the list responses return them.
+
+    :param serialize: called once with the page's recordset (so it can prefetch), returns a list.
+    """
+    records = model.search(domain, limit=page["limit"], offset=page["offset"], order=page["order"])
+    return {
+        "items": serialize(records),
+        "total": model.search_count(domain),
+        "limit": page["limit"],
+        "offset": page["offset"],
+    }
+
+
+def search_domain(search, fields_):
+    """``|`` of ``ilike`` on ``fields_`` for a free-text search (or [] without one)."""
+    if not search:
+        return []
+    return ["|"] * (len(fields_) - 1) + [(name, "ilike", search) for name in fields_]
+
+
+# ---------------------------------------------------------------------------- SA context
+
+class SaContext:
+    """The Service Account of an SA-scoped call and the caller's authority in it."""
+
+    def __init__(self, sa, access, actor_partner):
+        self.sa = sa
+        self.access = access
+        self.actor_partner = actor_partner
+
+    def require(self, capability):
+        """:raise Forbidden: the caller's role in this SA does not grant ``capability``."""
+        if self.access is not None and not self.access.can(capability):
+            raise errors.Forbidden("Your role in this service account does not allow this.",
+                                   details={"role_code": self.access.role_code})
+
+
+def sa_context(path_sa_id=None):
+    """Resolve ``X-SA-ID`` and check the caller's live membership in it -- on every request.
+
+    A person needs a membership that is active and within its dates (or an ancestor's
+    covering sub-accounts); a system caller (API key) acts in any existing active SA.
+
+    :raise BadRequest: header missing or not a positive integer.
+    :raise Forbidden: not a live member of that SA (the SA's existence is not revealed), or
+        the header names another SA than the URL.
+    """
+    raw = request.httprequest.headers.get("X-SA-ID")
+    if raw is None or not _SA_HEADER_RE.match(raw.strip()) or int(raw) > MAX_INT:
+        raise errors.BadRequest("The X-SA-ID header must name a service account id.",
+                                details={"header": "X-SA-ID"})
+    sa_id = int(raw)
+    if path_sa_id is not None and path_sa_id != sa_id:
+        raise errors.Forbidden("X-SA-ID must name the service account of the URL.",
+                               details={"header": "X-SA-ID"})
+    caller = identity()
+    sa = request.env["ov.serviced_account"].browse(sa_id).exists()
+    if sa:
+        _ensure_proxy_company(sa)
+    if caller.kind == "api_key":
+        if not sa or sa.state != "active":
+            raise errors.Forbidden("This service account is not active or does not exist.",
+                                   details={"header": "X-SA-ID"})
+        return SaContext(sa, None, None)
+    access = request.env["ov.membership"]._abs_access_context(caller.partner, sa) if sa else None
+    if access is None:
+        raise errors.Forbidden("You are not an active member of this service account.",
+                               details={"header": "X-SA-ID"})
+    return SaContext(sa, access, caller.partner)
+
+
+def _ensure_proxy_company(sa):
+    """Let the proxy user act in the SA's company, for companies created after installation."""
+    company = _sa_company(sa)
+    if company and company not in request.env.user.company_ids:
+        request.env["res.users"]._abs_sync_proxy_companies()
+        request.env.user.invalidate_recordset(["company_ids"])
+        # a new context gives a new environment, whose env.companies includes the new company
+        request.update_context(allowed_company_ids=request.env.user.company_ids.ids)
+
+
+def _sa_company(sa):
+    # Read before knowing whether the proxy may read this company's records at all.
+    return sa.sudo().company_id
+
+
+# ---------------------------------------------------------------------------- serialization
+
+def dt(value):
+    """An ISO 8601 UTC timestamp, or None."""
+    if not value:
+        return None
+    return fields.Datetime.to_datetime(value).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def text(value):
+    return value or None
+

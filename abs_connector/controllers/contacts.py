@@ -1,0 +1,210 @@
+"""Governed customers (res.partner) of a Service Account -- seed 002 Stages 1-4 and 6.
+
+Every read goes through the one visibility helper (V3: a sub-select on the assignment table);
+every write through the governance methods. A customer the caller may not see answers exactly
+like one that does not exist.
+"""
+
+import dataclasses
+
+from odoo import http
+from odoo.http import request
+
+from ..governance import api_schemas, errors, visibility
+from .common import (
+    api_route,
+    dispatch,
+    json_response,
+    list_params,
+    paged,
+    parse_int,
+    read_json_body,
+    sa_context,
+    search_domain,
+    text,
+)
+
+SEARCH_FIELDS = ["name", "email", "phone"]
+# Keys of explain_access() that are ids or names (False there, null in JSON).
+EXPLANATION_IDS = ("membership_id", "role_code", "policy", "hierarchy_scope", "assignment_id", "actor_id")
+
+
+def _assignment_scope(context):
+    """Domain of the active assignment rows of the SA (or its subtree for a subtree scope)."""
+    if context.access is None:
+        return [("account_id", "=", context.sa.id), ("state", "=", "active")]
+    return visibility.assignment_domain(dataclasses.replace(context.access, policy="sa_wide"))
+
+
+def _assignments_by_partner(context, partners):
+    if not partners:
+        return {}
+    rows = request.env["ov.sa_customer_assignment"].search(
+        [("partner_id", "in", partners.ids), *_assignment_scope(context)], order="id")
+    return {row.partner_id.id: row for row in rows}
+
+
+def serialize_contact(partner, assignment):
+    return {
+        "id": partner.id,
+        "name": partner.name or "",
+        "email": text(partner.email),
+        "phone": text(partner.phone),
+        "mobile": text(partner.mobile),
+        "street": text(partner.street),
+        "street2": text(partner.street2),
+        "city": text(partner.city),
+        "zip": text(partner.zip),
+        "country_code": text(partner.country_id.code),
+        "function": text(partner.function),
+        "comment": text(partner.comment),
+        "active": bool(partner.active),
+        "sa_id": partner.x_sa_id.id or None,
+        "actor_id": (assignment.actor_id.id if assignment else partner.x_actor_id.id) or None,
+        "assigned_employee_id": partner.x_assigned_employee_id.id or None,
+        "assignment_id": assignment.id if assignment else None,
+    }
+
+
+def _contact_response(context, partner, status=200):
+    assignment = _assignments_by_partner(context, partner).get(partner.id)
+    return json_response(serialize_contact(partner, assignment), status=status)
+
+
+def _odoo_vals(body):
+    """Map an allowlisted API body to res.partner values."""
+    vals = {}
+    for key, value in body.items():
+        field_name = api_schemas.CONTACT_WRITABLE_FIELDS[key]
+        if key == "country_code":
+            value = _country_id(value)
+        elif isinstance(value, str):
+            value = value.strip() or False
+        vals[field_name] = value if value is not None else False
+    return vals
+
+
+def _country_id(code):
+    if not code:
+        return False
+    country = request.env["res.country"].search([("code", "=", code.upper())], limit=1)
+    if not country:
+        raise errors.Unprocessable("Unknown country code.", details={"field": "country_code"})
+    return country.id
+
+
+def _visible_contact(context, contact_id, include_archived=False):
+    """The contact if the caller sees it in the SA, else 404 (same answer as a missing one)."""
+    Partner = request.env["res.partner"].with_context(active_test=not include_archived)
+    domain = [("id", "=", contact_id)]
+    if context.access is None:
+        domain.append(("assignment_ids", "any", _assignment_scope(context)))
+    else:
+        domain += visibility.customer_domain(context.access)
+    partner = Partner.search(domain, limit=1)
+    if not partner:
+        raise errors.NotFound()
+    return partner.with_env(request.env)
+
+
+def _existing_contact(contact_id):
+    """The partner row to hand to a governance method, which checks visibility itself."""
+    # exists() sees archived rows too; no active_test=False context may leak into the
+    # governance methods (Odoo's own checks would then count archived users as linked).
+    partner = request.env["res.partner"].browse(contact_id).exists()
+    if not partner:
+        raise errors.NotFound()
+    return partner
+
+
+class AbsContactController(http.Controller):
+
+    @api_route("/api/contacts", auth="abs_jwt")
+    def abs_contacts(self, **params):
+        return dispatch({"GET": self._list, "POST": self._create}, params)
+
+    @api_route("/api/contacts/<int:contact_id>", auth="abs_jwt")
+    def abs_contact(self, contact_id, **_params):
+        return dispatch({"GET": self._get, "PUT": self._update, "DELETE": self._archive}, contact_id)
+
+    @api_route("/api/contacts/<int:contact_id>/assign", auth="abs_jwt_or_api_key")
+    def abs_contact_assign(self, contact_id, **_params):
+        return dispatch({"POST": self._assign}, contact_id)
+
+    @api_route("/api/contacts/<int:contact_id>/access", auth="abs_jwt")
+    def abs_contact_access(self, contact_id, **params):
+        return dispatch({"GET": self._explain}, contact_id, params)
+
+    # ---- collection ----
+
+    def _list(self, params):
+        context = sa_context()
+        context.require("read_customers")
+        page = list_params(params, api_schemas.CONTACT_ORDERS)
+        domain = visibility.customer_domain(context.access) + search_domain(page["search"], SEARCH_FIELDS)
+        def serialize(partners):
+            assignments = _assignments_by_partner(context, partners)
+            return [serialize_contact(partner, assignments.get(partner.id)) for partner in partners]
+
+        return json_response(paged(request.env["res.partner"], domain, page, serialize))
+
+    def _create(self, _params):
+        context = sa_context()
+        body = read_json_body("ContactCreate")
+        partner = request.env["res.partner"].abs_create_governed_customer(
+            context.sa, _odoo_vals(body), context.actor_partner)
+        return _contact_response(context, partner, status=201)
+
+    # ---- item ----
+
+    def _get(self, contact_id):
+        context = sa_context()
+        context.require("read_customers")
+        return _contact_response(context, _visible_contact(context, contact_id))
+
+    def _update(self, contact_id):
+        context = sa_context()
+        body = read_json_body("ContactUpdate")
+        partner = _existing_contact(contact_id)
+        partner.abs_update_governed_customer(_odoo_vals(body), context.sa, context.actor_partner)
+        return _contact_response(context, partner)
+
+    def _archive(self, contact_id):
+        context = sa_context()
+        partner = _existing_contact(contact_id)
+        partner.abs_archive_governed_customer(context.sa, context.actor_partner)
+        return _contact_response(context, partner)
+
+    # ---- assignment (seed 002 Stage 4) and explainer ----
+
+    def _assign(self, contact_id):
+        context = sa_context()
+        context.require("assign_customers")
+        body = read_json_body("AssignRequest")
+        partner = _visible_contact(context, contact_id)
+        employee = request.env["abs.employee"].browse(body["employee_id"]).exists()
+        if not employee or not employee.active:
+            raise errors.NotFound("Employee not found.", details={"employee_id": body["employee_id"]})
+        previous = _assignments_by_partner(context, partner).get(partner.id)
+        created = request.env["ov.sa_customer_assignment"].reassign(
+            partner, context.sa, employee.partner_id, context.actor_partner)
+        return json_response({
+            "contact_id": partner.id,
+            "employee_id": employee.id,
+            "actor_id": created.actor_id.id,
+            "assignment_id": created.id,
+            "previous_assignment_id": previous.id if previous else None,
+        })
+
+    def _explain(self, contact_id, params):
+        context = sa_context()
+        context.require("manage_members")
+        person_id = parse_int(params.get("person_id"), "person_id")
+        customer = _visible_contact(context, contact_id, include_archived=True)
+        person = request.env["res.partner"].browse(person_id).exists()
+        if not person:
+            raise errors.NotFound("Person not found.", details={"person_id": person_id})
+        answer = request.env["ov.serviced_account"].explain_access(person, context.sa, customer)
+        result = {"visible": bool(answer.get("visible")), "reason": answer.get("reason") or ""}
+        result.update({key: answer.get(key) or None for key in EXPLANATION_IDS})
+        return json_response(result)

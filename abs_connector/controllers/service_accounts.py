@@ -1,0 +1,132 @@
+"""Service accounts: create a branch (system), enroll and revoke members (SA managers)."""
+
+from odoo import http
+from odoo.http import request
+from odoo.tools import email_normalize
+
+from ..governance import errors
+from .common import api_route, dispatch, identity, json_response, read_json_body, sa_context
+
+
+def serialize_service_account(sa):
+    return {
+        "id": sa.id,
+        "name": sa.name,
+        "parent_id": sa.parent_id.id or None,
+        "partner_id": sa.partner_id.id or None,
+        "account_class": sa.account_class,
+        "state": sa.state,
+        "company_id": sa.company_id.id or None,
+        "sa_manager_membership_id": sa.sa_manager.id or None,
+    }
+
+
+def _existing(model, record_id, what):
+    """The record, or 404 -- the same answer whether it does not exist or is not readable."""
+    record = request.env[model].browse(record_id).exists()
+    if not record:
+        raise errors.NotFound(f"{what} not found.", details={"id": record_id})
+    return record
+
+
+def _person_for_email(name, email, phone):
+    """The person partner with this normalized e-mail, reused when it exists; else a new one."""
+    normalized = email_normalize(email)
+    if not normalized:
+        raise errors.Unprocessable("The e-mail address is not valid.", details={"field": "email"})
+    partner = _partner_by_email(normalized)
+    if partner:
+        return partner.with_env(request.env)
+    vals = {"name": name, "email": normalized}
+    if phone:
+        vals["phone"] = phone
+    return request.env["res.partner"].create(vals)
+
+
+def _partner_by_email(normalized):
+    # The person may be a contact of another company, or archived: the proxy user's record
+    # rules would hide them and we would create a duplicate identity.
+    return request.env["res.partner"].sudo().with_context(active_test=False).search(
+        [("email_normalized", "=", normalized), ("is_company", "=", False)], order="active desc, id", limit=1)
+
+
+def _give_credentials(employee, password):
+    """Set the password given at enrollment, or mail an activation code.
+
+    :returns: whether an activation mail was queued.
+    :raise Conflict: a password is given for someone who already has one (it is theirs to change).
+    """
+    if password:
+        if employee.has_password:
+            raise errors.Conflict("This person already has a password; enroll them without one.",
+                                  details={"employee_id": employee.id})
+        employee.set_password(password)
+        return False
+    if employee.has_password:
+        return False
+    return employee._abs_send_activation_mail()
+
+
+class AbsServiceAccountController(http.Controller):
+
+    @api_route("/api/service-accounts", auth="abs_api_key")
+    def abs_service_accounts(self, **_params):
+        return dispatch({"POST": self._create_branch})
+
+    @api_route("/api/service-accounts/<int:sa_id>/members/enroll", auth="abs_jwt")
+    def abs_enroll(self, sa_id, **_params):
+        return dispatch({"POST": self._enroll}, sa_id)
+
+    @api_route("/api/service-accounts/<int:sa_id>/members/<int:membership_id>", auth="abs_jwt")
+    def abs_member(self, sa_id, membership_id, **_params):
+        return dispatch({"DELETE": self._revoke}, sa_id, membership_id)
+
+    def _create_branch(self):
+        body = read_json_body("ServiceAccountCreate")
+        parent = _existing("ov.serviced_account", body["parent_id"], "Parent service account")
+        admin = _existing("res.partner", body["initial_admin_partner_id"], "Initial manager")
+        vals = {"name": body["name"].strip(), "parent_id": parent.id}
+        if body.get("partner_id"):
+            vals["partner_id"] = _existing("res.partner", body["partner_id"], "Organisation partner").id
+        for key in ("account_class", "notes"):
+            if key in body:
+                vals[key] = body[key]
+        sa = request.env["ov.serviced_account"].create_branch(
+            vals, admin, actor_partner=identity().actor_partner)
+        manager_employee = sa.sa_manager.employee_id
+        if manager_employee:
+            _give_credentials(manager_employee, body.get("initial_admin_password"))
+        return json_response(serialize_service_account(sa), status=201)
+
+    def _enroll(self, sa_id):
+        context = sa_context(path_sa_id=sa_id)
+        context.require("manage_members")
+        body = read_json_body("EnrollRequest")
+        person = _person_for_email(body["name"].strip(), body["email"], body.get("phone"))
+        extra = {key: body[key] for key in ("scope_policy", "hierarchy_scope") if key in body}
+        membership = request.env["ov.membership"].enroll(
+            context.sa, person, body["role_code"], actor_partner=context.actor_partner, **extra)
+        employee = membership.employee_id
+        _give_credentials(employee, body.get("password"))
+        return json_response({
+            "partner_id": person.id,
+            "employee_id": employee.id,
+            "membership_id": membership.id,
+            "role_code": membership.role_code,
+            "membership_state": membership.membership_state,
+        }, status=201)
+
+    def _revoke(self, sa_id, membership_id):
+        context = sa_context(path_sa_id=sa_id)
+        context.require("manage_members")
+        membership = request.env["ov.membership"].browse(membership_id).exists()
+        if not membership or membership.serviced_account_id != context.sa:
+            raise errors.NotFound("Membership not found.", details={"id": membership_id})
+        if membership.membership_state == "revoked":
+            raise errors.Conflict("This membership is already revoked.", details={"id": membership_id})
+        unassigned = membership.action_revoke(actor_partner=context.actor_partner)
+        return json_response({
+            "membership_id": membership.id,
+            "membership_state": membership.membership_state,
+            "unassigned_customers": unassigned,
+        })

@@ -1,0 +1,272 @@
+"""JSON Schemas (2020-12, as OpenAPI 3.1 uses them) of every API request and response body.
+
+These dicts are the single source: :mod:`.openapi` places them under ``components/schemas`` of
+the published document, the API validates request bodies against that document, and the docs
+render it. Request schemas close their objects (``additionalProperties: false``) so a field that
+is not on the allowlist -- ``x_sa_id``, ``company_id``, ``active``, ``user_id`` ... -- is refused
+with 422 before anything is written.
+"""
+
+LIST_DEFAULT_LIMIT = 50
+LIST_MAX_LIMIT = 200
+MAX_BODY_BYTES = 64 * 1024
+
+ROLE_CODES = ["staff", "agent", "admin", "finance", "viewer"]
+POLICIES = ["sa_wide", "assigned_plus_unassigned", "assigned_only"]
+HIERARCHY_SCOPES = ["this_node_only", "this_node_and_descendants"]
+MEMBERSHIP_STATES = ["active", "suspended", "revoked"]
+
+# Fields a client may write on a governed contact, and the Odoo field each maps to.
+CONTACT_WRITABLE_FIELDS = {
+    "name": "name",
+    "email": "email",
+    "phone": "phone",
+    "mobile": "mobile",
+    "street": "street",
+    "street2": "street2",
+    "city": "city",
+    "zip": "zip",
+    "country_code": "country_id",
+    "function": "function",
+    "comment": "comment",
+}
+# Sort keys a list accepts: "<key> asc|desc" -> Odoo order expression.
+CONTACT_ORDERS = {
+    "id": "id", "name": "name", "email": "email", "city": "city", "create_date": "create_date",
+}
+ORDER_ORDERS = {
+    "id": "id", "name": "name", "date_order": "date_order", "amount_total": "amount_total",
+    "state": "state",
+}
+
+
+def _str(max_length, min_length=0, **extra):
+    schema = {"type": "string", "maxLength": max_length}
+    if min_length:
+        schema["minLength"] = min_length
+    schema.update(extra)
+    return schema
+
+
+def _nullable(schema):
+    schema = dict(schema)
+    schema["type"] = [schema["type"], "null"]
+    return schema
+
+
+_ID = {"type": "integer", "minimum": 1, "maximum": 2147483647}
+_NULLABLE_ID = {"type": ["integer", "null"], "minimum": 1, "maximum": 2147483647}
+_EMAIL = _str(254, 3, format="email", pattern=r"^[^@\s]+@[^@\s]+$")
+_PASSWORD = _str(1024, 8)
+_DATETIME = {"type": ["string", "null"], "format": "date-time"}
+_NAME = _str(256, 1, pattern=r"\S")
+
+
+def _closed(properties, required=(), **extra):
+    schema = {
+        "type": "object",
+        "properties": properties,
+        "additionalProperties": False,
+    }
+    if required:
+        schema["required"] = list(required)
+    schema.update(extra)
+    return schema
+
+
+def _open(properties, required):
+    """A response object: every documented field is always present."""
+    return {"type": "object", "properties": properties, "required": list(required)}
+
+
+_CONTACT_INPUT_PROPERTIES = {
+    "name": _NAME,
+    "email": _nullable(_EMAIL),
+    "phone": _nullable(_str(64)),
+    "mobile": _nullable(_str(64)),
+    "street": _nullable(_str(256)),
+    "street2": _nullable(_str(256)),
+    "city": _nullable(_str(128)),
+    "zip": _nullable(_str(32)),
+    "country_code": _nullable(_str(2, 2, pattern=r"^[A-Za-z]{2}$")),
+    "function": _nullable(_str(128)),
+    "comment": _nullable(_str(4000)),
+}
+
+_TOKEN_RESPONSE = _open({
+    "access_token": {"type": "string"},
+    "token_type": {"type": "string", "const": "Bearer"},
+    "expires_in": {"type": "integer", "minimum": 1},
+    "refresh_token": {"type": "string"},
+}, ["access_token", "token_type", "expires_in", "refresh_token"])
+
+SCHEMAS = {
+    # ------------------------------------------------------------------ errors
+    "Error": _open({
+        "error": _open({
+            "code": {"type": "string"},
+            "message": {"type": "string"},
+            "details": {"type": "object"},
+        }, ["code", "message", "details"]),
+    }, ["error"]),
+    # ------------------------------------------------------------------ auth
+    "TokenRequest": _closed({"login": _EMAIL, "password": _str(1024, 1)}, ["login", "password"]),
+    "RefreshRequest": _closed({"refresh_token": _str(256, 16)}, ["refresh_token"]),
+    "ActivateRequest": _closed({"token": _str(256, 16), "password": _PASSWORD}, ["token", "password"]),
+    "TokenResponse": _TOKEN_RESPONSE,
+    # ------------------------------------------------------------------ service accounts
+    "ServiceAccountCreate": _closed({
+        "name": _NAME,
+        "parent_id": _ID,
+        "partner_id": _ID,
+        "initial_admin_partner_id": _ID,
+        "initial_admin_password": _PASSWORD,
+        "account_class": {"type": "string", "enum": ["OVAC", "EXTC"]},
+        "notes": _str(4000),
+    }, ["name", "parent_id", "initial_admin_partner_id"]),
+    "ServiceAccount": _open({
+        "id": _ID,
+        "name": {"type": "string"},
+        "parent_id": _NULLABLE_ID,
+        "partner_id": _NULLABLE_ID,
+        "account_class": {"type": "string", "enum": ["OVAC", "EXTC"]},
+        "state": {"type": "string", "enum": ["active", "inactive"]},
+        "company_id": _NULLABLE_ID,
+        "sa_manager_membership_id": _NULLABLE_ID,
+    }, ["id", "name", "parent_id", "partner_id", "account_class", "state", "company_id",
+        "sa_manager_membership_id"]),
+    "EnrollRequest": _closed({
+        "name": _NAME,
+        "email": _EMAIL,
+        "role_code": {"type": "string", "enum": ROLE_CODES},
+        "password": _PASSWORD,
+        "phone": _nullable(_str(64)),
+        "scope_policy": {"type": ["string", "null"], "enum": [*POLICIES, None]},
+        "hierarchy_scope": {"type": "string", "enum": HIERARCHY_SCOPES},
+    }, ["name", "email", "role_code"]),
+    "EnrollResponse": _open({
+        "partner_id": _ID,
+        "employee_id": _ID,
+        "membership_id": _ID,
+        "role_code": {"type": "string", "enum": ROLE_CODES},
+        "membership_state": {"type": "string", "enum": MEMBERSHIP_STATES},
+    }, ["partner_id", "employee_id", "membership_id", "role_code", "membership_state"]),
+    "RevokeResponse": _open({
+        "membership_id": _ID,
+        "membership_state": {"type": "string", "enum": MEMBERSHIP_STATES},
+        "unassigned_customers": {"type": "integer", "minimum": 0},
+    }, ["membership_id", "membership_state", "unassigned_customers"]),
+    "MyServiceAccount": _open({
+        "id": _ID,
+        "name": {"type": "string"},
+        "state": {"type": "string", "enum": ["active", "inactive"]},
+        "membership_id": _ID,
+        "role_code": {"type": "string", "enum": ROLE_CODES},
+        "membership_state": {"type": "string", "enum": MEMBERSHIP_STATES},
+        "effective_policy": {"type": "string", "enum": POLICIES},
+        "hierarchy_scope": {"type": "string", "enum": HIERARCHY_SCOPES},
+        "effective_from": _DATETIME,
+        "effective_to": _DATETIME,
+        "live": {"type": "boolean"},
+    }, ["id", "name", "state", "membership_id", "role_code", "membership_state", "effective_policy",
+        "hierarchy_scope", "effective_from", "effective_to", "live"]),
+    "MyServiceAccountList": _open({
+        "items": {"type": "array", "items": {"$ref": "#/components/schemas/MyServiceAccount"}},
+        "total": {"type": "integer", "minimum": 0},
+    }, ["items", "total"]),
+    # ------------------------------------------------------------------ contacts
+    "ContactCreate": _closed(_CONTACT_INPUT_PROPERTIES, ["name"]),
+    "ContactUpdate": _closed(_CONTACT_INPUT_PROPERTIES, minProperties=1),
+    "Contact": _open({
+        "id": _ID,
+        "name": {"type": "string"},
+        "email": {"type": ["string", "null"]},
+        "phone": {"type": ["string", "null"]},
+        "mobile": {"type": ["string", "null"]},
+        "street": {"type": ["string", "null"]},
+        "street2": {"type": ["string", "null"]},
+        "city": {"type": ["string", "null"]},
+        "zip": {"type": ["string", "null"]},
+        "country_code": {"type": ["string", "null"]},
+        "function": {"type": ["string", "null"]},
+        "comment": {"type": ["string", "null"]},
+        "active": {"type": "boolean"},
+        "sa_id": _NULLABLE_ID,
+        "actor_id": _NULLABLE_ID,
+        "assigned_employee_id": _NULLABLE_ID,
+        "assignment_id": _NULLABLE_ID,
+    }, ["id", "name", "email", "phone", "mobile", "street", "street2", "city", "zip", "country_code",
+        "function", "comment", "active", "sa_id", "actor_id", "assigned_employee_id", "assignment_id"]),
+    "ContactList": _open({
+        "items": {"type": "array", "items": {"$ref": "#/components/schemas/Contact"}},
+        "total": {"type": "integer", "minimum": 0},
+        "limit": {"type": "integer", "minimum": 1, "maximum": LIST_MAX_LIMIT},
+        "offset": {"type": "integer", "minimum": 0},
+    }, ["items", "total", "limit", "offset"]),
+    "AssignRequest": _closed({"employee_id": _ID}, ["employee_id"]),
+    "AssignResponse": _open({
+        "contact_id": _ID,
+        "employee_id": _ID,
+        "actor_id": _ID,
+        "assignment_id": _ID,
+        "previous_assignment_id": _NULLABLE_ID,
+    }, ["contact_id", "employee_id", "actor_id", "assignment_id", "previous_assignment_id"]),
+    "AccessExplanation": _open({
+        "visible": {"type": "boolean"},
+        "reason": {"type": "string"},
+        "membership_id": _NULLABLE_ID,
+        "role_code": {"type": ["string", "null"]},
+        "policy": {"type": ["string", "null"]},
+        "hierarchy_scope": {"type": ["string", "null"]},
+        "assignment_id": _NULLABLE_ID,
+        "actor_id": _NULLABLE_ID,
+    }, ["visible", "reason", "membership_id", "role_code", "policy", "hierarchy_scope",
+        "assignment_id", "actor_id"]),
+    # ------------------------------------------------------------------ orders
+    "Order": _open({
+        "id": _ID,
+        "name": {"type": "string"},
+        "state": {"type": "string"},
+        "date_order": _DATETIME,
+        "amount_total": {"type": "number"},
+        "currency": {"type": ["string", "null"]},
+        "partner_id": _NULLABLE_ID,
+        "partner_name": {"type": ["string", "null"]},
+        "sa_id": _NULLABLE_ID,
+        "actor_id": _NULLABLE_ID,
+    }, ["id", "name", "state", "date_order", "amount_total", "currency", "partner_id", "partner_name",
+        "sa_id", "actor_id"]),
+    "OrderList": _open({
+        "items": {"type": "array", "items": {"$ref": "#/components/schemas/Order"}},
+        "total": {"type": "integer", "minimum": 0},
+        "limit": {"type": "integer", "minimum": 1, "maximum": LIST_MAX_LIMIT},
+        "offset": {"type": "integer", "minimum": 0},
+    }, ["items", "total", "limit", "offset"]),
+    # ------------------------------------------------------------------ migration
+    "BackfillRequest": _closed({
+        "company_id": _ID,
+        "dry_run": {"type": "boolean"},
+    }),
+    "BackfillResponse": _open({
+        "company_id": _NULLABLE_ID,
+        "dry_run": {"type": "boolean"},
+        "would_create": {"type": "integer", "minimum": 0},
+        "created": {"type": "integer", "minimum": 0},
+        "conflicts": {"type": "integer", "minimum": 0},
+        "already_present": {"type": "integer", "minimum": 0},
+        "skipped": {"type": "object", "additionalProperties": {"type": "integer", "minimum": 0}},
+        "skipped_total": {"type": "integer", "minimum": 0},
+        "sample": {"type": "array", "items": {"$ref": "#/components/schemas/BackfillRow"}},
+        "skipped_sample": {"type": "array", "items": {"$ref": "#/components/schemas/BackfillRow"}},
+    }, ["company_id", "dry_run", "would_create", "created", "conflicts", "already_present", "skipped",
+        "skipped_total", "sample", "skipped_sample"]),
+    "BackfillRow": _open({
+        "partner_id": _ID,
+        "partner_name": {"type": ["string", "null"]},
+        "account_id": _ID,
+        "account_name": {"type": ["string", "null"]},
+        "actor_id": _NULLABLE_ID,
+        "reason": {"type": "string"},
+        "message": {"type": "string"},
+    }, ["partner_id", "partner_name", "account_id", "account_name", "actor_id"]),
+}

@@ -1,0 +1,208 @@
+"""API error classes and the one function that maps any exception to an HTTP answer.
+
+Every error the API returns has the same body::
+
+    {"error": {"code": "<machine code>", "message": "<sentence for a human>", "details": {...}}}
+
+The governance layer raises these classes (``Conflict`` for duplicates and "only manager"
+refusals), the API raises them for transport problems, and :func:`to_http` turns them -- and
+Odoo's own exceptions, recognised by class name so this module never imports Odoo -- into a
+status and a body. An exception nobody planned for answers 500 with a generic message: the
+cause goes to the server log, never to the client.
+"""
+
+import logging
+
+__all__ = [
+    "AbsError",
+    "BadRequest",
+    "Conflict",
+    "Forbidden",
+    "MethodNotAllowed",
+    "NotFound",
+    "PayloadTooLarge",
+    "ServiceUnavailable",
+    "TooManyRequests",
+    "Unauthorized",
+    "Unprocessable",
+    "to_http",
+]
+
+INTERNAL_MESSAGE = "The server could not complete the request."
+
+
+class AbsError(Exception):
+    """Base of every error that carries its own HTTP status.
+
+    ``loglevel`` is read by Odoo's WSGI entry point: an expected refusal is logged at INFO,
+    not as a server error.
+    """
+
+    status = 500
+    code = "internal_error"
+    default_message = INTERNAL_MESSAGE
+    loglevel = logging.INFO
+
+    def __init__(self, message=None, details=None, headers=None):
+        self.message = message or self.default_message
+        self.details = dict(details or {})
+        self.headers = dict(headers or {})
+        super().__init__(self.message)
+
+    def to_body(self):
+        return {"error": {"code": self.code, "message": self.message, "details": self.details}}
+
+
+class BadRequest(AbsError):
+    status = 400
+    code = "bad_request"
+    default_message = "The request is malformed."
+
+
+class Unauthorized(AbsError):
+    status = 401
+    code = "unauthorized"
+    default_message = "Authentication is required."
+
+    def __init__(self, message=None, details=None, headers=None):
+        headers = dict(headers or {})
+        headers.setdefault("WWW-Authenticate", 'Bearer realm="abs_connector"')
+        super().__init__(message, details, headers)
+
+
+class Forbidden(AbsError):
+    status = 403
+    code = "forbidden"
+    default_message = "You are not allowed to do this."
+
+
+class NotFound(AbsError):
+    status = 404
+    code = "not_found"
+    default_message = "Not found."
+
+
+class MethodNotAllowed(AbsError):
+    status = 405
+    code = "method_not_allowed"
+    default_message = "This method is not allowed on this resource."
+
+    def __init__(self, message=None, details=None, headers=None, allowed=None):
+        headers = dict(headers or {})
+        if allowed:
+            headers["Allow"] = ", ".join(sorted(allowed))
+        super().__init__(message, details, headers)
+
+
+class Conflict(AbsError):
+    status = 409
+    code = "conflict"
+    default_message = "The request conflicts with the current state."
+
+
+class PayloadTooLarge(AbsError):
+    status = 413
+    code = "payload_too_large"
+    default_message = "The request body is too large."
+
+
+class Unprocessable(AbsError):
+    status = 422
+    code = "validation_error"
+    default_message = "The request body is not valid."
+
+
+class TooManyRequests(AbsError):
+    status = 429
+    code = "too_many_requests"
+    default_message = "Too many attempts; try again later."
+
+    def __init__(self, message=None, details=None, headers=None, retry_after=None):
+        headers = dict(headers or {})
+        if retry_after is not None:
+            headers["Retry-After"] = str(max(1, int(retry_after)))
+        super().__init__(message, details, headers)
+
+
+class ServiceUnavailable(AbsError):
+    """The server is not configured to do this (e.g. no token secret): not the client's fault."""
+
+    status = 503
+    code = "service_unavailable"
+    default_message = "This service is not available on this server."
+
+
+# Foreign exceptions, by fully qualified class name, checked along the MRO so that a
+# subclass (e.g. Odoo's MissingError, a UserError) finds its most specific entry first.
+_FOREIGN = {
+    "odoo.exceptions.MissingError": (NotFound, None),
+    "odoo.exceptions.AccessDenied": (Unauthorized, None),
+    "odoo.exceptions.AccessError": (Forbidden, None),
+    "odoo.exceptions.ValidationError": (Unprocessable, "keep"),
+    "odoo.exceptions.UserError": (Unprocessable, "keep"),
+    "jsonschema.exceptions.ValidationError": (Unprocessable, "keep"),
+    "psycopg2.errors.UniqueViolation": (Conflict, None),
+    "json.decoder.JSONDecodeError": (BadRequest, None),
+}
+
+# werkzeug's HTTP exceptions carry their status in ``code``; they reach us when Odoo or
+# werkzeug refuses a request before our code runs (unknown path, body over the limit...).
+_WERKZEUG_BY_STATUS = {
+    400: BadRequest,
+    401: Unauthorized,
+    403: Forbidden,
+    404: NotFound,
+    405: MethodNotAllowed,
+    409: Conflict,
+    413: PayloadTooLarge,
+    422: Unprocessable,
+    429: TooManyRequests,
+}
+
+
+def _qualified_names(exc):
+    for klass in type(exc).__mro__:
+        yield f"{klass.__module__}.{klass.__qualname__}"
+
+
+def _foreign_message(exc):
+    """The human message of an Odoo / jsonschema exception (never a repr or a traceback)."""
+    args = getattr(exc, "args", ()) or ()
+    message = getattr(exc, "message", None)
+    if not message and args and isinstance(args[0], str):
+        message = args[0]
+    return message or None
+
+
+def as_abs_error(exc):
+    """Return ``exc`` as an :class:`AbsError` (the same object when it already is one).
+
+    :param exc: any exception.
+    :returns: an ``AbsError`` instance; unknown exceptions become a 500 ``AbsError`` whose
+        message says nothing about the cause.
+    """
+    if isinstance(exc, AbsError):
+        return exc
+    for name in _qualified_names(exc):
+        if name in _FOREIGN:
+            klass, keep = _FOREIGN[name]
+            return klass(_foreign_message(exc) if keep else None)
+    code = getattr(exc, "code", None)
+    if type(exc).__module__.startswith("werkzeug") and isinstance(code, int):
+        klass = _WERKZEUG_BY_STATUS.get(code)
+        if klass is not None:
+            allowed = getattr(exc, "valid_methods", None) if code == 405 else None
+            if allowed:
+                return klass(allowed=allowed)
+            return klass()
+    return AbsError()
+
+
+def to_http(exc):
+    """Map any exception to ``(status, body)``.
+
+    :param exc: the exception raised while serving a request.
+    :returns: ``(status: int, body: dict)`` where body is the API's one error shape.
+    """
+    error = as_abs_error(exc)
+    return error.status, error.to_body()

@@ -1,0 +1,281 @@
+"""The OpenAPI 3.1 document of the REST API -- and the request validation built from it.
+
+:func:`build_openapi` is pure (no Odoo, no I/O): the API serves it at ``/api/openapi.json``, the
+docs render it, and :func:`validate_body` validates every request body against the schemas *in
+that document*, so the published contract and the enforced one cannot drift apart.
+"""
+
+import copy
+import functools
+
+import jsonschema
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
+
+from . import api_schemas
+from .errors import Unprocessable
+
+API_VERSION = "1.0.0"
+DOCUMENT_URI = "urn:abs-connector:openapi"
+
+JWT = [{"bearerAuth": []}]
+API_KEY = [{"apiKeyAuth": []}]
+JWT_OR_API_KEY = [{"bearerAuth": []}, {"apiKeyAuth": []}]
+PUBLIC = []
+
+_ERROR_TEXT = {
+    400: "Malformed request (body is not a JSON object, bad header).",
+    401: "Missing, invalid or expired credentials.",
+    403: "Authenticated, but not allowed (role, membership, SA).",
+    404: "No such resource, or not visible to the caller.",
+    405: "Method not allowed on this resource.",
+    409: "Conflicts with the current state (duplicate, only manager...).",
+    413: "Request body too large.",
+    422: "Body or parameters fail validation (unknown or forbidden field included).",
+    429: "Too many failed attempts; retry after the Retry-After delay.",
+    503: "Token service not configured on this server.",
+}
+
+
+def _op(method, path, op_id, summary, tag, security, success, response_schema=None, *,
+        body=None, sa_scoped=False, query=(), errors=(), description=None):
+    return {
+        "method": method, "path": path, "operation_id": op_id, "summary": summary, "tag": tag,
+        "security": security, "success": success, "response_schema": response_schema, "body": body,
+        "sa_scoped": sa_scoped, "query": tuple(query), "errors": tuple(errors),
+        "description": description,
+    }
+
+
+_LIST_QUERY = ("limit", "offset", "search")
+
+# Every operation of the API. Errors common to a kind of operation are added in _responses().
+OPERATIONS = (
+    _op("post", "/api/auth/token", "issueToken", "Sign in with login and password", "auth", PUBLIC,
+        200, "TokenResponse", body="TokenRequest", errors=(401, 429, 503),
+        description="Returns a short-lived access token and a refresh token. Too many failed "
+                    "attempts for a login answer 429 until the window passes."),
+    _op("post", "/api/auth/refresh", "refreshToken", "Rotate a refresh token", "auth", PUBLIC,
+        200, "TokenResponse", body="RefreshRequest", errors=(401, 503),
+        description="A refresh token works once. Presenting a spent one revokes its whole family."),
+    _op("post", "/api/auth/activate", "activateAccount", "Set the password of an enrolled agent",
+        "auth", PUBLIC, 200, "TokenResponse", body="ActivateRequest", errors=(401, 503)),
+    _op("post", "/api/service-accounts", "createServiceAccount", "Create a branch SA", "service-accounts",
+        API_KEY, 201, "ServiceAccount", body="ServiceAccountCreate", errors=(404, 409)),
+    _op("post", "/api/service-accounts/{sa_id}/members/enroll", "enrollMember", "Enroll a member",
+        "service-accounts", JWT, 201, "EnrollResponse", body="EnrollRequest", sa_scoped=True,
+        errors=(404, 409),
+        description="Reuses the partner with the same normalized email. Without a password an "
+                    "activation mail goes to the person."),
+    _op("delete", "/api/service-accounts/{sa_id}/members/{membership_id}", "revokeMember",
+        "Revoke a membership", "service-accounts", JWT, 200, "RevokeResponse", sa_scoped=True,
+        errors=(404, 409)),
+    _op("get", "/api/me/service-accounts", "myServiceAccounts", "My SAs, role, policy and state", "me",
+        JWT, 200, "MyServiceAccountList"),
+    _op("get", "/api/contacts", "listContacts", "List the customers visible in the SA", "contacts", JWT,
+        200, "ContactList", sa_scoped=True, query=(*_LIST_QUERY, "contact_order")),
+    _op("post", "/api/contacts", "createContact", "Create a governed customer", "contacts", JWT,
+        201, "Contact", body="ContactCreate", sa_scoped=True, errors=(409,)),
+    _op("get", "/api/contacts/{contact_id}", "getContact", "Get one visible customer", "contacts", JWT,
+        200, "Contact", sa_scoped=True, errors=(404,)),
+    _op("put", "/api/contacts/{contact_id}", "updateContact", "Update a visible customer", "contacts",
+        JWT, 200, "Contact", body="ContactUpdate", sa_scoped=True, errors=(404, 409)),
+    _op("delete", "/api/contacts/{contact_id}", "archiveContact", "Archive a visible customer",
+        "contacts", JWT, 200, "Contact", sa_scoped=True, errors=(404,)),
+    _op("post", "/api/contacts/{contact_id}/assign", "assignContact", "Assign a customer to an employee",
+        "contacts", JWT_OR_API_KEY, 200, "AssignResponse", body="AssignRequest", sa_scoped=True,
+        errors=(404, 409),
+        description="Expires the current assignment and opens a new one (seed 002 Stage 4)."),
+    _op("get", "/api/contacts/{contact_id}/access", "explainAccess", "Explain who sees a customer",
+        "contacts", JWT, 200, "AccessExplanation", sa_scoped=True, query=("person_id",), errors=(404,)),
+    _op("get", "/api/orders", "listOrders", "List sale orders visible in the SA", "orders", JWT, 200,
+        "OrderList", sa_scoped=True, query=(*_LIST_QUERY, "order_order")),
+    _op("get", "/api/orders/{order_id}", "getOrder", "Get one visible sale order", "orders", JWT, 200,
+        "Order", sa_scoped=True, errors=(404,)),
+    _op("post", "/api/migration/backfill-customer-assignments", "backfillAssignments",
+        "Backfill V3 assignments from V2 stamps", "migration", API_KEY, 200, "BackfillResponse",
+        body="BackfillRequest", errors=(404,)),
+    _op("get", "/api/openapi.json", "getOpenApi", "This document", "meta", PUBLIC, 200, None),
+)
+
+_PATH_PARAMS = {
+    "sa_id": "Service account id",
+    "membership_id": "Membership id",
+    "contact_id": "Customer (res.partner) id",
+    "order_id": "Sale order id",
+}
+
+_QUERY_PARAMS = {
+    "limit": {"name": "limit", "in": "query", "required": False,
+              "description": f"Page size (default {api_schemas.LIST_DEFAULT_LIMIT}).",
+              "schema": {"type": "integer", "minimum": 1, "maximum": api_schemas.LIST_MAX_LIMIT,
+                         "default": api_schemas.LIST_DEFAULT_LIMIT}},
+    "offset": {"name": "offset", "in": "query", "required": False,
+               "schema": {"type": "integer", "minimum": 0, "maximum": 2147483647, "default": 0}},
+    "search": {"name": "search", "in": "query", "required": False,
+               "description": "Case-insensitive match on name, email or phone.",
+               "schema": {"type": "string", "maxLength": 256}},
+    "contact_order": {"name": "order", "in": "query", "required": False,
+                      "schema": {"type": "string", "enum": sorted(
+                          f"{key} {way}" for key in api_schemas.CONTACT_ORDERS for way in ("asc", "desc"))}},
+    "order_order": {"name": "order", "in": "query", "required": False,
+                    "schema": {"type": "string", "enum": sorted(
+                        f"{key} {way}" for key in api_schemas.ORDER_ORDERS for way in ("asc", "desc"))}},
+    "person_id": {"name": "person_id", "in": "query", "required": True,
+                  "description": "The person (res.partner) whose access is explained.",
+                  "schema": {"type": "integer", "minimum": 1, "maximum": 2147483647}},
+}
+
+_SA_HEADER = {
+    "name": "X-SA-ID", "in": "header", "required": True,
+    "description": "The Service Account the call acts in; checked against a live membership.",
+    "schema": {"type": "integer", "minimum": 1, "maximum": 2147483647},
+}
+
+
+def list_order_values(orders):
+    """The ``order`` values a list accepts, e.g. ``name asc``."""
+    return {f"{key} {way}": f"{expr} {way}" for key, expr in orders.items() for way in ("asc", "desc")}
+
+
+def _responses(operation):
+    responses = {}
+    success = {"description": "Success"}
+    if operation["response_schema"]:
+        success["content"] = {"application/json": {
+            "schema": {"$ref": f"#/components/schemas/{operation['response_schema']}"}}}
+    else:
+        success["content"] = {"application/json": {"schema": {"type": "object"}}}
+    responses[str(operation["success"])] = success
+    statuses = set(operation["errors"]) | {405}
+    if operation["body"]:
+        statuses |= {400, 413, 422}
+    if operation["query"]:
+        statuses |= {422}
+    if operation["security"]:
+        statuses |= {401, 403}
+    if operation["sa_scoped"]:
+        statuses |= {400, 403}
+    for status in sorted(statuses):
+        responses[str(status)] = {"$ref": f"#/components/responses/E{status}"}
+    return responses
+
+
+def _operation_object(operation):
+    path_params = [part[1:-1] for part in operation["path"].split("/") if part.startswith("{")]
+    parameters = [
+        {"name": name, "in": "path", "required": True, "description": _PATH_PARAMS[name],
+         "schema": {"type": "integer", "minimum": 1, "maximum": 2147483647}}
+        for name in path_params
+    ]
+    parameters += [copy.deepcopy(_QUERY_PARAMS[name]) for name in operation["query"]]
+    if operation["sa_scoped"]:
+        parameters.append(copy.deepcopy(_SA_HEADER))
+    result = {
+        "operationId": operation["operation_id"],
+        "summary": operation["summary"],
+        "tags": [operation["tag"]],
+        "security": copy.deepcopy(operation["security"]),
+        "responses": _responses(operation),
+    }
+    if operation["description"]:
+        result["description"] = operation["description"]
+    if parameters:
+        result["parameters"] = parameters
+    if operation["body"]:
+        result["requestBody"] = {"required": True, "content": {"application/json": {
+            "schema": {"$ref": f"#/components/schemas/{operation['body']}"}}}}
+    return result
+
+
+def build_openapi(server_url=None):
+    """Return the OpenAPI 3.1 document (a fresh dict each call; pure, no I/O).
+
+    :param server_url: optional base URL listed under ``servers``.
+    """
+    paths = {}
+    for operation in OPERATIONS:
+        paths.setdefault(operation["path"], {})[operation["method"]] = _operation_object(operation)
+    document = {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "abs_connector API",
+            "version": API_VERSION,
+            "description": "Governed customers for agent and mobile apps. Every SA-scoped call names "
+                           "its Service Account in X-SA-ID. Errors share one shape: "
+                           '{"error": {"code", "message", "details"}}.',
+        },
+        "jsonSchemaDialect": "https://json-schema.org/draft/2020-12/schema",
+        "paths": paths,
+        "components": {
+            "schemas": copy.deepcopy(api_schemas.SCHEMAS),
+            "responses": {
+                f"E{status}": {"description": text, "content": {"application/json": {
+                    "schema": {"$ref": "#/components/schemas/Error"}}}}
+                for status, text in _ERROR_TEXT.items()
+            },
+            "securitySchemes": {
+                "bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
+                "apiKeyAuth": {"type": "apiKey", "in": "header", "name": "X-API-KEY"},
+            },
+        },
+    }
+    if server_url:
+        document["servers"] = [{"url": server_url}]
+    return document
+
+
+@functools.cache
+def _validator(schema_name):
+    document = build_openapi()
+    if schema_name not in document["components"]["schemas"]:
+        raise KeyError(f"no schema named {schema_name!r} in the OpenAPI document")
+    resource = Resource.from_contents(document, default_specification=DRAFT202012)
+    registry = Registry().with_resource(DOCUMENT_URI, resource)
+    schema = {"$ref": f"{DOCUMENT_URI}#/components/schemas/{schema_name}"}
+    return jsonschema.Draft202012Validator(
+        schema, registry=registry, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
+
+
+def _describe(error):
+    path = ".".join(str(part) for part in error.absolute_path)
+    return {"field": path or None, "message": error.message if len(error.message) < 300 else
+            f"{error.validator} constraint failed"}
+
+
+def validate_body(schema_name, body):
+    """Validate ``body`` against ``components/schemas/<schema_name>`` of the published document.
+
+    :returns: ``body`` unchanged.
+    :raise Unprocessable: with ``details.errors`` (field + message each) and, for fields that
+        are not on the allowlist, ``details.unknown_fields``.
+    """
+    errors = sorted(_validator(schema_name).iter_errors(body), key=lambda e: list(e.absolute_path))
+    if not errors:
+        return body
+    unknown = []
+    described = []
+    for error in errors:
+        if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+            allowed = error.schema.get("properties", {})
+            # Names come from the client: shorten them so the answer stays small.
+            unknown += sorted(str(key)[:64] for key in error.instance if key not in allowed)
+        else:
+            described.append(_describe(error))
+    details = {"errors": described}
+    if unknown:
+        unknown = unknown[:20]
+        details["unknown_fields"] = unknown
+        message = f"These fields cannot be set: {', '.join(unknown)}."
+    else:
+        message = "The request body is not valid."
+    return _raise(message, details)
+
+
+def _raise(message, details):
+    raise Unprocessable(message, details=details)
+
+
+def operations():
+    """The operation table (method, path, auth, schemas), for tests and the controllers."""
+    return copy.deepcopy(OPERATIONS)

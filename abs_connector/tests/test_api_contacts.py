@@ -1,0 +1,417 @@
+from odoo.tests import tagged
+
+from .api_common import AbsApiCase
+
+
+@tagged("post_install", "-at_install", "abs_api")
+class TestApiContacts(AbsApiCase):
+    """/api/contacts: seed 002 Stages 1-4 and 6 over HTTP."""
+
+    # ---- create (Stage 1) ----
+
+    def test_agent_creates_a_customer_stamped_and_assigned_to_them(self):
+        status, body = self.api(
+            "POST",
+            "/api/contacts",
+            {
+                "name": "Marie Dupont",
+                "email": "marie@client.com",
+                "phone": "+228 90 000 001",
+            },
+            person=self.jean,
+            sa=self.sa,
+        )
+
+        self.assertEqual(status, 201, body)
+        marie = self.env["res.partner"].browse(body["id"])
+        self.assertEqual(
+            (marie.name, marie.email, marie.phone), ("Marie Dupont", "marie@client.com", "+228 90 000 001")
+        )
+        self.assertEqual((marie.x_sa_id, marie.x_actor_id), (self.sa, self.jean))
+        assignment = self.active_assignment(marie, self.sa)
+        self.assertEqual(
+            (assignment.actor_id, assignment.state, assignment.assigned_by_id),
+            (self.jean, "active", self.jean),
+        )
+        self.assertEqual(
+            (body["sa_id"], body["actor_id"], body["assignment_id"]),
+            (self.sa.id, self.jean.id, assignment.id),
+        )
+        self.assertTrue(self.events("customer.created", marie))
+
+    def test_customer_with_an_email_already_in_the_sa_is_a_409(self):
+        self.customer(actor=self.kwame, email="dup@client.com")
+        before = self.snapshot()
+        self.assertError(
+            self.api(
+                "POST",
+                "/api/contacts",
+                {"name": "Dup", "email": "DUP@client.com"},
+                person=self.jean,
+                sa=self.sa,
+            ),
+            409,
+            "conflict",
+        )
+        self.assertEqual(self.snapshot(), before)
+
+    def test_create_refuses_governance_and_unknown_fields(self):
+        for field, value in (
+            ("x_sa_id", self.seed.id),
+            ("x_actor_id", self.jean.id),
+            ("company_id", 1),
+            ("active", False),
+            ("user_id", 2),
+            ("assignment_ids", []),
+        ):
+            before = self.snapshot()
+            error = self.assertError(
+                self.api("POST", "/api/contacts", {"name": "M", field: value}, person=self.jean, sa=self.sa),
+                422,
+                "validation_error",
+            )
+            self.assertEqual(error["details"]["unknown_fields"], [field])
+            self.assertEqual(self.snapshot(), before)
+
+    def test_create_with_a_country_code(self):
+        status, body = self.api(
+            "POST", "/api/contacts", {"name": "Kossi", "country_code": "tg"}, person=self.jean, sa=self.sa
+        )
+        self.assertEqual(status, 201, body)
+        self.assertEqual(body["country_code"], "TG")
+        self.assertError(
+            self.api(
+                "POST", "/api/contacts", {"name": "Kossi", "country_code": "QQ"}, person=self.jean, sa=self.sa
+            ),
+            422,
+        )
+
+    def test_viewer_cannot_create(self):
+        viewer = self.make_member(self.sa, "viewer").person_partner_id
+        self.assertError(self.api("POST", "/api/contacts", {"name": "V"}, person=viewer, sa=self.sa), 403)
+
+    # ---- visibility (Stage 2) ----
+
+    def test_agent_lists_own_and_unassigned_customers_only(self):
+        own = self.customer(actor=self.jean)
+        unassigned = self.customer()
+        kwames = self.customer(actor=self.kwame)
+
+        status, body = self.api("GET", "/api/contacts", person=self.jean, sa=self.sa)
+
+        self.assertEqual(status, 200, body)
+        ids = {item["id"] for item in body["items"]}
+        self.assertEqual(ids, {own.id, unassigned.id})
+        self.assertNotIn(kwames.id, ids)
+        self.assertEqual(body["total"], 2)
+
+    def test_staff_lists_every_customer_of_the_sa(self):
+        customers = self.customer(actor=self.jean) | self.customer(actor=self.kwame) | self.customer()
+        other_sa = self.customer(sa=self.tree.sub_branch)
+        _status, body = self.api("GET", "/api/contacts", person=self.alice, sa=self.sa)
+        ids = {item["id"] for item in body["items"]}
+        self.assertEqual(ids, set(customers.ids))
+        self.assertNotIn(other_sa.id, ids)
+
+    def test_assigned_only_override_hides_unassigned_customers(self):
+        self.tree.jean_membership.scope_policy = "assigned_only"
+        own = self.customer(actor=self.jean)
+        self.customer()
+        _status, body = self.api("GET", "/api/contacts", person=self.jean, sa=self.sa)
+        self.assertEqual([item["id"] for item in body["items"]], [own.id])
+
+    def test_list_paginates_with_limit_offset_and_total(self):
+        created = [self.customer(actor=self.jean, name=f"Page {n:02d}") for n in range(5)]
+        _status, body = self.api(
+            "GET",
+            "/api/contacts",
+            person=self.jean,
+            sa=self.sa,
+            params={"limit": 2, "offset": 2, "order": "name asc"},
+        )
+        self.assertEqual((body["total"], body["limit"], body["offset"]), (5, 2, 2))
+        self.assertEqual([item["id"] for item in body["items"]], [created[2].id, created[3].id])
+        _status, body = self.api(
+            "GET", "/api/contacts", person=self.jean, sa=self.sa, params={"order": "name desc"}
+        )
+        self.assertEqual(body["items"][0]["id"], created[-1].id)
+        self.assertEqual(body["limit"], 50)
+
+    def test_list_limit_above_200_and_unknown_order_are_422(self):
+        self.assertError(
+            self.api("GET", "/api/contacts", person=self.jean, sa=self.sa, params={"limit": 201}), 422
+        )
+        self.assertError(
+            self.api("GET", "/api/contacts", person=self.jean, sa=self.sa, params={"limit": 0}), 422
+        )
+        self.assertError(
+            self.api("GET", "/api/contacts", person=self.jean, sa=self.sa, params={"offset": -1}), 422
+        )
+        self.assertError(
+            self.api("GET", "/api/contacts", person=self.jean, sa=self.sa, params={"order": "password asc"}),
+            422,
+        )
+        self.assertError(
+            self.api(
+                "GET",
+                "/api/contacts",
+                person=self.jean,
+                sa=self.sa,
+                params={"order": "name; drop table res_partner"},
+            ),
+            422,
+        )
+        self.assertEqual(
+            self.api("GET", "/api/contacts", person=self.jean, sa=self.sa, params={"limit": 200})[0], 200
+        )
+
+    def test_list_searches_name_email_and_phone(self):
+        by_name = self.customer(actor=self.jean, name="Akua Searchable")
+        by_email = self.customer(actor=self.jean, email="findme@client.com")
+        by_phone = self.customer(actor=self.jean, phone="+228 55 123 456")
+        self.customer(actor=self.jean, name="Nobody")
+        for term, expected in (("searchable", by_name), ("FINDME", by_email), ("55 123", by_phone)):
+            _status, body = self.api(
+                "GET", "/api/contacts", person=self.jean, sa=self.sa, params={"search": term}
+            )
+            self.assertEqual([item["id"] for item in body["items"]], [expected.id], term)
+            self.assertEqual(body["total"], 1)
+
+    def test_get_a_visible_customer(self):
+        marie = self.customer(actor=self.jean, name="Marie Dupont")
+        status, body = self.api("GET", f"/api/contacts/{marie.id}", person=self.jean, sa=self.sa)
+        self.assertEqual(status, 200, body)
+        self.assertEqual(
+            (body["id"], body["name"], body["actor_id"]), (marie.id, "Marie Dupont", self.jean.id)
+        )
+
+    def test_another_agents_customer_answers_exactly_like_a_missing_one(self):
+        kwames = self.customer(actor=self.kwame)
+        hidden = self.api("GET", f"/api/contacts/{kwames.id}", person=self.jean, sa=self.sa)
+        missing = self.api("GET", "/api/contacts/999999", person=self.jean, sa=self.sa)
+        self.assertError(hidden, 404, "not_found")
+        self.assertEqual(hidden, missing)
+
+    def test_customer_of_another_sa_is_404_even_for_staff(self):
+        elsewhere = self.customer(sa=self.tree.sub_branch)
+        self.assertError(self.api("GET", f"/api/contacts/{elsewhere.id}", person=self.alice, sa=self.sa), 404)
+
+    # ---- update (Stage 3) ----
+
+    def test_agent_updates_their_customer(self):
+        marie = self.customer(actor=self.jean, phone="+228 90 000 001")
+        status, body = self.api(
+            "PUT",
+            f"/api/contacts/{marie.id}",
+            {"phone": "+228 90 000 002", "city": "Lomé"},
+            person=self.jean,
+            sa=self.sa,
+        )
+        self.assertEqual(status, 200, body)
+        self.assertEqual((marie.phone, marie.city), ("+228 90 000 002", "Lomé"))
+        self.assertEqual((body["phone"], body["city"]), ("+228 90 000 002", "Lomé"))
+
+    def test_update_of_an_invisible_customer_is_404_and_changes_nothing(self):
+        kwames = self.customer(actor=self.kwame, city="Kara")
+        self.assertError(
+            self.api("PUT", f"/api/contacts/{kwames.id}", {"city": "Lomé"}, person=self.jean, sa=self.sa), 404
+        )
+        kwames.invalidate_recordset()
+        self.assertEqual(kwames.city, "Kara")
+
+    def test_update_refuses_mass_assignment_and_changes_nothing(self):
+        marie = self.customer(actor=self.jean, city="Kara")
+        for body in (
+            {"city": "Lomé", "x_sa_id": self.seed.id},
+            {"active": False},
+            {"company_id": 2},
+            {"user_id": 2},
+            {"x_actor_id": self.kwame.id},
+            {},
+        ):
+            self.assertError(
+                self.api("PUT", f"/api/contacts/{marie.id}", body, person=self.jean, sa=self.sa), 422
+            )
+        marie.invalidate_recordset()
+        self.assertEqual(
+            (marie.city, marie.x_sa_id, marie.x_actor_id, marie.active), ("Kara", self.sa, self.jean, True)
+        )
+
+    # ---- archive (Stage 6) ----
+
+    def test_staff_archives_a_customer_and_keeps_its_assignment(self):
+        marie = self.customer(actor=self.jean, portal_access=True, email="marie.archive@client.com")
+        assignment = self.active_assignment(marie, self.sa)
+        portal_users = marie.with_context(active_test=False).user_ids
+
+        status, body = self.api("DELETE", f"/api/contacts/{marie.id}", person=self.alice, sa=self.sa)
+
+        self.assertEqual(status, 200, body)
+        self.assertFalse(body["active"])
+        marie.invalidate_recordset()
+        self.assertFalse(marie.active)
+        self.assertFalse(any(portal_users.mapped("active")))
+        self.assertEqual(assignment.state, "active")
+        _status, listed = self.api("GET", "/api/contacts", person=self.alice, sa=self.sa)
+        self.assertNotIn(marie.id, [item["id"] for item in listed["items"]])
+
+    def test_agent_cannot_archive(self):
+        marie = self.customer(actor=self.jean)
+        self.assertError(self.api("DELETE", f"/api/contacts/{marie.id}", person=self.jean, sa=self.sa), 403)
+        self.assertTrue(marie.active)
+
+    # ---- assign (Stage 4) ----
+
+    def test_staff_reassigns_a_customer_expiring_the_old_assignment(self):
+        marie = self.customer(actor=self.jean)
+        old = self.active_assignment(marie, self.sa)
+        kwame_employee = self.employee_of(self.kwame)
+
+        status, body = self.api(
+            "POST",
+            f"/api/contacts/{marie.id}/assign",
+            {"employee_id": kwame_employee.id},
+            person=self.alice,
+            sa=self.sa,
+        )
+
+        self.assertEqual(status, 200, body)
+        new = self.active_assignment(marie, self.sa)
+        self.assertEqual(
+            body,
+            {
+                "contact_id": marie.id,
+                "employee_id": kwame_employee.id,
+                "actor_id": self.kwame.id,
+                "assignment_id": new.id,
+                "previous_assignment_id": old.id,
+            },
+        )
+        old.invalidate_recordset()
+        self.assertEqual((old.state, bool(old.date_to)), ("expired", True))
+        self.assertEqual((new.actor_id, new.assigned_by_id), (self.kwame, self.alice))
+        marie.invalidate_recordset()
+        self.assertEqual((marie.x_assigned_employee_id, marie.x_actor_id), (kwame_employee, self.kwame))
+
+    def test_system_reassigns_with_an_api_key(self):
+        marie = self.customer(actor=self.jean)
+        status, body = self.api(
+            "POST",
+            f"/api/contacts/{marie.id}/assign",
+            {"employee_id": self.employee_of(self.kwame).id},
+            api_key=self.api_key,
+            sa=self.sa,
+        )
+        self.assertEqual(status, 200, body)
+        self.assertEqual(self.active_assignment(marie, self.sa).assigned_by_id.id, False)
+
+    def test_assigning_to_the_current_holder_is_a_409(self):
+        marie = self.customer(actor=self.jean)
+        self.assertError(
+            self.api(
+                "POST",
+                f"/api/contacts/{marie.id}/assign",
+                {"employee_id": self.employee_of(self.jean).id},
+                person=self.alice,
+                sa=self.sa,
+            ),
+            409,
+        )
+
+    def test_agent_cannot_reassign(self):
+        marie = self.customer(actor=self.jean)
+        before = self.snapshot()
+        self.assertError(
+            self.api(
+                "POST",
+                f"/api/contacts/{marie.id}/assign",
+                {"employee_id": self.employee_of(self.kwame).id},
+                person=self.jean,
+                sa=self.sa,
+            ),
+            403,
+        )
+        self.assertEqual(self.snapshot(), before)
+
+    def test_assign_to_unknown_employee_or_invisible_customer_is_404(self):
+        marie = self.customer(actor=self.jean)
+        self.assertError(
+            self.api(
+                "POST",
+                f"/api/contacts/{marie.id}/assign",
+                {"employee_id": 999999},
+                person=self.alice,
+                sa=self.sa,
+            ),
+            404,
+        )
+        elsewhere = self.customer(sa=self.tree.sub_branch)
+        self.assertError(
+            self.api(
+                "POST",
+                f"/api/contacts/{elsewhere.id}/assign",
+                {"employee_id": self.employee_of(self.kwame).id},
+                person=self.alice,
+                sa=self.sa,
+            ),
+            404,
+        )
+
+    # ---- access explainer ----
+
+    def test_staff_gets_the_access_explanation(self):
+        marie = self.customer(actor=self.kwame)
+        status, body = self.api(
+            "GET",
+            f"/api/contacts/{marie.id}/access",
+            person=self.alice,
+            sa=self.sa,
+            params={"person_id": self.jean.id},
+        )
+        self.assertEqual(status, 200, body)
+        self.assertFalse(body["visible"])
+        self.assertEqual(
+            (body["membership_id"], body["role_code"], body["policy"]),
+            (self.tree.jean_membership.id, "agent", "assigned_plus_unassigned"),
+        )
+        self.assertEqual(body["actor_id"], self.kwame.id)
+        self.assertIn("Kwame", body["reason"])
+
+    def test_agent_cannot_use_the_explainer(self):
+        marie = self.customer(actor=self.jean)
+        self.assertError(
+            self.api(
+                "GET",
+                f"/api/contacts/{marie.id}/access",
+                person=self.jean,
+                sa=self.sa,
+                params={"person_id": self.jean.id},
+            ),
+            403,
+        )
+
+    def test_explainer_needs_a_valid_person(self):
+        marie = self.customer(actor=self.jean)
+        self.assertError(
+            self.api("GET", f"/api/contacts/{marie.id}/access", person=self.alice, sa=self.sa), 422
+        )
+        self.assertError(
+            self.api(
+                "GET",
+                f"/api/contacts/{marie.id}/access",
+                person=self.alice,
+                sa=self.sa,
+                params={"person_id": "abc"},
+            ),
+            422,
+        )
+        self.assertError(
+            self.api(
+                "GET",
+                f"/api/contacts/{marie.id}/access",
+                person=self.alice,
+                sa=self.sa,
+                params={"person_id": 999999},
+            ),
+            404,
+        )
