@@ -8,7 +8,7 @@ from pathlib import Path
 
 from . import layers, mosquitto, odoo, postgres, system, venv
 from .errors import DevError
-from .paths import STATE, odoo_path, odoo_tree_problem
+from .paths import REPO, STATE, VENV_PYTHON, odoo_path, odoo_tree_problem
 from .results import LayerResult, summary
 from .shell import is_root, say
 
@@ -80,6 +80,22 @@ def cmd_run(args):
             broker.terminate()
 
 
+def cmd_bench(args):
+    """Prepare what the benchmarks need, then run one with its own arguments."""
+    script = REPO / "benchmarks" / f"bench_{args.name}.py"
+    if not script.is_file():
+        raise DevError(f"no benchmark {args.name!r}; choose from governance, backfill, relay")
+    prepare_machine()
+    tree = odoo_path()
+    venv.ensure(tree)
+    postgres.ensure_running()
+    config = odoo.write_config(tree, "bench", http_port=odoo.free_port())
+    template = odoo.ensure_template(tree, config)
+    env = {**os.environ, "ODOO_PATH": str(tree), "ABS_TEMPLATE_DB": template, **layers.postgres_env()}
+    return subprocess.run([str(VENV_PYTHON), str(script), *args.bench_args], cwd=REPO, env=env,
+                          check=False).returncode
+
+
 def ensure_demo_database(tree, config, db):
     if postgres.database_exists(db) and odoo.module_state(db) == "installed":
         say(f"reusing database {db}")
@@ -135,6 +151,11 @@ def parser():
     test.add_argument("--only", help=f"comma-separated layers among {','.join(ALL_LAYERS)}")
     test.add_argument("--keep", action="store_true", help="keep the Odoo test database afterwards")
     test.set_defaults(func=cmd_test)
+    bench = sub.add_parser("bench", help="run a benchmark (governance, backfill, relay); it prints figures")
+    bench.add_argument("name", nargs="?", default="governance", help="which benchmark (default governance)")
+    bench.add_argument("bench_args", nargs=argparse.REMAINDER,
+                       help="passed to the benchmark, e.g. --customers 1000000")
+    bench.set_defaults(func=cmd_bench)
     return main
 
 
