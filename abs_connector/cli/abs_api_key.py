@@ -13,7 +13,7 @@ import sys
 from datetime import timedelta
 
 import odoo
-from odoo import SUPERUSER_ID, _, api, fields
+from odoo import SUPERUSER_ID, api, fields
 from odoo.cli import Command
 from odoo.exceptions import UserError
 from odoo.modules.registry import Registry
@@ -90,7 +90,7 @@ class AbsApiKey(Command):
     def _revoke(self, env, options):
         keys = env["abs.api_key"].search([("name", "=", options.name), ("revoked_at", "=", False)])
         if not keys:
-            raise UserError(_("No live API key is named %r.", options.name))
+            raise UserError(env._("No live API key is named %r.", options.name))
         keys.action_revoke()
         sys.stderr.write(f"revoked {options.name}\n")
 

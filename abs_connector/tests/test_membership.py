@@ -269,7 +269,8 @@ class TestConflictOfInterest(AbsGovernanceCase):
     def test_review_decision_records_who_and_when(self):
         self.make_member(self.ov1_branch, "staff", self.person)
         review = self.make_member(self.ov2_branch, "agent", self.person).conflict_review_ids
-        before = review.create_date
+        # reviewed_on is a Datetime (whole seconds); create_date carries microseconds.
+        before = review.create_date.replace(microsecond=0)
         review.action_accept("Approved by compliance")
         self.assertEqual(review.state, "accepted")
         self.assertEqual(review.reviewer_id, self.env.user)
