@@ -78,3 +78,16 @@ def test_missing_or_wrong_odoo_tree_is_explained(tmp_path):
     assert "not Odoo 18.0" in paths.odoo_tree_problem(tmp_path)
     (tmp_path / "odoo" / "release.py").write_text("version_info = (18, 0, 0, FINAL, 0, '')\n")
     assert paths.odoo_tree_problem(Path(tmp_path)) is None
+
+
+def test_port_check_refuses_a_listening_port_and_accepts_a_closed_one():
+    import socket
+
+    from devctl import odoo
+
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        port = listener.getsockname()[1]
+        assert not odoo.port_free(port)
+    assert odoo.port_free(port)

@@ -1,5 +1,6 @@
 """A Mosquitto broker on loopback for ``./dev run``."""
 
+import getpass
 import shutil
 import socket
 import subprocess
@@ -12,6 +13,9 @@ from .shell import say
 CONFIG = """\
 # Written by ./dev run: a broker for local development, loopback only.
 listener {port} 127.0.0.1
+# Started as root, mosquitto would switch to the 'mosquitto' user and lose
+# access to this private state directory: stay who we are.
+user {user}
 allow_anonymous true
 persistence true
 persistence_location {state}/
@@ -39,7 +43,7 @@ def start(port):
     state = STATE / "mosquitto"
     state.mkdir(parents=True, exist_ok=True)
     config = state / "mosquitto.conf"
-    config.write_text(CONFIG.format(port=port, state=state))
+    config.write_text(CONFIG.format(port=port, state=state, user=getpass.getuser()))
     process = subprocess.Popen([binary, "-c", str(config)], start_new_session=True)
     for _ in range(50):
         if port_open(port):

@@ -19,7 +19,9 @@ def addon_dependencies():
 
 
 def port_free(port, host="127.0.0.1"):
+    """True when Odoo could listen there: like Odoo's server, ignore TIME_WAIT leftovers."""
     with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((host, port))
         except OSError:
