@@ -128,6 +128,14 @@ class TestPortalOnCreation(PortalOnboardingCase):
         self.assertFalse(self.company.abs_portal_on_first_order)
         self.assertFalse(self.create_customer().with_context(active_test=False).user_ids)
 
+    def test_general_settings_show_both_switches_in_their_own_block(self):
+        # Our block hangs off base_setup, not auth_signup's login_documents,
+        # which the website module replaces.
+        arch = self.env["res.config.settings"].get_views([(False, "form")])["views"]["form"]["arch"]
+        self.assertIn('name="abs_portal_setting_container"', arch)
+        for field_name in ("abs_portal_on_create", "abs_portal_on_first_order"):
+            self.assertIn(f'name="{field_name}"', arch)
+
     def test_caller_can_still_refuse_portal_access_for_one_customer(self):
         customer = self.make_customer(self.sa, actor=self.tree.jean, portal_access=False)
 
