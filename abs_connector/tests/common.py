@@ -9,6 +9,7 @@ methods, so every fixture obeys the same rules as production data.
 import json
 from types import SimpleNamespace
 
+from odoo import Command
 from odoo.tests import TransactionCase
 
 from .. import bootstrap
@@ -64,6 +65,16 @@ class AbsGovernanceCase(TransactionCase):
         vals.setdefault("email", f"customer.{cls._person_seq}@client.example.com")
         return cls.env["res.partner"].abs_create_governed_customer(
             sa, vals, actor, portal_access=portal_access)
+
+    @classmethod
+    def make_confirmed_order(cls, customer, product):
+        """A confirmed sale order of one ``product`` for ``customer``."""
+        order = cls.env["sale.order"].create({
+            "partner_id": customer.id,
+            "order_line": [Command.create({"product_id": product.id, "product_uom_qty": 1})],
+        })
+        order.action_confirm()
+        return order
 
     @classmethod
     def make_sa_tree(cls):

@@ -30,11 +30,7 @@ class TestPortalAccessRules(AbsGovernanceCase):
         cls.quotations = {}
         cls.invoices = {}
         for customer in (cls.marie, cls.paul):
-            order = cls.env["sale.order"].create({
-                "partner_id": customer.id,
-                "order_line": [Command.create({"product_id": product.id, "product_uom_qty": 1})],
-            })
-            order.action_confirm()
+            order = cls.make_confirmed_order(customer, product)
             cls.orders[customer] = order
             quotation = order.copy()
             quotation.message_subscribe(customer.ids)

@@ -23,11 +23,7 @@ class PortalHttpCase(HttpCase, AbsGovernanceCase):
         product = cls.env["product.product"].create({"name": "Solar kit", "list_price": 100.0})
         cls.orders = {}
         for customer in (cls.marie, cls.paul):
-            order = cls.env["sale.order"].create({
-                "partner_id": customer.id,
-                "order_line": [Command.create({"product_id": product.id, "product_uom_qty": 1})],
-            })
-            order.action_confirm()
+            order = cls.make_confirmed_order(customer, product)
             cls.orders[customer] = order
 
     def signup_link(self, customer):
