@@ -262,18 +262,17 @@ class TestApiContacts(AbsApiCase):
 
     # ---- assign (Stage 4) ----
 
+    def assign(self, customer, employee_id, **auth):
+        """POST /api/contacts/<id>/assign in this SA, as ``person=`` or with ``api_key=``."""
+        return self.api("POST", f"/api/contacts/{customer.id}/assign", {"employee_id": employee_id},
+                        sa=self.sa, **auth)
+
     def test_staff_reassigns_a_customer_expiring_the_old_assignment(self):
         marie = self.customer(actor=self.jean)
         old = self.active_assignment(marie, self.sa)
         kwame_employee = self.employee_of(self.kwame)
 
-        status, body = self.api(
-            "POST",
-            f"/api/contacts/{marie.id}/assign",
-            {"employee_id": kwame_employee.id},
-            person=self.alice,
-            sa=self.sa,
-        )
+        status, body = self.assign(marie, kwame_employee.id, person=self.alice)
 
         self.assertEqual(status, 200, body)
         new = self.active_assignment(marie, self.sa)
@@ -295,67 +294,25 @@ class TestApiContacts(AbsApiCase):
 
     def test_system_reassigns_with_an_api_key(self):
         marie = self.customer(actor=self.jean)
-        status, body = self.api(
-            "POST",
-            f"/api/contacts/{marie.id}/assign",
-            {"employee_id": self.employee_of(self.kwame).id},
-            api_key=self.api_key,
-            sa=self.sa,
-        )
+        status, body = self.assign(marie, self.employee_of(self.kwame).id, api_key=self.api_key)
         self.assertEqual(status, 200, body)
         self.assertEqual(self.active_assignment(marie, self.sa).assigned_by_id.id, False)
 
     def test_assigning_to_the_current_holder_is_a_409(self):
         marie = self.customer(actor=self.jean)
-        self.assertError(
-            self.api(
-                "POST",
-                f"/api/contacts/{marie.id}/assign",
-                {"employee_id": self.employee_of(self.jean).id},
-                person=self.alice,
-                sa=self.sa,
-            ),
-            409,
-        )
+        self.assertError(self.assign(marie, self.employee_of(self.jean).id, person=self.alice), 409)
 
     def test_agent_cannot_reassign(self):
         marie = self.customer(actor=self.jean)
         before = self.snapshot()
-        self.assertError(
-            self.api(
-                "POST",
-                f"/api/contacts/{marie.id}/assign",
-                {"employee_id": self.employee_of(self.kwame).id},
-                person=self.jean,
-                sa=self.sa,
-            ),
-            403,
-        )
+        self.assertError(self.assign(marie, self.employee_of(self.kwame).id, person=self.jean), 403)
         self.assertEqual(self.snapshot(), before)
 
     def test_assign_to_unknown_employee_or_invisible_customer_is_404(self):
         marie = self.customer(actor=self.jean)
-        self.assertError(
-            self.api(
-                "POST",
-                f"/api/contacts/{marie.id}/assign",
-                {"employee_id": 999999},
-                person=self.alice,
-                sa=self.sa,
-            ),
-            404,
-        )
+        self.assertError(self.assign(marie, 999999, person=self.alice), 404)
         elsewhere = self.customer(sa=self.tree.sub_branch)
-        self.assertError(
-            self.api(
-                "POST",
-                f"/api/contacts/{elsewhere.id}/assign",
-                {"employee_id": self.employee_of(self.kwame).id},
-                person=self.alice,
-                sa=self.sa,
-            ),
-            404,
-        )
+        self.assertError(self.assign(elsewhere, self.employee_of(self.kwame).id, person=self.alice), 404)
 
     # ---- access explainer ----
 

@@ -7,6 +7,7 @@ from ..models.res_partner_portal import (
     PORTAL_SKIPPED_INTERNAL_EMAIL,
     PORTAL_SKIPPED_NO_EMAIL,
 )
+from .abs_wizard_selection import active_ids, selected_customers
 
 
 class AbsGrantPortalWizard(models.TransientModel):
@@ -43,30 +44,22 @@ class AbsGrantPortalWizard(models.TransientModel):
     @api.model
     def default_get(self, fields_list):
         values = super().default_get(fields_list)
-        context = self.env.context
-        active_ids = context.get("active_ids") or ([context["active_id"]] if context.get("active_id") else [])
-        source = context.get("active_model")
-        if not active_ids:
-            return values
-        if source == "ov.serviced_account":
+        ids = active_ids(self.env.context)
+        if self.env.context.get("active_model") == "ov.serviced_account" and ids:
             # From the account itself: every customer of it who has no user yet.
-            sa = self.env["ov.serviced_account"].browse(active_ids[0]).exists()
+            sa = self.env["ov.serviced_account"].browse(ids[0]).exists()
             values.setdefault("serviced_account_id", sa.id)
             uninvited = self.env["res.partner"].search([
                 ("assignment_ids", "any", [("account_id", "=", sa.id), ("state", "=", "active")]),
                 ("user_ids", "=", False),
             ])
             values.setdefault("partner_ids", [Command.set(uninvited.ids)])
-        elif source == "ov.sa_customer_assignment":
-            assignments = self.env["ov.sa_customer_assignment"].browse(active_ids).exists()
-            values.setdefault("partner_ids", [Command.set(assignments.partner_id.ids)])
-            if len(assignments.account_id) == 1:
-                values.setdefault("serviced_account_id", assignments.account_id.id)
-        elif source == "res.partner":
-            partners = self.env["res.partner"].browse(active_ids).exists()
+            return values
+        partners, sa = selected_customers(self.env)
+        if partners:
             values.setdefault("partner_ids", [Command.set(partners.ids)])
-            if len(partners.x_sa_id) == 1:
-                values.setdefault("serviced_account_id", partners.x_sa_id.id)
+        if sa:
+            values.setdefault("serviced_account_id", sa.id)
         return values
 
     def _check_governed_customers(self):

@@ -2,6 +2,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
 from .abs_wizard_errors import governance_errors_as_user_errors
+from .abs_wizard_selection import active_ids, selected_customers
 
 
 class AbsReassignCustomersWizard(models.TransientModel):
@@ -39,21 +40,15 @@ class AbsReassignCustomersWizard(models.TransientModel):
     @api.model
     def default_get(self, fields_list):
         values = super().default_get(fields_list)
-        context = self.env.context
-        active_ids = context.get("active_ids") or ([context["active_id"]] if context.get("active_id") else [])
-        source = context.get("active_model")
-        if source == "ov.serviced_account" and active_ids:
-            values.setdefault("serviced_account_id", active_ids[0])
-        elif source == "ov.sa_customer_assignment" and active_ids:
-            assignments = self.env["ov.sa_customer_assignment"].browse(active_ids).exists()
-            values.setdefault("partner_ids", [fields.Command.set(assignments.partner_id.ids)])
-            if len(assignments.account_id) == 1:
-                values.setdefault("serviced_account_id", assignments.account_id.id)
-        elif source == "res.partner" and active_ids:
-            partners = self.env["res.partner"].browse(active_ids).exists()
+        ids = active_ids(self.env.context)
+        if self.env.context.get("active_model") == "ov.serviced_account" and ids:
+            values.setdefault("serviced_account_id", ids[0])
+            return values
+        partners, sa = selected_customers(self.env)
+        if partners:
             values.setdefault("partner_ids", [fields.Command.set(partners.ids)])
-            if len(partners.x_sa_id) == 1:
-                values.setdefault("serviced_account_id", partners.x_sa_id.id)
+        if sa:
+            values.setdefault("serviced_account_id", sa.id)
         return values
 
     @api.onchange("unassign")
