@@ -1,9 +1,12 @@
 """The developer tool's own logic: result counting, requirements, Odoo tree checks."""
 
 import re
+import shutil
+import socket
 from pathlib import Path
 
-from devctl import paths, results, venv
+import pytest
+from devctl import odoo, paths, results, system, venv
 
 CLOSING_LINE = re.compile(r"^(\w+: )?\d+ passed, \d+ failed(, \d+ skipped)?$")
 
@@ -81,13 +84,16 @@ def test_missing_or_wrong_odoo_tree_is_explained(tmp_path):
 
 
 def test_port_check_refuses_a_listening_port_and_accepts_a_closed_one():
-    import socket
-
-    from devctl import odoo
-
     with socket.socket() as listener:
         listener.bind(("127.0.0.1", 0))
         listener.listen()
         port = listener.getsockname()[1]
         assert not odoo.port_free(port)
     assert odoo.port_free(port)
+
+
+def test_missing_packages_names_only_what_is_missing():
+    if not shutil.which("dpkg-query"):
+        pytest.fail("dpkg-query is part of every Debian machine this project runs on")
+    missing = system.missing_packages(["dpkg", "abs-no-such-package"])
+    assert missing == ["abs-no-such-package"]

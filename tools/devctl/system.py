@@ -1,9 +1,10 @@
 """Debian packages the project needs on the machine, installed when absent."""
 
 import shutil
+import subprocess
 
 from .errors import DevError
-from .shell import output, run, say
+from .shell import run, say
 
 PACKAGES = {
     "postgresql": "PostgreSQL server",
@@ -18,7 +19,9 @@ PACKAGES = {
 
 
 def missing_packages(names=PACKAGES):
-    status = output(["dpkg-query", "-W", "-f=${Package} ${db:Status-Status}\n", *names]) or ""
+    # dpkg-query exits 1 as soon as one name is unknown, yet still reports the others.
+    status = subprocess.run(["dpkg-query", "-W", "-f=${Package} ${db:Status-Status}\n", *names],
+                            capture_output=True, text=True, check=False).stdout
     installed = {line.split()[0] for line in status.splitlines() if line.endswith(" installed")}
     return [name for name in names if name not in installed]
 
