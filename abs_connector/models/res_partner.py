@@ -1,13 +1,9 @@
-import logging
-
 from odoo import _, api, fields, models
 from odoo.exceptions import MissingError, UserError, ValidationError
 from odoo.tools import email_normalize
 
 from ..governance import visibility
 from ..governance.errors import Conflict
-
-_logger = logging.getLogger(__name__)
 
 # Governance fields only the lifecycle methods below may set.
 _GOVERNANCE_FIELDS = frozenset({
@@ -106,12 +102,12 @@ class ResPartner(models.Model):
     # ---- lifecycle (seed 002 Stages 1, 3, 6) ----
 
     @api.model
-    def abs_create_governed_customer(self, sa, vals, actor_partner, portal_access=True):
+    def abs_create_governed_customer(self, sa, vals, actor_partner):
         """Create a customer in ``sa``: V2 stamps and the V3 assignment, in one transaction.
 
         The creator is the actor (seed 002 Stage 1) when their role holds
         customers; otherwise (finance, system call) the customer starts unassigned.
-        A portal user is invited when the customer has an e-mail and ``portal_access``.
+        Portal onboarding is added on top of this by res_partner_portal.py.
 
         :raise Conflict: a customer with that e-mail is already in ``sa``.
         :raise AccessError: the actor may not create customers in ``sa``.
@@ -143,8 +139,6 @@ class ResPartner(models.Model):
             "date_from": fields.Datetime.now(),
             "assigned_by_id": recorded.id if recorded else False,
         })
-        if portal_access and customer.email:
-            customer._abs_grant_portal_access()
         self.env["abs.event.outbox"]._emit("customer.created", sa, customer, recorded, {
             "name": customer.name,
             "email": customer.email or None,
@@ -200,7 +194,7 @@ class ResPartner(models.Model):
         return True
 
     def abs_unarchive_governed_customer(self, sa, actor_partner):
-        """Bring an archived customer back (its portal access is not restored)."""
+        """Bring an archived customer back (res_partner_portal.py restores its portal users)."""
         self.ensure_one()
         self._abs_ensure_visible(sa, actor_partner, "archive_customers", include_archived=True)
         if self.active:
@@ -212,20 +206,6 @@ class ResPartner(models.Model):
         return True
 
     # ---- portal users: small sudo helpers ----
-
-    def _abs_grant_portal_access(self):
-        """Create the customer's portal user and send the invitation (seed 002 Stage 1).
-
-        A customer whose address already belongs to another user keeps no
-        portal access rather than failing its creation; the reason is logged.
-        """
-        self.ensure_one()
-        try:
-            with self.env.cr.savepoint():
-                wizard = self.env["portal.wizard"].sudo().create({"partner_ids": [(6, 0, self.ids)]})
-                wizard.user_ids.filtered(lambda u: u.partner_id == self).action_grant_access()
-        except UserError as exc:
-            _logger.info("abs_connector: no portal access for partner %s: %s", self.id, exc)
 
     def _abs_archive_portal_users(self):
         users = self.sudo().with_context(active_test=False).user_ids.filtered(lambda u: u.share and u.active)

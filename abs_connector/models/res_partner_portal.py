@@ -60,7 +60,7 @@ class ResPartner(models.Model):
     def abs_create_governed_customer(self, sa, vals, actor_partner, portal_access=True):
         # The grant runs here rather than inside the governance method so that
         # the Service Account / company setting decides whether it happens.
-        customer = super().abs_create_governed_customer(sa, vals, actor_partner, portal_access=False)
+        customer = super().abs_create_governed_customer(sa, vals, actor_partner)
         if portal_access and sa._abs_portal_trigger_enabled("on_create"):
             customer._abs_grant_portal_access()
         return customer
