@@ -316,15 +316,14 @@ class TestApiContacts(AbsApiCase):
 
     # ---- access explainer ----
 
+    def explain(self, customer, caller, **params):
+        """GET /api/contacts/<id>/access in this SA as ``caller`` (``person_id=`` goes in the query)."""
+        return self.api("GET", f"/api/contacts/{customer.id}/access", person=caller, sa=self.sa,
+                        params=params)
+
     def test_staff_gets_the_access_explanation(self):
         marie = self.customer(actor=self.kwame)
-        status, body = self.api(
-            "GET",
-            f"/api/contacts/{marie.id}/access",
-            person=self.alice,
-            sa=self.sa,
-            params={"person_id": self.jean.id},
-        )
+        status, body = self.explain(marie, self.alice, person_id=self.jean.id)
         self.assertEqual(status, 200, body)
         self.assertFalse(body["visible"])
         self.assertEqual(
@@ -336,39 +335,10 @@ class TestApiContacts(AbsApiCase):
 
     def test_agent_cannot_use_the_explainer(self):
         marie = self.customer(actor=self.jean)
-        self.assertError(
-            self.api(
-                "GET",
-                f"/api/contacts/{marie.id}/access",
-                person=self.jean,
-                sa=self.sa,
-                params={"person_id": self.jean.id},
-            ),
-            403,
-        )
+        self.assertError(self.explain(marie, self.jean, person_id=self.jean.id), 403)
 
     def test_explainer_needs_a_valid_person(self):
         marie = self.customer(actor=self.jean)
-        self.assertError(
-            self.api("GET", f"/api/contacts/{marie.id}/access", person=self.alice, sa=self.sa), 422
-        )
-        self.assertError(
-            self.api(
-                "GET",
-                f"/api/contacts/{marie.id}/access",
-                person=self.alice,
-                sa=self.sa,
-                params={"person_id": "abc"},
-            ),
-            422,
-        )
-        self.assertError(
-            self.api(
-                "GET",
-                f"/api/contacts/{marie.id}/access",
-                person=self.alice,
-                sa=self.sa,
-                params={"person_id": 999999},
-            ),
-            404,
-        )
+        self.assertError(self.explain(marie, self.alice), 422)
+        self.assertError(self.explain(marie, self.alice, person_id="abc"), 422)
+        self.assertError(self.explain(marie, self.alice, person_id=999999), 404)
