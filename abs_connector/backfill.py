@@ -51,8 +51,16 @@ DEFAULT_SAMPLE_SIZE = 10
 # company (related to the SA's) is filled by the INSERT too: recomputing it
 # through the ORM would cost minutes on a million rows.
 _INSERTED_COLUMNS = {
-    "account_id", "partner_id", "actor_id", "state", "date_from",
-    "create_uid", "write_uid", "create_date", "write_date", "company_id",
+    "account_id",
+    "partner_id",
+    "actor_id",
+    "state",
+    "date_from",
+    "create_uid",
+    "write_uid",
+    "create_date",
+    "write_date",
+    "company_id",
 }
 
 
@@ -60,8 +68,9 @@ def _check_company(env, company_id):
     if company_id in (None, False):
         return None
     if isinstance(company_id, bool) or not isinstance(company_id, int):
-        raise UserError(env._("The company must be given by its id (a whole number), not %(value)r.",
-                              value=company_id))
+        raise UserError(
+            env._("The company must be given by its id (a whole number), not %(value)r.", value=company_id)
+        )
     if not env["res.company"].sudo().with_context(active_test=False).browse(company_id).exists():
         raise UserError(env._("There is no company with id %(id)s.", id=company_id))
     return company_id
@@ -133,8 +142,9 @@ def _samples(env, classified, sample_size):
     """Up to ``sample_size`` rows per outcome (except already-present ones), lowest ids first."""
     if sample_size <= 0:
         return {}
-    env.cr.execute(SQL(
-        """
+    env.cr.execute(
+        SQL(
+            """
         SELECT s.outcome, s.partner_id, p.name, s.account_id, sa.name, s.actor_id
           FROM (
                 SELECT c.*, ROW_NUMBER() OVER (PARTITION BY c.outcome ORDER BY c.partner_id) AS rank
@@ -146,10 +156,11 @@ def _samples(env, classified, sample_size):
          WHERE s.rank <= %(size)s
       ORDER BY s.outcome, s.partner_id
         """,
-        classified=classified,
-        already_present=ALREADY_PRESENT,
-        size=sample_size,
-    ))
+            classified=classified,
+            already_present=ALREADY_PRESENT,
+            size=sample_size,
+        )
+    )
     samples = {}
     for outcome, partner_id, partner_name, account_id, account_name, actor_id in env.cr.fetchall():
         row = {
@@ -191,8 +202,11 @@ def plan(env, company_id=None, sample_size=DEFAULT_SAMPLE_SIZE):
     report = _report(company_id, True, _counts(env, classified), _samples(env, classified, sample_size))
     _logger.info(
         "abs_connector backfill dry run (company=%s): would create %s, already present %s, skip %s %s",
-        company_id or "all", report["would_create"], report["already_present"],
-        report["skipped_total"], report["skipped"],
+        company_id or "all",
+        report["would_create"],
+        report["already_present"],
+        report["skipped_total"],
+        report["skipped"],
     )
     return report
 
@@ -209,13 +223,18 @@ def run(env, company_id=None, sample_size=DEFAULT_SAMPLE_SIZE):
     report["conflicts"] = report["would_create"] - report["created"]
     _logger.info(
         "abs_connector backfill (company=%s): created %s, already present %s, conflicts %s, skipped %s %s",
-        company_id or "all", report["created"], report["already_present"], report["conflicts"],
-        report["skipped_total"], report["skipped"],
+        company_id or "all",
+        report["created"],
+        report["already_present"],
+        report["conflicts"],
+        report["skipped_total"],
+        report["skipped"],
     )
     if report["skipped_total"]:
         _logger.warning(
             "abs_connector backfill skipped %s stamped customer(s) %s; first ones: %s",
-            report["skipped_total"], report["skipped"],
+            report["skipped_total"],
+            report["skipped"],
             ", ".join(
                 "partner {partner_id} -> SA {account_id} ({reason})".format_map(row)
                 for row in report["skipped_sample"]
@@ -228,8 +247,9 @@ def _insert_assignments(env, classified):
     Assignment = env["ov.sa_customer_assignment"]
     to_recompute = _stored_computed_fields(Assignment)
     company = _company_field(Assignment)
-    env.cr.execute(SQL(
-        """
+    env.cr.execute(
+        SQL(
+            """
         INSERT INTO ov_sa_customer_assignment
                (account_id, partner_id, actor_id, state, date_from,
                 create_uid, write_uid, create_date, write_date %(company_column)s)
@@ -240,14 +260,15 @@ def _insert_assignments(env, classified):
             ON CONFLICT (partner_id, account_id) WHERE state = 'active' DO NOTHING
         %(returning)s
         """,
-        uid=env.uid,
-        company_column=SQL(", company_id") if company else SQL(),
-        company_value=SQL(", c.company_id") if company else SQL(),
-        classified=classified,
-        create=CREATE,
-        # Fetching a million ids is only worth it when the ORM has fields to fill.
-        returning=SQL("RETURNING id") if to_recompute else SQL(),
-    ))
+            uid=env.uid,
+            company_column=SQL(", company_id") if company else SQL(),
+            company_value=SQL(", c.company_id") if company else SQL(),
+            classified=classified,
+            create=CREATE,
+            # Fetching a million ids is only worth it when the ORM has fields to fill.
+            returning=SQL("RETURNING id") if to_recompute else SQL(),
+        )
+    )
     created = env.cr.rowcount
     new_ids = [row[0] for row in env.cr.fetchall()] if to_recompute else []
     if created:
@@ -274,7 +295,9 @@ def _company_field(model):
 def _stored_computed_fields(model):
     """Stored computed/related fields the raw INSERT leaves empty (e.g. a stored company)."""
     return [
-        field for name, field in model._fields.items()
-        if field.store and field.compute
+        field
+        for name, field in model._fields.items()
+        if field.store
+        and field.compute
         and (name not in _INSERTED_COLUMNS or (name == "company_id" and not _company_field(model)))
     ]

@@ -38,22 +38,30 @@ def ensure_global_root(env):
     root = _find_global_root(env)
     if not root:
         company = _main_company(env)
-        partner = env["res.partner"].sudo().create({
-            "name": GLOBAL_ROOT_NAME,
-            "is_company": True,
-            "company_id": False,
-        })
-        root = _sa_model(env).create({
-            "name": GLOBAL_ROOT_NAME,
-            "partner_id": partner.id,
-            "account_class": "OVAC",
-            "is_global_root": True,
-            "is_seed": False,
-            "parent_id": False,
-            "source_company_id": False,
-            "company_id": company.id,
-            "state": "active",
-        })
+        partner = (
+            env["res.partner"]
+            .sudo()
+            .create(
+                {
+                    "name": GLOBAL_ROOT_NAME,
+                    "is_company": True,
+                    "company_id": False,
+                }
+            )
+        )
+        root = _sa_model(env).create(
+            {
+                "name": GLOBAL_ROOT_NAME,
+                "partner_id": partner.id,
+                "account_class": "OVAC",
+                "is_global_root": True,
+                "is_seed": False,
+                "parent_id": False,
+                "source_company_id": False,
+                "company_id": company.id,
+                "state": "active",
+            }
+        )
         _logger.info("abs_connector bootstrap: created the global root SA (id=%s)", root.id)
     reparent_seeds(env, root)
     return root
@@ -68,8 +76,9 @@ def reparent_seeds(env, root):
     misplaced = _sa_model(env).search([("is_seed", "=", True), ("parent_id", "!=", root.id)])
     if misplaced:
         misplaced.write({"parent_id": root.id})
-        _logger.info("abs_connector bootstrap: re-parented %s seed SA(s) under the global root",
-                     len(misplaced))
+        _logger.info(
+            "abs_connector bootstrap: re-parented %s seed SA(s) under the global root", len(misplaced)
+        )
     return misplaced
 
 
@@ -91,8 +100,11 @@ def ensure_company_seeds(env, companies=None):
     created = SA.browse()
     if missing:
         created = SA.create([_seed_vals(company, root) for company in missing])
-        _logger.info("abs_connector bootstrap: created %s company seed SA(s): %s",
-                     len(created), ", ".join(missing.mapped("name")))
+        _logger.info(
+            "abs_connector bootstrap: created %s company seed SA(s): %s",
+            len(created),
+            ", ".join(missing.mapped("name")),
+        )
     if root:
         reparent_seeds(env, root)
     adopt_orphan_accounts(env)
@@ -108,10 +120,14 @@ def adopt_orphan_accounts(env):
     the whole moved subtree. Returns the adopted SAs.
     """
     SA = _sa_model(env)
-    orphans = SA.search([
-        ("parent_id", "=", False), ("is_global_root", "=", False), ("is_seed", "=", False),
-        ("company_id", "!=", False),
-    ])
+    orphans = SA.search(
+        [
+            ("parent_id", "=", False),
+            ("is_global_root", "=", False),
+            ("is_seed", "=", False),
+            ("company_id", "!=", False),
+        ]
+    )
     if not orphans:
         return orphans
     seeds = SA.search([("is_seed", "=", True), ("source_company_id", "in", orphans.company_id.ids)])
@@ -123,8 +139,9 @@ def adopt_orphan_accounts(env):
             accounts.write({"parent_id": seed.id})
             adopted |= accounts
     if adopted:
-        _logger.info("abs_connector bootstrap: attached %s parentless SA(s) to their company seed",
-                     len(adopted))
+        _logger.info(
+            "abs_connector bootstrap: attached %s parentless SA(s) to their company seed", len(adopted)
+        )
     return adopted
 
 
@@ -140,4 +157,3 @@ def _seed_vals(company, root):
         "company_id": company.id,
         "state": "active",
     }
-

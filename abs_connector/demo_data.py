@@ -33,12 +33,15 @@ def create_demo_data(env):
         return
     people = {key: _person(env, name, email) for key, (name, email) in PEOPLE.items()}
     seed = SA._get_company_seed(env.ref("base.main_company"))
-    sa = SA.create_branch({"name": DEMO_SA_NAME, "parent_id": seed.id}, people["alice"])
+    sa = SA._abs_create_branch({"name": DEMO_SA_NAME, "parent_id": seed.id}, people["alice"])
     for key in ("jean", "kwame"):
-        env["ov.membership"].enroll(sa, people[key], "agent", actor_partner=people["alice"])
-    for partner, password in ((people["alice"], MANAGER_PASSWORD), (people["jean"], AGENT_PASSWORD),
-                              (people["kwame"], AGENT_PASSWORD)):
-        _employee(env, partner).set_password(password)
+        env["ov.membership"]._abs_enroll(sa, people[key], "agent", actor_partner=people["alice"])
+    for partner, password in (
+        (people["alice"], MANAGER_PASSWORD),
+        (people["jean"], AGENT_PASSWORD),
+        (people["kwame"], AGENT_PASSWORD),
+    ):
+        _employee(env, partner)._abs_set_password(password)
     for name, email, phone, city, agent in CUSTOMERS:
         _customer(env, sa, people, name, email, phone, city, agent)
 
@@ -53,8 +56,9 @@ def _employee(env, partner):
 
 def _customer(env, sa, people, name, email, phone, city, agent):
     creator = people[agent] if agent else people["alice"]
-    customer = env["res.partner"].abs_create_governed_customer(
-        sa, {"name": name, "email": email, "phone": phone, "city": city}, creator)
+    customer = env["res.partner"]._abs_create_governed_customer(
+        sa, {"name": name, "email": email, "phone": phone, "city": city}, creator
+    )
     if agent is None:
-        env["ov.sa_customer_assignment"].reassign(customer, sa, None, people["alice"])
+        env["ov.sa_customer_assignment"]._abs_reassign(customer, sa, None, people["alice"])
     return customer

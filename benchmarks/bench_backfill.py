@@ -55,12 +55,12 @@ import json
 SA = env["ov.serviced_account"]
 seed = SA._get_company_seed(env.ref("base.main_company"))
 manager = env["res.partner"].create({"name": "Bench Manager", "email": "bench.manager@example.com"})
-branches = [SA.create_branch({"name": f"Bench branch {i}", "parent_id": seed.id}, manager)
+branches = [SA._abs_create_branch({"name": f"Bench branch {i}", "parent_id": seed.id}, manager)
             for i in range(%(branches)d)]
 agents = env["res.partner"].create([{"name": f"Bench agent {i}", "email": f"bench.agent.{i}@example.com"}
                                     for i in range(%(agents)d)])
 for index, agent in enumerate(agents):
-    env["ov.membership"].enroll(branches[index %% len(branches)], agent, "agent")
+    env["ov.membership"]._abs_enroll(branches[index %% len(branches)], agent, "agent")
 print("SETUP " + json.dumps({"branches": [b.id for b in branches], "agents": agents.ids}))
 env.cr.commit()
 """
@@ -91,13 +91,17 @@ def _prepare(dbname, customers):
         cr.execute("ANALYZE res_partner")
         cr.execute("ANALYZE ov_sa_customer_assignment")
     conn.close()
-    print(f"BENCH stamped {customers:,} customers over {BRANCHES} SAs in "
-          f"{time.perf_counter() - started:.1f} s", flush=True)
+    print(
+        f"BENCH stamped {customers:,} customers over {BRANCHES} SAs in "
+        f"{time.perf_counter() - started:.1f} s",
+        flush=True,
+    )
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--customers", type=int, default=100_000)
     parser.add_argument("--db", default="abs_bench_backfill")
     parser.add_argument("--template", default=odoo_cli.TEMPLATE_DB)

@@ -75,21 +75,36 @@ def say(*parts):
 
 # ----------------------------------------------------------------------------- database
 
+
 def addons_path():
     return f"{odoo_cli.ODOO_PATH / 'addons'},{REPO},{BENCH_ADDONS}"
 
 
 def odoo_run(db, *args, label, stdin=None, subcommand=None):
     """odoo-bin with the benchmark's addons path (the later --addons-path wins)."""
-    return odoo_cli.odoo_bin(db, f"--addons-path={addons_path()}", *args, label=label, stdin=stdin,
-                             subcommand=subcommand, timeout=6 * 3600)
+    return odoo_cli.odoo_bin(
+        db,
+        f"--addons-path={addons_path()}",
+        *args,
+        label=label,
+        stdin=stdin,
+        subcommand=subcommand,
+        timeout=6 * 3600,
+    )
 
 
 def create_database(db, template):
     say(f"BENCH creating {db} from {template}, installing abs_connector + abs_connector_bench ...")
     odoo_cli.create_database(db, template)
-    odoo_run(db, "-i", "abs_connector,abs_connector_bench", "--without-demo=all", "--stop-after-init",
-             "--no-http", label="install")
+    odoo_run(
+        db,
+        "-i",
+        "abs_connector,abs_connector_bench",
+        "--without-demo=all",
+        "--stop-after-init",
+        "--no-http",
+        label="install",
+    )
 
 
 def seed(conn, args):
@@ -100,10 +115,17 @@ def seed(conn, args):
         started = time.perf_counter()
         people_plan = bench_seed.plan_people(args.sas, args.agents, random.Random(args.seed))
         setup = {"sas": args.sas, "agents": people_plan}
-        odoo_run(args.db, "--no-http", label="setup", subcommand="shell",
-                 stdin=f"PARAMS = {json.dumps(json.dumps(setup))}\n{bench_seed.SETUP_CODE}")
-        say(f"SEED {'SAs, staff, agents (ORM)':<34} {args.sas + args.agents:>10,} rows "
-            f"{time.perf_counter() - started:8.2f} s")
+        odoo_run(
+            args.db,
+            "--no-http",
+            label="setup",
+            subcommand="shell",
+            stdin=f"PARAMS = {json.dumps(json.dumps(setup))}\n{bench_seed.SETUP_CODE}",
+        )
+        say(
+            f"SEED {'SAs, staff, agents (ORM)':<34} {args.sas + args.agents:>10,} rows "
+            f"{time.perf_counter() - started:8.2f} s"
+        )
         cr.execute("SELECT company_id FROM ov_serviced_account WHERE is_seed ORDER BY id LIMIT 1")
         bench_seed.load_people(cr, cr.fetchone()[0], password_hash, log=say)
         bench_seed.create_customers(cr, args.customers, args.sas, args.unassigned, args.archived, log=say)
@@ -126,8 +148,10 @@ def seeded(db):
     conn = odoo_cli.connect(db)
     try:
         with conn.cursor() as cr:
-            cr.execute("SELECT to_regclass('bench_person') IS NOT NULL"
-                       " AND EXISTS (SELECT 1 FROM ov_sa_customer_assignment WHERE state = 'expired')")
+            cr.execute(
+                "SELECT to_regclass('bench_person') IS NOT NULL"
+                " AND EXISTS (SELECT 1 FROM ov_sa_customer_assignment WHERE state = 'expired')"
+            )
             return cr.fetchone()[0]
     finally:
         conn.close()
@@ -142,14 +166,18 @@ def proxy_uid(cr):
 
 
 def set_proxy_param(cr, uid):
-    cr.execute("""
+    cr.execute(
+        """
         INSERT INTO ir_config_parameter (key, value, create_uid, write_uid, create_date, write_date)
         VALUES (%s, %s, 1, 1, NOW() AT TIME ZONE 'UTC', NOW() AT TIME ZONE 'UTC')
         ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value
-    """, [PROXY_UID_PARAM, str(uid)])
+    """,
+        [PROXY_UID_PARAM, str(uid)],
+    )
 
 
 # ----------------------------------------------------------------------------- who and what
+
 
 @dataclass
 class Actors:
@@ -174,23 +202,35 @@ def pick_actors(cr, accounts, people):
         return next(p for p in people if p["kind"] == kind and p["k"] == k and p["policy"] == policy)
 
     agent = person("agent", big["k"])
-    cr.execute("""
+    cr.execute(
+        """
         SELECT count(*) FROM ov_sa_customer_assignment a JOIN res_partner p ON p.id = a.partner_id
          WHERE a.account_id = %s AND a.state = 'active' AND p.active
            AND (a.actor_id = %s OR a.actor_id IS NULL)
-    """, [big["sa_id"], agent["partner_id"]])
+    """,
+        [big["sa_id"], agent["partner_id"]],
+    )
     visible = cr.fetchone()[0]
-    cr.execute("""
+    cr.execute(
+        """
         SELECT p.id, p.email FROM ov_sa_customer_assignment a JOIN res_partner p ON p.id = a.partner_id
          WHERE a.account_id = %s AND a.state = 'active' AND p.active AND a.actor_id = %s
          ORDER BY p.id LIMIT 1 OFFSET (SELECT count(*) / 2 FROM ov_sa_customer_assignment
                                         WHERE account_id = %s AND state = 'active' AND actor_id = %s)
-    """, [big["sa_id"], agent["partner_id"], big["sa_id"], agent["partner_id"]])
+    """,
+        [big["sa_id"], agent["partner_id"], big["sa_id"], agent["partner_id"]],
+    )
     customer_id, customer_email = cr.fetchone()
     return Actors(
-        big=big, small=small, agent=agent, staff=person("staff", big["k"]),
-        assigned_only=person("agent", big["k"], "assigned_only"), small_agent=person("agent", small["k"]),
-        visible=visible, deep_offset=max(0, (visible // 2) // 50 * 50), customer_id=customer_id,
+        big=big,
+        small=small,
+        agent=agent,
+        staff=person("staff", big["k"]),
+        assigned_only=person("agent", big["k"], "assigned_only"),
+        small_agent=person("agent", small["k"]),
+        visible=visible,
+        deep_offset=max(0, (visible // 2) // 50 * 50),
+        customer_id=customer_id,
         customer_email=customer_email,
     )
 
@@ -226,10 +266,15 @@ show("native rule", ["|", ("user_id", "=", P["user_id"]), ("user_id", "=", False
 
 def explain(db, uid, actors):
     params = {
-        "proxy_uid": uid, "limit": 50, "order": ORDER, "user_id": actors.agent["user_id"],
+        "proxy_uid": uid,
+        "limit": 50,
+        "order": ORDER,
+        "user_id": actors.agent["user_id"],
         "print_sql_of": "governed agent",
-        "governed": [["governed agent", actors.agent["partner_id"], actors.big["sa_id"]],
-                     ["governed staff", actors.staff["partner_id"], actors.big["sa_id"]]],
+        "governed": [
+            ["governed agent", actors.agent["partner_id"], actors.big["sa_id"]],
+            ["governed staff", actors.staff["partner_id"], actors.big["sa_id"]],
+        ],
     }
     code = f"PARAMS = {json.dumps(json.dumps(params))}\n{EXPLAIN_CODE}"
     output = odoo_run(db, "--no-http", label="explain", stdin=code, subcommand="shell")
@@ -244,6 +289,7 @@ def explain(db, uid, actors):
 
 
 # ----------------------------------------------------------------------------- HTTP
+
 
 @dataclass
 class Scenario:
@@ -273,13 +319,16 @@ class Http:
         response = self._session().get(self.base_url + scenario.path, headers=scenario.headers, timeout=300)
         seconds = time.perf_counter() - started
         if response.status_code != 200:
-            raise RuntimeError(f"{scenario.name}: GET {scenario.path} answered {response.status_code}: "
-                               f"{response.text[:300]}")
+            raise RuntimeError(
+                f"{scenario.name}: GET {scenario.path} answered {response.status_code}: "
+                f"{response.text[:300]}"
+            )
         return seconds, response
 
     def token(self, email):
-        response = self._session().post(self.base_url + "/api/auth/token",
-                                        json={"login": email, "password": PASSWORD}, timeout=60)
+        response = self._session().post(
+            self.base_url + "/api/auth/token", json={"login": email, "password": PASSWORD}, timeout=60
+        )
         if response.status_code != 200:
             raise RuntimeError(f"login of {email} answered {response.status_code}: {response.text[:300]}")
         return response.json()["access_token"]
@@ -299,27 +348,39 @@ def scenarios(http, actors):
     native = f"/bench/native_rule?user_id={actors.agent['user_id']}&{base}"
     deep, email = f"offset={actors.deep_offset}", f"search={actors.customer_email}"
     return {
-        "list": [Scenario("governed list, agent", "/api/contacts?limit=50", agent),
-                 Scenario("ungoverned list", f"/bench/plain?{base}"),
-                 Scenario("native rule list", native)],
+        "list": [
+            Scenario("governed list, agent", "/api/contacts?limit=50", agent),
+            Scenario("ungoverned list", f"/bench/plain?{base}"),
+            Scenario("native rule list", native),
+        ],
         "staff": [Scenario("governed list, staff (sa_wide)", "/api/contacts?limit=50", staff)],
         "assigned_only": [Scenario("governed list, assigned_only", "/api/contacts?limit=50", only)],
-        "deep": [Scenario(f"governed deep page (offset {actors.deep_offset})", f"/api/contacts?{page}&{deep}",
-                          agent),
-                 Scenario("ungoverned deep page", f"/bench/plain?{base}&{deep}"),
-                 Scenario("native rule deep page", f"{native}&{deep}")],
-        "search": [Scenario("governed search by e-mail", f"/api/contacts?{page}&{email}", agent, slow=True),
-                   Scenario("ungoverned search by e-mail", f"/bench/plain?{base}&{email}", slow=True),
-                   Scenario("native rule search by e-mail", f"{native}&{email}", slow=True)],
+        "deep": [
+            Scenario(
+                f"governed deep page (offset {actors.deep_offset})", f"/api/contacts?{page}&{deep}", agent
+            ),
+            Scenario("ungoverned deep page", f"/bench/plain?{base}&{deep}"),
+            Scenario("native rule deep page", f"{native}&{deep}"),
+        ],
+        "search": [
+            Scenario("governed search by e-mail", f"/api/contacts?{page}&{email}", agent, slow=True),
+            Scenario("ungoverned search by e-mail", f"/bench/plain?{base}&{email}", slow=True),
+            Scenario("native rule search by e-mail", f"{native}&{email}", slow=True),
+        ],
         "get": [Scenario("governed GET /api/contacts/<id>", f"/api/contacts/{actors.customer_id}", agent)],
         "_constancy": [
             Scenario("governed list, agent, limit=10", "/api/contacts?limit=10", agent),
             Scenario("governed list, agent, limit=200", "/api/contacts?limit=200", agent),
             Scenario("governed list, staff, limit=200", "/api/contacts?limit=200", staff),
-            Scenario(f"governed list, agent of the smallest SA ({actors.small['customers']} customers)",
-                     "/api/contacts?limit=50", small),
-            Scenario("ungoverned list, limit=200", f"/bench/plain?fields={BASELINE_FIELDS}&order={ORDER}"
-                     "&limit=200"),
+            Scenario(
+                f"governed list, agent of the smallest SA ({actors.small['customers']} customers)",
+                "/api/contacts?limit=50",
+                small,
+            ),
+            Scenario(
+                "ungoverned list, limit=200",
+                f"/bench/plain?fields={BASELINE_FIELDS}&order={ORDER}" "&limit=200",
+            ),
         ],
     }
 
@@ -334,8 +395,11 @@ def count_queries(http, server, scenario, runs):
     with log.open() as handle:
         handle.seek(start)
         lines = handle.read().splitlines()
-    counts = [int(match.group(4)) for match in map(ACCESS_LINE.search, lines)
-              if match and match.group(2) == scenario.path]
+    counts = [
+        int(match.group(4))
+        for match in map(ACCESS_LINE.search, lines)
+        if match and match.group(2) == scenario.path
+    ]
     if len(counts) != runs:
         raise RuntimeError(f"expected {runs} access lines for {scenario.path} in {log}, found {len(counts)}")
     return counts
@@ -371,6 +435,7 @@ def percentile(values, share):
 
 # ----------------------------------------------------------------------------- report
 
+
 def summarize(groups, clients):
     rows = []
     for group, items in groups.items():
@@ -380,9 +445,13 @@ def summarize(groups, clients):
         for scenario in items:
             median = statistics.median(scenario.latencies)
             row = {
-                "group": group, "name": scenario.name, "path": scenario.path,
-                "median_ms": median * 1000, "p95_ms": percentile(scenario.latencies, 0.95) * 1000,
-                "rps_1": 1 / statistics.mean(scenario.latencies), f"rps_{clients}": scenario.rps.get(clients),
+                "group": group,
+                "name": scenario.name,
+                "path": scenario.path,
+                "median_ms": median * 1000,
+                "p95_ms": percentile(scenario.latencies, 0.95) * 1000,
+                "rps_1": 1 / statistics.mean(scenario.latencies),
+                f"rps_{clients}": scenario.rps.get(clients),
                 "queries": sorted(set(scenario.queries)),
             }
             if scenario is not governed:
@@ -393,26 +462,37 @@ def summarize(groups, clients):
 
 def print_table(rows, clients):
     say("")
-    say(f"{'request':<52} {'median ms':>9} {'p95 ms':>8} {'rps@1':>7} {f'rps@{clients}':>7} "
-        f"{'queries':>8} {'governed/this':>13}")
+    say(
+        f"{'request':<52} {'median ms':>9} {'p95 ms':>8} {'rps@1':>7} {f'rps@{clients}':>7} "
+        f"{'queries':>8} {'governed/this':>13}"
+    )
     for row in rows:
         ratio = f"{row['governed_over_this']:.2f}x" if "governed_over_this" in row else ""
         queries = ",".join(map(str, row["queries"]))
-        say(f"{row['name']:<52} {row['median_ms']:>9.1f} {row['p95_ms']:>8.1f} {row['rps_1']:>7.1f} "
-            f"{row[f'rps_{clients}']:>7.1f} {queries:>8} {ratio:>13}")
+        say(
+            f"{row['name']:<52} {row['median_ms']:>9.1f} {row['p95_ms']:>8.1f} {row['rps_1']:>7.1f} "
+            f"{row[f'rps_{clients}']:>7.1f} {queries:>8} {ratio:>13}"
+        )
 
 
 def markdown(results, clients):
     """The request table, the query counts and the plans, as Markdown for docs/performance.md."""
-    out = [f"| request | median ms | p95 ms | req/s, 1 client | req/s, {clients} clients | SQL queries "
-           "| governed / this |", "|---|---:|---:|---:|---:|---:|---:|"]
+    out = [
+        f"| request | median ms | p95 ms | req/s, 1 client | req/s, {clients} clients | SQL queries "
+        "| governed / this |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
     for row in results["requests"]:
         ratio = f"{row['governed_over_this']:.2f}x" if "governed_over_this" in row else ""
-        out.append(f"| {row['name']} | {row['median_ms']:.1f} | {row['p95_ms']:.1f} | {row['rps_1']:.1f} "
-                   f"| {row[f'rps_{clients}']:.1f} | {','.join(map(str, row['queries']))} | {ratio} |")
+        out.append(
+            f"| {row['name']} | {row['median_ms']:.1f} | {row['p95_ms']:.1f} | {row['rps_1']:.1f} "
+            f"| {row[f'rps_{clients}']:.1f} | {','.join(map(str, row['queries']))} | {ratio} |"
+        )
     out += ["", "| request | SQL queries per request |", "|---|---:|"]
-    out += [f"| {name} | {','.join(map(str, sorted(set(counts))))} |"
-            for name, counts in results["query_counts"].items()]
+    out += [
+        f"| {name} | {','.join(map(str, sorted(set(counts))))} |"
+        for name, counts in results["query_counts"].items()
+    ]
     for label, lines in results["explain"].items():
         out += ["", f"`EXPLAIN (ANALYZE, BUFFERS)`, {label}:", "", "```text", *lines, "```"]
     return "\n".join(out) + "\n"
@@ -433,38 +513,63 @@ def relay_benchmark():
 
 
 def machine():
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), "unknown CPU")
-    mem_kb = int(next(line.split()[1] for line in Path("/proc/meminfo").read_text().splitlines()
-                      if line.startswith("MemTotal")))
-    return {"cpu": cpu, "cpus": os.cpu_count(), "memory_gb": round(mem_kb / 1024 / 1024, 1),
-            "load_average": os.getloadavg()}
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        "unknown CPU",
+    )
+    mem_kb = int(
+        next(
+            line.split()[1]
+            for line in Path("/proc/meminfo").read_text().splitlines()
+            if line.startswith("MemTotal")
+        )
+    )
+    return {
+        "cpu": cpu,
+        "cpus": os.cpu_count(),
+        "memory_gb": round(mem_kb / 1024 / 1024, 1),
+        "load_average": os.getloadavg(),
+    }
 
 
 # ----------------------------------------------------------------------------- main
 
+
 def parse_args(argv):
     parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--customers", type=int, default=100_000, help="customers to seed (default 100,000)")
     parser.add_argument("--sas", type=int, default=50, help="branch service accounts (default 50)")
     parser.add_argument("--agents", type=int, default=500, help="agents, at least --sas (default 500)")
     parser.add_argument("--unassigned", type=float, default=0.2, help="share of unassigned customers")
     parser.add_argument("--archived", type=float, default=0.05, help="share of archived customers")
     parser.add_argument("--requests", type=int, default=200, help="timed requests per scenario (default 200)")
-    parser.add_argument("--search-requests", type=int, default=40,
-                        help="timed requests per full-text search scenario (default 40: they scan)")
+    parser.add_argument(
+        "--search-requests",
+        type=int,
+        default=40,
+        help="timed requests per full-text search scenario (default 40: they scan)",
+    )
     parser.add_argument("--clients", type=int, default=4, help="concurrent clients for the throughput figure")
     parser.add_argument("--query-runs", type=int, default=5, help="requests per scenario for query counts")
     parser.add_argument("--seed", type=float, default=0.42, help="random seed of the data (-1..1)")
     parser.add_argument("--db", default="abs_bench_gov")
     parser.add_argument("--template", default=odoo_cli.TEMPLATE_DB)
     parser.add_argument("--keep-db", action="store_true", help="keep the database afterwards")
-    parser.add_argument("--reuse-db", action="store_true",
-                        help="reuse --db if an earlier --keep-db run seeded it (and keep it)")
+    parser.add_argument(
+        "--reuse-db",
+        action="store_true",
+        help="reuse --db if an earlier --keep-db run seeded it (and keep it)",
+    )
     parser.add_argument("--no-relay", action="store_true", help="skip benchmarks/bench_relay.py")
-    parser.add_argument("--json", type=Path,
-                        help="also write every figure to this JSON file, and Markdown tables next to it")
+    parser.add_argument(
+        "--json", type=Path, help="also write every figure to this JSON file, and Markdown tables next to it"
+    )
     args = parser.parse_args(argv)
     if args.agents < args.sas:
         parser.error("--agents must be at least --sas: every SA gets an agent")
@@ -485,13 +590,16 @@ def run_http(server, actors, args):
         scenario.queries = count_queries(http, server, scenario, args.query_runs)
     timed = [s for group, items in groups.items() if not group.startswith("_") for s in items]
     slow_requests = min(args.requests, args.search_requests)
-    say(f"HTTP timing {len(timed)} scenarios x {args.requests} requests ({slow_requests} for searches), "
-        "interleaved ...")
+    say(
+        f"HTTP timing {len(timed)} scenarios x {args.requests} requests ({slow_requests} for searches), "
+        "interleaved ..."
+    )
     interleaved_latencies(http, timed, args.requests, slow_requests)
     say(f"HTTP throughput with {args.clients} concurrent clients ...")
     for scenario in timed:
         scenario.rps[args.clients] = throughput(
-            http, scenario, args.clients, slow_requests if scenario.slow else args.requests)
+            http, scenario, args.clients, slow_requests if scenario.slow else args.requests
+        )
     return groups
 
 
@@ -499,11 +607,15 @@ def main(argv=None):
     args = parse_args(argv)
     results = {"arguments": {k: str(v) for k, v in vars(args).items()}, "machine": machine()}
     started = time.perf_counter()
-    server = OdooServer(args.db, mqtt_port=1883, extra_config={
-        "addons_path": addons_path(),
-        "abs_mqtt_host": "",  # events stay in the outbox; the relay has its own benchmark
-        "abs_jwt_access_ttl": "86400",  # a million-customer run outlives the default 15 minutes
-    })
+    server = OdooServer(
+        args.db,
+        mqtt_port=1883,
+        extra_config={
+            "addons_path": addons_path(),
+            "abs_mqtt_host": "",  # events stay in the outbox; the relay has its own benchmark
+            "abs_jwt_access_ttl": "86400",  # a million-customer run outlives the default 15 minutes
+        },
+    )
     reuse = args.reuse_db and seeded(args.db)
     if not reuse:
         create_database(args.db, args.template)
@@ -520,12 +632,18 @@ def main(argv=None):
             actors = pick_actors(cr, accounts, people)
             uid = proxy_uid(cr)
             set_proxy_param(cr, uid)
-        results["data"] = {"customers": args.customers, "sas": len(accounts), "agents": args.agents,
-                           "largest_sa_customers": actors.big["customers"],
-                           "smallest_sa_customers": actors.small["customers"],
-                           "agent_visible_in_largest_sa": actors.visible}
-        say(f"DATA largest SA {actors.big['customers']:,} active assignments, smallest "
-            f"{actors.small['customers']:,}; benchmarked agent sees {actors.visible:,}")
+        results["data"] = {
+            "customers": args.customers,
+            "sas": len(accounts),
+            "agents": args.agents,
+            "largest_sa_customers": actors.big["customers"],
+            "smallest_sa_customers": actors.small["customers"],
+            "agent_visible_in_largest_sa": actors.visible,
+        }
+        say(
+            f"DATA largest SA {actors.big['customers']:,} active assignments, smallest "
+            f"{actors.small['customers']:,}; benchmarked agent sees {actors.visible:,}"
+        )
         results["sql"], results["explain"] = explain(args.db, uid, actors)
         say(f"\nSQL of the governed list page (as the API's proxy user):\n{results['sql']}")
         for label, lines in results["explain"].items():
@@ -549,8 +667,10 @@ def main(argv=None):
         if not (args.keep_db or args.reuse_db):
             odoo_cli.drop_database(args.db)
     results["machine"]["load_average_end"] = os.getloadavg()
-    say(f"\nBENCH total {time.perf_counter() - started:.0f} s; load average {os.getloadavg()}; "
-        f"server log {server.log}")
+    say(
+        f"\nBENCH total {time.perf_counter() - started:.0f} s; load average {os.getloadavg()}; "
+        f"server log {server.log}"
+    )
     if args.json:
         args.json.write_text(json.dumps(results, indent=2, default=str))
         args.json.with_suffix(".md").write_text(markdown(results, args.clients))

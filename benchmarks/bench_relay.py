@@ -82,12 +82,20 @@ def main():
     try:
         odoo_cli.install(args.db)
         prefix = f"abs/{args.db}"
-        settings = {"mqtt_host": "127.0.0.1", "mqtt_port": str(broker.port), "mqtt_topic_prefix": prefix,
-                    "event_batch_size": str(args.batch_size), "mqtt_ack_timeout": "30"}
+        settings = {
+            "mqtt_host": "127.0.0.1",
+            "mqtt_port": str(broker.port),
+            "mqtt_topic_prefix": prefix,
+            "event_batch_size": str(args.batch_size),
+            "mqtt_ack_timeout": "30",
+        }
         with MqttSubscriber(broker.port, f"{prefix}/#") as subscriber:
             started = time.perf_counter()
-            output = odoo_cli.shell(args.db, DRAIN.format(settings=settings, subjects=subjects,
-                                                          per_subject=args.per_subject), label="bench-relay")
+            output = odoo_cli.shell(
+                args.db,
+                DRAIN.format(settings=settings, subjects=subjects, per_subject=args.per_subject),
+                label="bench-relay",
+            )
             received = subscriber.wait_for(subjects * args.per_subject, timeout=60)
             total = time.perf_counter() - started
         for line in output.splitlines():

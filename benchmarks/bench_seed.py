@@ -54,12 +54,13 @@ Partner, SA = env["res.partner"], env["ov.serviced_account"]
 seed = SA._get_company_seed(env.company)
 staff = Partner.create([{"name": f"Staff {k}", "email": f"staff{k}@@DOMAIN@", "ref": f"bench:staff:{k}"}
                         for k in range(1, P["sas"] + 1)])
-accounts = {k: SA.create_branch({"name": f"Bench Account {k:04d}", "parent_id": seed.id}, person)
+accounts = {k: SA._abs_create_branch({"name": f"Bench Account {k:04d}", "parent_id": seed.id}, person)
             for k, person in enumerate(staff, 1)}
 agents = Partner.create([{"name": f"Agent {j}", "email": f"agent{j}@@DOMAIN@", "ref": f"bench:agent:{j}"}
                          for j, _k, _policy in P["agents"]])
 for partner, (_j, k, policy) in zip(agents, P["agents"]):
-    env["ov.membership"].enroll(accounts[k], partner, "agent", **({"scope_policy": policy} if policy else {}))
+    extra = {"scope_policy": policy} if policy else {}
+    env["ov.membership"]._abs_enroll(accounts[k], partner, "agent", **extra)
 env.cr.commit()
 print("SETUP done", len(accounts), "accounts", len(agents), "agents", flush=True)
 """.replace("@DOMAIN@", EMAIL_DOMAIN)
@@ -105,24 +106,36 @@ def load_people(cr, company_id, password_hash, log=print):
         UPDATE bench_sa s SET n_agents = (SELECT count(*) FROM bench_person b
                                            WHERE b.kind = 'agent' AND b.k = s.k);
     """)
-    _timed(cr, "agent users (salespersons)", f"""
+    _timed(
+        cr,
+        "agent users (salespersons)",
+        f"""
         INSERT INTO res_users (login, partner_id, company_id, notification_type, active, share,
                                create_uid, write_uid, create_date, write_date)
         SELECT email, partner_id, %s, 'email', TRUE, FALSE, 1, 1, {_now()}, {_now()}
           FROM bench_person WHERE kind = 'agent'
-    """, [company_id], log)
-    cr.execute("""
+    """,
+        [company_id],
+        log,
+    )
+    cr.execute(
+        """
         UPDATE bench_person b SET user_id = u.id FROM res_users u WHERE u.partner_id = b.partner_id;
         UPDATE abs_employee e SET user_id = b.user_id, password_hash = %s
           FROM bench_person b WHERE b.employee_id = e.id;
         ANALYZE bench_sa;
         ANALYZE bench_person;
-    """, [password_hash])
+    """,
+        [password_hash],
+    )
 
 
 def create_customers(cr, customers, sas, unassigned_share, archived_share, log=print):
     """``customers`` V2-stamped customers (no V3 assignment yet: the backfill makes them)."""
-    return _timed(cr, "stamped customers", f"""
+    return _timed(
+        cr,
+        "stamped customers",
+        f"""
         INSERT INTO res_partner (id, name, complete_name, email, email_normalized, phone, is_company, type,
                                  active, autopost_bills, customer_rank, commercial_partner_id,
                                  x_sa_id, x_actor_id, x_assigned_employee_id, user_id,
@@ -141,8 +154,10 @@ def create_customers(cr, customers, sas, unassigned_share, archived_share, log=p
           JOIN bench_sa s ON s.k = c.k
      LEFT JOIN bench_person a ON a.kind = 'agent' AND a.k = c.k AND c.r_unassigned >= %(unassigned)s
                              AND a.idx = 1 + floor(c.r_agent * s.n_agents)::int
-    """, {"customers": customers, "sas": sas, "archived": archived_share,
-          "unassigned": unassigned_share}, log)
+    """,
+        {"customers": customers, "sas": sas, "archived": archived_share, "unassigned": unassigned_share},
+        log,
+    )
 
 
 def add_history(cr, first_share=0.3, second_share=0.33, log=print):
@@ -154,9 +169,14 @@ def add_history(cr, first_share=0.3, second_share=0.33, log=print):
     reassignment made by the SA's staff manager.
     """
     total = 0
-    for label, state, share in (("expired history (1 back)", "active", first_share),
-                                ("expired history (2 back)", "expired", second_share)):
-        total += _timed(cr, label, f"""
+    for label, state, share in (
+        ("expired history (1 back)", "active", first_share),
+        ("expired history (2 back)", "expired", second_share),
+    ):
+        total += _timed(
+            cr,
+            label,
+            f"""
             INSERT INTO ov_sa_customer_assignment (account_id, partner_id, actor_id, state,
                                                    date_from, date_to, assigned_by_id, company_id,
                                                    create_uid, write_uid, create_date, write_date)
@@ -172,14 +192,23 @@ def add_history(cr, first_share=0.3, second_share=0.33, log=print):
                                                        %% s.n_agents
                                     AND prev.partner_id IS DISTINCT FROM a.actor_id
              WHERE a.state = %(state)s AND random() < %(share)s
-        """, {"share": share, "state": state}, log)
+        """,
+            {"share": share, "state": state},
+            log,
+        )
     return total
 
 
 def analyze(cr, log=print):
     started = time.perf_counter()
-    for table in ("res_partner", "ov_sa_customer_assignment", "ov_membership", "abs_employee",
-                  "ov_serviced_account", "res_users"):
+    for table in (
+        "res_partner",
+        "ov_sa_customer_assignment",
+        "ov_membership",
+        "abs_employee",
+        "ov_serviced_account",
+        "res_users",
+    ):
         # VACUUM too: index-only scans need the visibility map of freshly loaded tables.
         cr.execute(f"VACUUM ANALYZE {table}")
     log(f"SEED {'vacuum analyze':<34} {'':>10}      {time.perf_counter() - started:8.2f} s")
@@ -196,7 +225,17 @@ def describe(cr):
     accounts = [dict(zip(("k", "sa_id", "agents", "customers"), row, strict=True)) for row in cr.fetchall()]
     cr.execute("""SELECT kind, num, k, idx, partner_id, email, user_id, employee_id, membership_id, policy
                     FROM bench_person ORDER BY kind, k, idx NULLS FIRST""")
-    names = ("kind", "num", "k", "idx", "partner_id", "email", "user_id", "employee_id", "membership_id",
-             "policy")
+    names = (
+        "kind",
+        "num",
+        "k",
+        "idx",
+        "partner_id",
+        "email",
+        "user_id",
+        "employee_id",
+        "membership_id",
+        "policy",
+    )
     people = [dict(zip(names, row, strict=True)) for row in cr.fetchall()]
     return accounts, people

@@ -34,13 +34,13 @@ def _parser():
     sub = parser.add_subparsers(dest="action", required=True)
     create = sub.add_parser("create", help="create a key and print it (shown only once)")
     create.add_argument("--name", required=True, help="who or what uses the key")
-    create.add_argument("--expires-in-days", type=_positive_days, default=None,
-                        help="days until the key expires")
+    create.add_argument(
+        "--expires-in-days", type=_positive_days, default=None, help="days until the key expires"
+    )
     revoke = sub.add_parser("revoke", help="revoke the live key with this name")
     revoke.add_argument("--name", required=True)
     sub.add_parser("list", help="list keys (never their secret)")
     return parser
-
 
 
 def _positive_days(text):
@@ -57,6 +57,7 @@ def _positive_days(text):
 def _write(line):
     """A line of this command's output (stdout is the interface, not a log)."""
     sys.stdout.write(f"{line}\n")
+
 
 class AbsApiKey(Command):
     """Create, revoke or list abs_connector API keys"""
@@ -82,8 +83,11 @@ class AbsApiKey(Command):
             sys.exit(f"abs_api_key: {exc.args[0]}")
 
     def _create(self, env, options):
-        expires_at = (fields.Datetime.now() + timedelta(days=options.expires_in_days)
-                      if options.expires_in_days else False)
+        expires_at = (
+            fields.Datetime.now() + timedelta(days=options.expires_in_days)
+            if options.expires_in_days
+            else False
+        )
         _key, clear = env["abs.api_key"]._generate(options.name, expires_at)
         _write(clear)  # the key is this command's only output
 
@@ -96,10 +100,14 @@ class AbsApiKey(Command):
 
     def _list(self, env, options):
         for key in env["abs.api_key"].search([], order="name, id"):
-            _write("\t".join([  # listing is this command's output
-                key.name,
-                key.key_hint or "",
-                key.state,
-                fields.Datetime.to_string(key.create_date) or "",
-                fields.Datetime.to_string(key.expires_at) or "never",
-            ]))
+            _write(
+                "\t".join(
+                    [  # listing is this command's output
+                        key.name,
+                        key.key_hint or "",
+                        key.state,
+                        fields.Datetime.to_string(key.create_date) or "",
+                        fields.Datetime.to_string(key.expires_at) or "never",
+                    ]
+                )
+            )

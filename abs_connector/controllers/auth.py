@@ -18,10 +18,12 @@ def _token_pair(employee, refresh_token=None):
     native = ir_http._abs_native_config()
     ttl = ir_http._abs_ttl("abs_jwt_access_ttl", DEFAULT_ACCESS_TTL)
     access_token, _claims = tokens.issue_access_token(
-        native, employee.id, ttl, extra_claims={"email": employee.login or None})
+        native, employee.id, ttl, extra_claims={"email": employee.login or None}
+    )
     if refresh_token is None:
         refresh_token = request.env["abs.refresh_token"]._abs_issue(
-            employee, ir_http._abs_ttl("abs_jwt_refresh_ttl", DEFAULT_REFRESH_TTL))
+            employee, ir_http._abs_ttl("abs_jwt_refresh_ttl", DEFAULT_REFRESH_TTL)
+        )
     return {
         "access_token": access_token,
         "token_type": "Bearer",
@@ -37,7 +39,6 @@ def _refusal(exc):
 
 
 class AbsAuthController(http.Controller):
-
     @api_route("/api/auth/token", auth="abs_anonymous")
     def abs_token(self, **_params):
         return dispatch({"POST": self._issue_token})
@@ -59,8 +60,9 @@ class AbsAuthController(http.Controller):
         remote_addr = request.httprequest.remote_addr
         if not employee:
             attempts._abs_record(body["login"], remote_addr, success=False)
-            return _refusal(errors.Unauthorized("The login or password is incorrect.",
-                                                details={"reason": "credentials"}))
+            return _refusal(
+                errors.Unauthorized("The login or password is incorrect.", details={"reason": "credentials"})
+            )
         attempts._abs_record(body["login"], remote_addr, success=True)
         return json_response(_token_pair(employee))
 
@@ -70,7 +72,8 @@ class AbsAuthController(http.Controller):
         ir_http._abs_native_config()
         try:
             employee, refresh_token = request.env["abs.refresh_token"]._abs_rotate(
-                body["refresh_token"], ir_http._abs_ttl("abs_jwt_refresh_ttl", DEFAULT_REFRESH_TTL))
+                body["refresh_token"], ir_http._abs_ttl("abs_jwt_refresh_ttl", DEFAULT_REFRESH_TTL)
+            )
         except errors.Unauthorized as exc:
             return _refusal(exc)
         return json_response(_token_pair(employee, refresh_token=refresh_token))
@@ -81,8 +84,9 @@ class AbsAuthController(http.Controller):
         Employee = request.env["abs.employee"]
         employee = Employee._get_by_activation_token(body["token"])
         if not employee or not employee.active:
-            raise errors.Unauthorized("This activation link is not valid or has expired.",
-                                      details={"reason": "activation_token"})
-        Employee.activate(body["token"], body["password"])
+            raise errors.Unauthorized(
+                "This activation link is not valid or has expired.", details={"reason": "activation_token"}
+            )
+        Employee._abs_activate(body["token"], body["password"])
         request.env["abs.refresh_token"]._abs_revoke_employee(employee)
         return json_response(_token_pair(employee))

@@ -24,8 +24,15 @@ def api_route(path, auth, **kwargs):
     Methods are dispatched by :func:`dispatch` so that a wrong one answers 405 in the API's
     JSON shape rather than werkzeug's HTML.
     """
-    return http.route(path, type="http", auth=auth, csrf=False, save_session=False,
-                      max_content_length=api_schemas.MAX_BODY_BYTES, **kwargs)
+    return http.route(
+        path,
+        type="http",
+        auth=auth,
+        csrf=False,
+        save_session=False,
+        max_content_length=api_schemas.MAX_BODY_BYTES,
+        **kwargs,
+    )
 
 
 def dispatch(handlers, *args, **kwargs):
@@ -54,6 +61,7 @@ def json_response(body, status=200, headers=None):
 
 
 # ---------------------------------------------------------------------------- body
+
 
 def _raise_bad_json(_constant):
     raise ValueError("NaN and Infinity are not JSON")
@@ -115,6 +123,7 @@ def _storable(text):
 
 # ---------------------------------------------------------------------------- parameters
 
+
 def parse_int(value, name, minimum=1, maximum=MAX_INT, required=True):
     """An integer query parameter.
 
@@ -127,7 +136,8 @@ def parse_int(value, name, minimum=1, maximum=MAX_INT, required=True):
     if not isinstance(value, str) or not _INT_RE.match(value) or not minimum <= int(value) <= maximum:
         raise errors.Unprocessable(
             f"The parameter '{name}' must be an integer between {minimum} and {maximum}.",
-            details={"field": name})
+            details={"field": name},
+        )
     return int(value)
 
 
@@ -142,13 +152,16 @@ def list_params(params, orders):
     offset = parse_int(params.get("offset"), "offset", 0, MAX_INT, required=False)
     search = params.get("search")
     if search is not None and (not isinstance(search, str) or len(search) > 256 or not _storable(search)):
-        raise errors.Unprocessable("The parameter 'search' must be at most 256 characters.",
-                                   details={"field": "search"})
+        raise errors.Unprocessable(
+            "The parameter 'search' must be at most 256 characters.", details={"field": "search"}
+        )
     allowed = openapi.list_order_values(orders)
     order = params.get("order")
     if order is not None and order not in allowed:
-        raise errors.Unprocessable("The parameter 'order' is not one of the allowed sort orders.",
-                                   details={"field": "order", "allowed": sorted(allowed)})
+        raise errors.Unprocessable(
+            "The parameter 'order' is not one of the allowed sort orders.",
+            details={"field": "order", "allowed": sorted(allowed)},
+        )
     return {
         "limit": api_schemas.LIST_DEFAULT_LIMIT if limit is None else limit,
         "offset": offset or 0,
@@ -180,6 +193,7 @@ def search_domain(search, fields_):
 
 # ---------------------------------------------------------------------------- SA context
 
+
 class SaContext:
     """The Service Account of an SA-scoped call and the caller's authority in it."""
 
@@ -191,8 +205,10 @@ class SaContext:
     def require(self, capability):
         """:raise Forbidden: the caller's role in this SA does not grant ``capability``."""
         if self.access is not None and not self.access.can(capability):
-            raise errors.Forbidden("Your role in this service account does not allow this.",
-                                   details={"role_code": self.access.role_code})
+            raise errors.Forbidden(
+                "Your role in this service account does not allow this.",
+                details={"role_code": self.access.role_code},
+            )
 
 
 def sa_context(path_sa_id=None):
@@ -207,25 +223,29 @@ def sa_context(path_sa_id=None):
     """
     raw = request.httprequest.headers.get("X-SA-ID")
     if raw is None or not _SA_HEADER_RE.match(raw.strip()) or int(raw) > MAX_INT:
-        raise errors.BadRequest("The X-SA-ID header must name a service account id.",
-                                details={"header": "X-SA-ID"})
+        raise errors.BadRequest(
+            "The X-SA-ID header must name a service account id.", details={"header": "X-SA-ID"}
+        )
     sa_id = int(raw)
     if path_sa_id is not None and path_sa_id != sa_id:
-        raise errors.Forbidden("X-SA-ID must name the service account of the URL.",
-                               details={"header": "X-SA-ID"})
+        raise errors.Forbidden(
+            "X-SA-ID must name the service account of the URL.", details={"header": "X-SA-ID"}
+        )
     caller = identity()
     sa = request.env["ov.serviced_account"].browse(sa_id).exists()
     if sa:
         _ensure_proxy_company(sa)
     if caller.kind == "api_key":
         if not sa or sa.state != "active":
-            raise errors.Forbidden("This service account is not active or does not exist.",
-                                   details={"header": "X-SA-ID"})
+            raise errors.Forbidden(
+                "This service account is not active or does not exist.", details={"header": "X-SA-ID"}
+            )
         return SaContext(sa, None, None)
     access = request.env["ov.membership"]._abs_access_context(caller.partner, sa) if sa else None
     if access is None:
-        raise errors.Forbidden("You are not an active member of this service account.",
-                               details={"header": "X-SA-ID"})
+        raise errors.Forbidden(
+            "You are not an active member of this service account.", details={"header": "X-SA-ID"}
+        )
     return SaContext(sa, access, caller.partner)
 
 
@@ -246,6 +266,7 @@ def _sa_company(sa):
 
 # ---------------------------------------------------------------------------- serialization
 
+
 def dt(value):
     """An ISO 8601 UTC timestamp, or None."""
     if not value:
@@ -255,4 +276,3 @@ def dt(value):
 
 def text(value):
     return value or None
-

@@ -40,7 +40,8 @@ def _assignments_by_partner(context, partners):
     if not partners:
         return {}
     rows = request.env["ov.sa_customer_assignment"].search(
-        [("partner_id", "in", partners.ids), *_assignment_scope(context)], order="id")
+        [("partner_id", "in", partners.ids), *_assignment_scope(context)], order="id"
+    )
     return {row.partner_id.id: row for row in rows}
 
 
@@ -118,7 +119,6 @@ def _existing_contact(contact_id):
 
 
 class AbsContactController(http.Controller):
-
     @api_route("/api/contacts", auth="abs_jwt")
     def abs_contacts(self, **params):
         return dispatch({"GET": self._list, "POST": self._create}, params)
@@ -142,6 +142,7 @@ class AbsContactController(http.Controller):
         context.require("read_customers")
         page = list_params(params, api_schemas.CONTACT_ORDERS)
         domain = visibility.customer_domain(context.access) + search_domain(page["search"], SEARCH_FIELDS)
+
         def serialize(partners):
             assignments = _assignments_by_partner(context, partners)
             return [serialize_contact(partner, assignments.get(partner.id)) for partner in partners]
@@ -151,8 +152,9 @@ class AbsContactController(http.Controller):
     def _create(self, _params):
         context = sa_context()
         body = read_json_body("ContactCreate")
-        partner = request.env["res.partner"].abs_create_governed_customer(
-            context.sa, _odoo_vals(body), context.actor_partner)
+        partner = request.env["res.partner"]._abs_create_governed_customer(
+            context.sa, _odoo_vals(body), context.actor_partner
+        )
         return _contact_response(context, partner, status=201)
 
     # ---- item ----
@@ -166,13 +168,13 @@ class AbsContactController(http.Controller):
         context = sa_context()
         body = read_json_body("ContactUpdate")
         partner = _existing_contact(contact_id)
-        partner.abs_update_governed_customer(_odoo_vals(body), context.sa, context.actor_partner)
+        partner._abs_update_governed_customer(_odoo_vals(body), context.sa, context.actor_partner)
         return _contact_response(context, partner)
 
     def _archive(self, contact_id):
         context = sa_context()
         partner = _existing_contact(contact_id)
-        partner.abs_archive_governed_customer(context.sa, context.actor_partner)
+        partner._abs_archive_governed_customer(context.sa, context.actor_partner)
         return _contact_response(context, partner)
 
     # ---- assignment (seed 002 Stage 4) and explainer ----
@@ -186,15 +188,18 @@ class AbsContactController(http.Controller):
         if not employee or not employee.active:
             raise errors.NotFound("Employee not found.", details={"employee_id": body["employee_id"]})
         previous = _assignments_by_partner(context, partner).get(partner.id)
-        created = request.env["ov.sa_customer_assignment"].reassign(
-            partner, context.sa, employee.partner_id, context.actor_partner)
-        return json_response({
-            "contact_id": partner.id,
-            "employee_id": employee.id,
-            "actor_id": created.actor_id.id,
-            "assignment_id": created.id,
-            "previous_assignment_id": previous.id if previous else None,
-        })
+        created = request.env["ov.sa_customer_assignment"]._abs_reassign(
+            partner, context.sa, employee.partner_id, context.actor_partner
+        )
+        return json_response(
+            {
+                "contact_id": partner.id,
+                "employee_id": employee.id,
+                "actor_id": created.actor_id.id,
+                "assignment_id": created.id,
+                "previous_assignment_id": previous.id if previous else None,
+            }
+        )
 
     def _explain(self, contact_id, params):
         context = sa_context()
@@ -204,7 +209,7 @@ class AbsContactController(http.Controller):
         person = request.env["res.partner"].browse(person_id).exists()
         if not person:
             raise errors.NotFound("Person not found.", details={"person_id": person_id})
-        answer = request.env["ov.serviced_account"].explain_access(person, context.sa, customer)
+        answer = request.env["ov.serviced_account"]._abs_explain_access(person, context.sa, customer)
         result = {"visible": bool(answer.get("visible")), "reason": answer.get("reason") or ""}
         result.update({key: answer.get(key) or None for key in EXPLANATION_IDS})
         return json_response(result)

@@ -24,13 +24,13 @@ def serialize_membership(membership):
 
 
 class AbsMeController(http.Controller):
-
     @api_route("/api/me/service-accounts", auth="abs_jwt")
     def abs_my_service_accounts(self, **_params):
         return dispatch({"GET": self._list})
 
     def _list(self):
         memberships = request.env["ov.membership"].search(
-            [("person_partner_id", "=", identity().partner.id)], order="serviced_account_id, id")
+            [("person_partner_id", "=", identity().partner.id)], order="serviced_account_id, id"
+        )
         items = [serialize_membership(membership) for membership in memberships]
         return json_response({"items": items, "total": len(items)})

@@ -9,7 +9,6 @@ from .common import api_route, dispatch, json_response, read_json_body
 
 
 class AbsMigrationController(http.Controller):
-
     @api_route("/api/migration/backfill-customer-assignments", auth="abs_api_key")
     def abs_backfill(self, **_params):
         return dispatch({"POST": self._backfill})

@@ -8,7 +8,6 @@ from .common import api_route, dispatch, json_response
 
 
 class AbsOpenApiController(http.Controller):
-
     @api_route("/api/openapi.json", auth="abs_anonymous")
     def abs_openapi(self, **_params):
         return dispatch({"GET": self._document})

@@ -36,7 +36,6 @@ def serialize_order(order):
 
 
 class AbsOrderController(http.Controller):
-
     @api_route("/api/orders", auth="abs_jwt")
     def abs_orders(self, **params):
         return dispatch({"GET": self._list}, params)
@@ -50,15 +49,23 @@ class AbsOrderController(http.Controller):
         context.require("read_orders")
         page = list_params(params, api_schemas.ORDER_ORDERS)
         domain = visibility.stamp_domain(context.access, "read_orders") + search_domain(
-            page["search"], SEARCH_FIELDS)
-        return json_response(paged(request.env["sale.order"], domain, page,
-                                   lambda orders: [serialize_order(order) for order in orders]))
+            page["search"], SEARCH_FIELDS
+        )
+        return json_response(
+            paged(
+                request.env["sale.order"],
+                domain,
+                page,
+                lambda orders: [serialize_order(order) for order in orders],
+            )
+        )
 
     def _get(self, order_id):
         context = sa_context()
         context.require("read_orders")
         order = request.env["sale.order"].search(
-            [("id", "=", order_id), *visibility.stamp_domain(context.access, "read_orders")], limit=1)
+            [("id", "=", order_id), *visibility.stamp_domain(context.access, "read_orders")], limit=1
+        )
         if not order:
             raise errors.NotFound()
         return json_response(serialize_order(order))

@@ -21,18 +21,33 @@ class AbsCustomerPortal(CustomerPortal):
     # answer as for a document that does not exist, so an id reveals nothing.
 
     @route()
-    def portal_order_page(self, order_id, report_type=None, access_token=None, message=False,
-                          download=False, downpayment=None, **kw):
+    def portal_order_page(
+        self,
+        order_id,
+        report_type=None,
+        access_token=None,
+        message=False,
+        download=False,
+        downpayment=None,
+        **kw,
+    ):
         self._abs_check_document_or_404("sale.order", order_id, access_token)
         return super().portal_order_page(
-            order_id, report_type=report_type, access_token=access_token, message=message,
-            download=download, downpayment=downpayment, **kw)
+            order_id,
+            report_type=report_type,
+            access_token=access_token,
+            message=message,
+            download=download,
+            downpayment=downpayment,
+            **kw,
+        )
 
     @route()
     def portal_my_invoice_detail(self, invoice_id, access_token=None, report_type=None, download=False, **kw):
         self._abs_check_document_or_404("account.move", invoice_id, access_token)
         return super().portal_my_invoice_detail(
-            invoice_id, access_token=access_token, report_type=report_type, download=download, **kw)
+            invoice_id, access_token=access_token, report_type=report_type, download=download, **kw
+        )
 
     def _abs_check_document_or_404(self, model_name, document_id, access_token):
         try:

@@ -46,8 +46,16 @@ def _person_for_email(name, email, phone):
 def _partner_by_email(normalized):
     # The person may be a contact of another company, or archived: the proxy user's record
     # rules would hide them and we would create a duplicate identity.
-    return request.env["res.partner"].sudo().with_context(active_test=False).search(
-        [("email_normalized", "=", normalized), ("is_company", "=", False)], order="active desc, id", limit=1)
+    return (
+        request.env["res.partner"]
+        .sudo()
+        .with_context(active_test=False)
+        .search(
+            [("email_normalized", "=", normalized), ("is_company", "=", False)],
+            order="active desc, id",
+            limit=1,
+        )
+    )
 
 
 def _give_credentials(employee, password):
@@ -58,9 +66,11 @@ def _give_credentials(employee, password):
     """
     if password:
         if employee.has_password:
-            raise errors.Conflict("This person already has a password; enroll them without one.",
-                                  details={"employee_id": employee.id})
-        employee.set_password(password)
+            raise errors.Conflict(
+                "This person already has a password; enroll them without one.",
+                details={"employee_id": employee.id},
+            )
+        employee._abs_set_password(password)
         return False
     if employee.has_password:
         return False
@@ -68,7 +78,6 @@ def _give_credentials(employee, password):
 
 
 class AbsServiceAccountController(http.Controller):
-
     @api_route("/api/service-accounts", auth="abs_api_key")
     def abs_service_accounts(self, **_params):
         return dispatch({"POST": self._create_branch})
@@ -91,8 +100,9 @@ class AbsServiceAccountController(http.Controller):
         for key in ("account_class", "notes"):
             if key in body:
                 vals[key] = body[key]
-        sa = request.env["ov.serviced_account"].create_branch(
-            vals, admin, actor_partner=identity().actor_partner)
+        sa = request.env["ov.serviced_account"]._abs_create_branch(
+            vals, admin, actor_partner=identity().actor_partner
+        )
         manager_employee = sa.sa_manager.employee_id
         if manager_employee:
             _give_credentials(manager_employee, body.get("initial_admin_password"))
@@ -104,17 +114,21 @@ class AbsServiceAccountController(http.Controller):
         body = read_json_body("EnrollRequest")
         person = _person_for_email(body["name"].strip(), body["email"], body.get("phone"))
         extra = {key: body[key] for key in ("scope_policy", "hierarchy_scope") if key in body}
-        membership = request.env["ov.membership"].enroll(
-            context.sa, person, body["role_code"], actor_partner=context.actor_partner, **extra)
+        membership = request.env["ov.membership"]._abs_enroll(
+            context.sa, person, body["role_code"], actor_partner=context.actor_partner, **extra
+        )
         employee = membership.employee_id
         _give_credentials(employee, body.get("password"))
-        return json_response({
-            "partner_id": person.id,
-            "employee_id": employee.id,
-            "membership_id": membership.id,
-            "role_code": membership.role_code,
-            "membership_state": membership.membership_state,
-        }, status=201)
+        return json_response(
+            {
+                "partner_id": person.id,
+                "employee_id": employee.id,
+                "membership_id": membership.id,
+                "role_code": membership.role_code,
+                "membership_state": membership.membership_state,
+            },
+            status=201,
+        )
 
     def _revoke(self, sa_id, membership_id):
         context = sa_context(path_sa_id=sa_id)
@@ -125,8 +139,10 @@ class AbsServiceAccountController(http.Controller):
         if membership.membership_state == "revoked":
             raise errors.Conflict("This membership is already revoked.", details={"id": membership_id})
         unassigned = membership.action_revoke(actor_partner=context.actor_partner)
-        return json_response({
-            "membership_id": membership.id,
-            "membership_state": membership.membership_state,
-            "unassigned_customers": unassigned,
-        })
+        return json_response(
+            {
+                "membership_id": membership.id,
+                "membership_state": membership.membership_state,
+                "unassigned_customers": unassigned,
+            }
+        )

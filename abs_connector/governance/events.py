@@ -159,8 +159,9 @@ def actor_ref(partner_id=None, employee_id=None):
     return {"partner_id": partner_id or None, "employee_id": employee_id or None}
 
 
-def build_envelope(event_type, sa_id, subject_model, subject_id, actor=None, data=None,
-                   occurred_at=None, event_id=None):
+def build_envelope(
+    event_type, sa_id, subject_model, subject_id, actor=None, data=None, occurred_at=None, event_id=None
+):
     """The full event, validated against its schema.
 
     ``actor`` is an :func:`actor_ref` dict (None for a system action);
@@ -224,8 +225,12 @@ SETTING_KEYS = (
     ("abs_mqtt_password", "", "Password sent to the broker."),
     ("abs_mqtt_tls", "False", "True: connect with TLS, verifying the broker against the system CAs."),
     ("abs_mqtt_tls_ca_certs", "", "Optional CA bundle file used instead of the system CAs when TLS is on."),
-    ("abs_mqtt_client_id", "abs-relay", "Client id prefix; '-<pid>-<n>' is appended so concurrent relays "
-                                        "never kick each other off the broker."),
+    (
+        "abs_mqtt_client_id",
+        "abs-relay",
+        "Client id prefix; '-<pid>-<n>' is appended so concurrent relays "
+        "never kick each other off the broker.",
+    ),
     ("abs_mqtt_topic_prefix", "", "Topic prefix; empty means abs/<database name>."),
     ("abs_mqtt_protocol", "5", "MQTT protocol version: 5 or 3.1.1."),
     ("abs_mqtt_connect_timeout", "3", "Seconds to wait for the TCP connection and CONNACK."),
@@ -266,8 +271,10 @@ class RelaySettings:
         return bool(self.host)
 
     def __repr__(self):  # never print the password in logs
-        return (f"RelaySettings(host={self.host!r}, port={self.port}, tls={self.tls}, "
-                f"prefix={self.topic_prefix!r})")
+        return (
+            f"RelaySettings(host={self.host!r}, port={self.port}, tls={self.tls}, "
+            f"prefix={self.topic_prefix!r})"
+        )
 
 
 def _as_bool(key, raw):

@@ -37,12 +37,35 @@ _ERROR_TEXT = {
 }
 
 
-def _op(method, path, op_id, summary, tag, security, success, response_schema=None, *,
-        body=None, sa_scoped=False, query=(), errors=(), description=None):
+def _op(
+    method,
+    path,
+    op_id,
+    summary,
+    tag,
+    security,
+    success,
+    response_schema=None,
+    *,
+    body=None,
+    sa_scoped=False,
+    query=(),
+    errors=(),
+    description=None,
+):
     return {
-        "method": method, "path": path, "operation_id": op_id, "summary": summary, "tag": tag,
-        "security": security, "success": success, "response_schema": response_schema, "body": body,
-        "sa_scoped": sa_scoped, "query": tuple(query), "errors": tuple(errors),
+        "method": method,
+        "path": path,
+        "operation_id": op_id,
+        "summary": summary,
+        "tag": tag,
+        "security": security,
+        "success": success,
+        "response_schema": response_schema,
+        "body": body,
+        "sa_scoped": sa_scoped,
+        "query": tuple(query),
+        "errors": tuple(errors),
         "description": description,
     }
 
@@ -51,50 +74,219 @@ _LIST_QUERY = ("limit", "offset", "search")
 
 # Every operation of the API. Errors common to a kind of operation are added in _responses().
 OPERATIONS = (
-    _op("post", "/api/auth/token", "issueToken", "Sign in with login and password", "auth", PUBLIC,
-        200, "TokenResponse", body="TokenRequest", errors=(401, 429, 503),
+    _op(
+        "post",
+        "/api/auth/token",
+        "issueToken",
+        "Sign in with login and password",
+        "auth",
+        PUBLIC,
+        200,
+        "TokenResponse",
+        body="TokenRequest",
+        errors=(401, 429, 503),
         description="Returns a short-lived access token and a refresh token. Too many failed "
-                    "attempts for a login answer 429 until the window passes."),
-    _op("post", "/api/auth/refresh", "refreshToken", "Rotate a refresh token", "auth", PUBLIC,
-        200, "TokenResponse", body="RefreshRequest", errors=(401, 503),
-        description="A refresh token works once. Presenting a spent one revokes its whole family."),
-    _op("post", "/api/auth/activate", "activateAccount", "Set the password of an enrolled agent",
-        "auth", PUBLIC, 200, "TokenResponse", body="ActivateRequest", errors=(401, 503)),
-    _op("post", "/api/service-accounts", "createServiceAccount", "Create a branch SA", "service-accounts",
-        API_KEY, 201, "ServiceAccount", body="ServiceAccountCreate", errors=(404, 409)),
-    _op("post", "/api/service-accounts/{sa_id}/members/enroll", "enrollMember", "Enroll a member",
-        "service-accounts", JWT, 201, "EnrollResponse", body="EnrollRequest", sa_scoped=True,
+        "attempts for a login answer 429 until the window passes.",
+    ),
+    _op(
+        "post",
+        "/api/auth/refresh",
+        "refreshToken",
+        "Rotate a refresh token",
+        "auth",
+        PUBLIC,
+        200,
+        "TokenResponse",
+        body="RefreshRequest",
+        errors=(401, 503),
+        description="A refresh token works once. Presenting a spent one revokes its whole family.",
+    ),
+    _op(
+        "post",
+        "/api/auth/activate",
+        "activateAccount",
+        "Set the password of an enrolled agent",
+        "auth",
+        PUBLIC,
+        200,
+        "TokenResponse",
+        body="ActivateRequest",
+        errors=(401, 503),
+    ),
+    _op(
+        "post",
+        "/api/service-accounts",
+        "createServiceAccount",
+        "Create a branch SA",
+        "service-accounts",
+        API_KEY,
+        201,
+        "ServiceAccount",
+        body="ServiceAccountCreate",
+        errors=(404, 409),
+    ),
+    _op(
+        "post",
+        "/api/service-accounts/{sa_id}/members/enroll",
+        "enrollMember",
+        "Enroll a member",
+        "service-accounts",
+        JWT,
+        201,
+        "EnrollResponse",
+        body="EnrollRequest",
+        sa_scoped=True,
         errors=(404, 409),
         description="Reuses the partner with the same normalized email. Without a password an "
-                    "activation mail goes to the person."),
-    _op("delete", "/api/service-accounts/{sa_id}/members/{membership_id}", "revokeMember",
-        "Revoke a membership", "service-accounts", JWT, 200, "RevokeResponse", sa_scoped=True,
-        errors=(404, 409)),
-    _op("get", "/api/me/service-accounts", "myServiceAccounts", "My SAs, role, policy and state", "me",
-        JWT, 200, "MyServiceAccountList"),
-    _op("get", "/api/contacts", "listContacts", "List the customers visible in the SA", "contacts", JWT,
-        200, "ContactList", sa_scoped=True, query=(*_LIST_QUERY, "contact_order")),
-    _op("post", "/api/contacts", "createContact", "Create a governed customer", "contacts", JWT,
-        201, "Contact", body="ContactCreate", sa_scoped=True, errors=(409,)),
-    _op("get", "/api/contacts/{contact_id}", "getContact", "Get one visible customer", "contacts", JWT,
-        200, "Contact", sa_scoped=True, errors=(404,)),
-    _op("put", "/api/contacts/{contact_id}", "updateContact", "Update a visible customer", "contacts",
-        JWT, 200, "Contact", body="ContactUpdate", sa_scoped=True, errors=(404, 409)),
-    _op("delete", "/api/contacts/{contact_id}", "archiveContact", "Archive a visible customer",
-        "contacts", JWT, 200, "Contact", sa_scoped=True, errors=(404,)),
-    _op("post", "/api/contacts/{contact_id}/assign", "assignContact", "Assign a customer to an employee",
-        "contacts", JWT_OR_API_KEY, 200, "AssignResponse", body="AssignRequest", sa_scoped=True,
+        "activation mail goes to the person.",
+    ),
+    _op(
+        "delete",
+        "/api/service-accounts/{sa_id}/members/{membership_id}",
+        "revokeMember",
+        "Revoke a membership",
+        "service-accounts",
+        JWT,
+        200,
+        "RevokeResponse",
+        sa_scoped=True,
         errors=(404, 409),
-        description="Expires the current assignment and opens a new one (seed 002 Stage 4)."),
-    _op("get", "/api/contacts/{contact_id}/access", "explainAccess", "Explain who sees a customer",
-        "contacts", JWT, 200, "AccessExplanation", sa_scoped=True, query=("person_id",), errors=(404,)),
-    _op("get", "/api/orders", "listOrders", "List sale orders visible in the SA", "orders", JWT, 200,
-        "OrderList", sa_scoped=True, query=(*_LIST_QUERY, "order_order")),
-    _op("get", "/api/orders/{order_id}", "getOrder", "Get one visible sale order", "orders", JWT, 200,
-        "Order", sa_scoped=True, errors=(404,)),
-    _op("post", "/api/migration/backfill-customer-assignments", "backfillAssignments",
-        "Backfill V3 assignments from V2 stamps", "migration", API_KEY, 200, "BackfillResponse",
-        body="BackfillRequest", errors=(404,)),
+    ),
+    _op(
+        "get",
+        "/api/me/service-accounts",
+        "myServiceAccounts",
+        "My SAs, role, policy and state",
+        "me",
+        JWT,
+        200,
+        "MyServiceAccountList",
+    ),
+    _op(
+        "get",
+        "/api/contacts",
+        "listContacts",
+        "List the customers visible in the SA",
+        "contacts",
+        JWT,
+        200,
+        "ContactList",
+        sa_scoped=True,
+        query=(*_LIST_QUERY, "contact_order"),
+    ),
+    _op(
+        "post",
+        "/api/contacts",
+        "createContact",
+        "Create a governed customer",
+        "contacts",
+        JWT,
+        201,
+        "Contact",
+        body="ContactCreate",
+        sa_scoped=True,
+        errors=(409,),
+    ),
+    _op(
+        "get",
+        "/api/contacts/{contact_id}",
+        "getContact",
+        "Get one visible customer",
+        "contacts",
+        JWT,
+        200,
+        "Contact",
+        sa_scoped=True,
+        errors=(404,),
+    ),
+    _op(
+        "put",
+        "/api/contacts/{contact_id}",
+        "updateContact",
+        "Update a visible customer",
+        "contacts",
+        JWT,
+        200,
+        "Contact",
+        body="ContactUpdate",
+        sa_scoped=True,
+        errors=(404, 409),
+    ),
+    _op(
+        "delete",
+        "/api/contacts/{contact_id}",
+        "archiveContact",
+        "Archive a visible customer",
+        "contacts",
+        JWT,
+        200,
+        "Contact",
+        sa_scoped=True,
+        errors=(404,),
+    ),
+    _op(
+        "post",
+        "/api/contacts/{contact_id}/assign",
+        "assignContact",
+        "Assign a customer to an employee",
+        "contacts",
+        JWT_OR_API_KEY,
+        200,
+        "AssignResponse",
+        body="AssignRequest",
+        sa_scoped=True,
+        errors=(404, 409),
+        description="Expires the current assignment and opens a new one (seed 002 Stage 4).",
+    ),
+    _op(
+        "get",
+        "/api/contacts/{contact_id}/access",
+        "explainAccess",
+        "Explain who sees a customer",
+        "contacts",
+        JWT,
+        200,
+        "AccessExplanation",
+        sa_scoped=True,
+        query=("person_id",),
+        errors=(404,),
+    ),
+    _op(
+        "get",
+        "/api/orders",
+        "listOrders",
+        "List sale orders visible in the SA",
+        "orders",
+        JWT,
+        200,
+        "OrderList",
+        sa_scoped=True,
+        query=(*_LIST_QUERY, "order_order"),
+    ),
+    _op(
+        "get",
+        "/api/orders/{order_id}",
+        "getOrder",
+        "Get one visible sale order",
+        "orders",
+        JWT,
+        200,
+        "Order",
+        sa_scoped=True,
+        errors=(404,),
+    ),
+    _op(
+        "post",
+        "/api/migration/backfill-customer-assignments",
+        "backfillAssignments",
+        "Backfill V3 assignments from V2 stamps",
+        "migration",
+        API_KEY,
+        200,
+        "BackfillResponse",
+        body="BackfillRequest",
+        errors=(404,),
+    ),
     _op("get", "/api/openapi.json", "getOpenApi", "This document", "meta", PUBLIC, 200, None),
 )
 
@@ -106,28 +298,62 @@ _PATH_PARAMS = {
 }
 
 _QUERY_PARAMS = {
-    "limit": {"name": "limit", "in": "query", "required": False,
-              "description": f"Page size (default {api_schemas.LIST_DEFAULT_LIMIT}).",
-              "schema": {"type": "integer", "minimum": 1, "maximum": api_schemas.LIST_MAX_LIMIT,
-                         "default": api_schemas.LIST_DEFAULT_LIMIT}},
-    "offset": {"name": "offset", "in": "query", "required": False,
-               "schema": {"type": "integer", "minimum": 0, "maximum": 2147483647, "default": 0}},
-    "search": {"name": "search", "in": "query", "required": False,
-               "description": "Case-insensitive match on name, email or phone.",
-               "schema": {"type": "string", "maxLength": 256}},
-    "contact_order": {"name": "order", "in": "query", "required": False,
-                      "schema": {"type": "string", "enum": sorted(
-                          f"{key} {way}" for key in api_schemas.CONTACT_ORDERS for way in ("asc", "desc"))}},
-    "order_order": {"name": "order", "in": "query", "required": False,
-                    "schema": {"type": "string", "enum": sorted(
-                        f"{key} {way}" for key in api_schemas.ORDER_ORDERS for way in ("asc", "desc"))}},
-    "person_id": {"name": "person_id", "in": "query", "required": True,
-                  "description": "The person (res.partner) whose access is explained.",
-                  "schema": {"type": "integer", "minimum": 1, "maximum": 2147483647}},
+    "limit": {
+        "name": "limit",
+        "in": "query",
+        "required": False,
+        "description": f"Page size (default {api_schemas.LIST_DEFAULT_LIMIT}).",
+        "schema": {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": api_schemas.LIST_MAX_LIMIT,
+            "default": api_schemas.LIST_DEFAULT_LIMIT,
+        },
+    },
+    "offset": {
+        "name": "offset",
+        "in": "query",
+        "required": False,
+        "schema": {"type": "integer", "minimum": 0, "maximum": 2147483647, "default": 0},
+    },
+    "search": {
+        "name": "search",
+        "in": "query",
+        "required": False,
+        "description": "Case-insensitive match on name, email or phone.",
+        "schema": {"type": "string", "maxLength": 256},
+    },
+    "contact_order": {
+        "name": "order",
+        "in": "query",
+        "required": False,
+        "schema": {
+            "type": "string",
+            "enum": sorted(f"{key} {way}" for key in api_schemas.CONTACT_ORDERS for way in ("asc", "desc")),
+        },
+    },
+    "order_order": {
+        "name": "order",
+        "in": "query",
+        "required": False,
+        "schema": {
+            "type": "string",
+            "enum": sorted(f"{key} {way}" for key in api_schemas.ORDER_ORDERS for way in ("asc", "desc")),
+        },
+    },
+    "person_id": {
+        "name": "person_id",
+        "in": "query",
+        "required": True,
+        "description": "The person (res.partner) whose access is explained.",
+        "schema": {"type": "integer", "minimum": 1, "maximum": 2147483647},
+    },
 }
 
 _SA_HEADER = {
-    "name": "X-SA-ID", "in": "header", "required": True,
+    "name": "X-SA-ID",
+    "in": "header",
+    "required": True,
     "description": "The Service Account the call acts in; checked against a live membership.",
     "schema": {"type": "integer", "minimum": 1, "maximum": 2147483647},
 }
@@ -142,8 +368,9 @@ def _responses(operation):
     responses = {}
     success = {"description": "Success"}
     if operation["response_schema"]:
-        success["content"] = {"application/json": {
-            "schema": {"$ref": f"#/components/schemas/{operation['response_schema']}"}}}
+        success["content"] = {
+            "application/json": {"schema": {"$ref": f"#/components/schemas/{operation['response_schema']}"}}
+        }
     else:
         success["content"] = {"application/json": {"schema": {"type": "object"}}}
     responses[str(operation["success"])] = success
@@ -164,8 +391,13 @@ def _responses(operation):
 def _operation_object(operation):
     path_params = [part[1:-1] for part in operation["path"].split("/") if part.startswith("{")]
     parameters = [
-        {"name": name, "in": "path", "required": True, "description": _PATH_PARAMS[name],
-         "schema": {"type": "integer", "minimum": 1, "maximum": 2147483647}}
+        {
+            "name": name,
+            "in": "path",
+            "required": True,
+            "description": _PATH_PARAMS[name],
+            "schema": {"type": "integer", "minimum": 1, "maximum": 2147483647},
+        }
         for name in path_params
     ]
     parameters += [copy.deepcopy(_QUERY_PARAMS[name]) for name in operation["query"]]
@@ -183,8 +415,12 @@ def _operation_object(operation):
     if parameters:
         result["parameters"] = parameters
     if operation["body"]:
-        result["requestBody"] = {"required": True, "content": {"application/json": {
-            "schema": {"$ref": f"#/components/schemas/{operation['body']}"}}}}
+        result["requestBody"] = {
+            "required": True,
+            "content": {
+                "application/json": {"schema": {"$ref": f"#/components/schemas/{operation['body']}"}}
+            },
+        }
     return result
 
 
@@ -202,16 +438,18 @@ def build_openapi(server_url=None):
             "title": "abs_connector API",
             "version": API_VERSION,
             "description": "Governed customers for agent and mobile apps. Every SA-scoped call names "
-                           "its Service Account in X-SA-ID. Errors share one shape: "
-                           '{"error": {"code", "message", "details"}}.',
+            "its Service Account in X-SA-ID. Errors share one shape: "
+            '{"error": {"code", "message", "details"}}.',
         },
         "jsonSchemaDialect": "https://json-schema.org/draft/2020-12/schema",
         "paths": paths,
         "components": {
             "schemas": copy.deepcopy(api_schemas.SCHEMAS),
             "responses": {
-                f"E{status}": {"description": text, "content": {"application/json": {
-                    "schema": {"$ref": "#/components/schemas/Error"}}}}
+                f"E{status}": {
+                    "description": text,
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+                }
                 for status, text in _ERROR_TEXT.items()
             },
             "securitySchemes": {
@@ -234,13 +472,16 @@ def _validator(schema_name):
     registry = Registry().with_resource(DOCUMENT_URI, resource)
     schema = {"$ref": f"{DOCUMENT_URI}#/components/schemas/{schema_name}"}
     return jsonschema.Draft202012Validator(
-        schema, registry=registry, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
+        schema, registry=registry, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
+    )
 
 
 def _describe(error):
     path = ".".join(str(part) for part in error.absolute_path)
-    return {"field": path or None, "message": error.message if len(error.message) < 300 else
-            f"{error.validator} constraint failed"}
+    return {
+        "field": path or None,
+        "message": error.message if len(error.message) < 300 else f"{error.validator} constraint failed",
+    }
 
 
 def validate_body(schema_name, body):

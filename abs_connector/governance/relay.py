@@ -102,8 +102,9 @@ class MqttPublisher:
             raise BrokerUnavailable(f"cannot connect to MQTT broker {settings.host}:{settings.port}: {exc}")
         self._client.loop_start()
         with self._state:
-            self._state.wait_for(lambda: self._connack is not None or self._disconnected,
-                                 timeout=settings.connect_timeout)
+            self._state.wait_for(
+                lambda: self._connack is not None or self._disconnected, timeout=settings.connect_timeout
+            )
             connack = self._connack
         if connack is None or connack.is_failure:
             self._close()
@@ -167,14 +168,19 @@ class MqttPublisher:
                 continue
             pending[info.mid] = message.key
         with self._state:
-            self._state.wait_for(lambda: self._disconnected or all(mid in self._acks for mid in pending),
-                                 timeout=self.settings.ack_timeout)
+            self._state.wait_for(
+                lambda: self._disconnected or all(mid in self._acks for mid in pending),
+                timeout=self.settings.ack_timeout,
+            )
             acks = dict(self._acks)
         for mid, key in pending.items():
             reason_code = acks.get(mid)
             if reason_code is None:
-                outcome.failed[key] = ("connection to the broker lost before PUBACK" if self._disconnected
-                                       else f"no PUBACK within {self.settings.ack_timeout:g}s")
+                outcome.failed[key] = (
+                    "connection to the broker lost before PUBACK"
+                    if self._disconnected
+                    else f"no PUBACK within {self.settings.ack_timeout:g}s"
+                )
             elif reason_code.is_failure:
                 outcome.failed[key] = f"broker refused the message: {reason_code}"
             else:

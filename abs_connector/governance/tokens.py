@@ -33,15 +33,34 @@ from .errors import Unauthorized
 MIN_SECRET_BYTES = 32
 NATIVE_ALGORITHM = "HS256"
 HMAC_ALGORITHMS = frozenset({"HS256", "HS384", "HS512"})
-ASYMMETRIC_ALGORITHMS = frozenset({
-    "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA",
-})
+ASYMMETRIC_ALGORITHMS = frozenset(
+    {
+        "RS256",
+        "RS384",
+        "RS512",
+        "PS256",
+        "PS384",
+        "PS512",
+        "ES256",
+        "ES384",
+        "ES512",
+        "EdDSA",
+    }
+)
 MAX_LEEWAY_SECONDS = 300
 DEFAULT_LEEWAY_SECONDS = 30
-ISSUER_FILE_KEYS = frozenset({
-    "issuer", "audience", "algorithms", "public_key_file", "jwks_url", "identity_claim",
-    "leeway_seconds", "require_jti",
-})
+ISSUER_FILE_KEYS = frozenset(
+    {
+        "issuer",
+        "audience",
+        "algorithms",
+        "public_key_file",
+        "jwks_url",
+        "identity_claim",
+        "leeway_seconds",
+        "require_jti",
+    }
+)
 
 
 class TokenConfigError(Exception):
@@ -71,6 +90,7 @@ class IssuerConfig:
 
 
 # --------------------------------------------------------------------------- configuration
+
 
 def native_issuer_config(secret, issuer, audience, leeway_seconds=DEFAULT_LEEWAY_SECONDS):
     """Build the configuration of the addon's own tokens.
@@ -204,6 +224,7 @@ def load_issuers_file(path):
 
 
 # --------------------------------------------------------------------------- verification
+
 
 def _refuse(message, reason):
     raise Unauthorized(message, details={"reason": reason})
@@ -353,6 +374,7 @@ def verify_token(token, configs, now=None):
 
 # --------------------------------------------------------------------------- issuing
 
+
 def issue_access_token(config, subject, ttl_seconds, now=None, extra_claims=None):
     """Sign an access token of the addon's own issuer.
 
@@ -370,15 +392,17 @@ def issue_access_token(config, subject, ttl_seconds, now=None, extra_claims=None
         raise TokenConfigError("abs_jwt_access_ttl must be a positive number of seconds.")
     now = int(time.time() if now is None else now)
     claims = dict(extra_claims or {})
-    claims.update({
-        "iss": config.issuer,
-        "aud": config.audience,
-        "sub": str(subject),
-        "iat": now,
-        "nbf": now,
-        "exp": now + ttl_seconds,
-        "jti": uuid.uuid4().hex,
-    })
+    claims.update(
+        {
+            "iss": config.issuer,
+            "aud": config.audience,
+            "sub": str(subject),
+            "iat": now,
+            "nbf": now,
+            "exp": now + ttl_seconds,
+            "jti": uuid.uuid4().hex,
+        }
+    )
     token = jwt.encode(claims, config.key, algorithm=NATIVE_ALGORITHM, headers={"typ": "JWT"})
     return token, claims
 

@@ -30,20 +30,44 @@ HIERARCHY_SCOPES = ("this_node_only", "this_node_and_descendants")
 # the membership (seed 003 §5.4), never to the person.
 ROLE_CAPABILITIES = {
     # Runs the SA day to day: its people and all its customers.
-    "staff": frozenset({
-        "read_customers", "create_customers", "write_customers", "archive_customers",
-        "assign_customers", "hold_customers", "manage_members", "read_orders", "read_invoices",
-    }),
+    "staff": frozenset(
+        {
+            "read_customers",
+            "create_customers",
+            "write_customers",
+            "archive_customers",
+            "assign_customers",
+            "hold_customers",
+            "manage_members",
+            "read_orders",
+            "read_invoices",
+        }
+    ),
     # Full account management: everything staff does plus the SA itself (branches, settings).
-    "admin": frozenset({
-        "read_customers", "create_customers", "write_customers", "archive_customers",
-        "assign_customers", "hold_customers", "manage_members", "manage_account",
-        "read_orders", "read_invoices",
-    }),
+    "admin": frozenset(
+        {
+            "read_customers",
+            "create_customers",
+            "write_customers",
+            "archive_customers",
+            "assign_customers",
+            "hold_customers",
+            "manage_members",
+            "manage_account",
+            "read_orders",
+            "read_invoices",
+        }
+    ),
     # Field agent: works the customers assigned to them (and picks up unassigned ones).
-    "agent": frozenset({
-        "read_customers", "create_customers", "write_customers", "hold_customers", "read_orders",
-    }),
+    "agent": frozenset(
+        {
+            "read_customers",
+            "create_customers",
+            "write_customers",
+            "hold_customers",
+            "read_orders",
+        }
+    ),
     # Finance: reads customers, orders and invoices; changes nothing governed.
     "finance": frozenset({"read_customers", "read_orders", "read_invoices"}),
     # Viewer: read-only.

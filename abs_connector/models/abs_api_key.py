@@ -24,16 +24,20 @@ class AbsApiKey(models.Model):
     _order = "create_date desc, id desc"
 
     name = fields.Char(required=True, index=True, help="Who or what uses this key.")
-    key_digest = fields.Char(required=True, readonly=True, copy=False, index=True,
-                             groups="base.group_system")
-    key_hint = fields.Char(string="Key starts with", readonly=True, copy=False,
-                           help="The first characters of the key, to recognise it.")
+    key_digest = fields.Char(required=True, readonly=True, copy=False, index=True, groups="base.group_system")
+    key_hint = fields.Char(
+        string="Key starts with",
+        readonly=True,
+        copy=False,
+        help="The first characters of the key, to recognise it.",
+    )
     expires_at = fields.Datetime(help="After this moment the key is refused. Empty: never expires.")
     revoked_at = fields.Datetime(readonly=True, copy=False)
     revoked_by_id = fields.Many2one("res.users", readonly=True, copy=False)
     state = fields.Selection(
         [("active", "Active"), ("expired", "Expired"), ("revoked", "Revoked")],
-        compute="_compute_state", search="_search_state",
+        compute="_compute_state",
+        search="_search_state",
     )
 
     _sql_constraints = [
@@ -109,12 +113,14 @@ class AbsApiKey(models.Model):
         if expires_at and fields.Datetime.to_datetime(expires_at) <= fields.Datetime.now():
             raise ValidationError(_("The expiry date of a new key must be in the future."))
         clear = KEY_PREFIX + secrets.token_urlsafe(32)
-        record = self.create({
-            "name": name,
-            "key_digest": hash_opaque(clear),
-            "key_hint": clear[: len(KEY_PREFIX) + 4],
-            "expires_at": expires_at or False,
-        })
+        record = self.create(
+            {
+                "name": name,
+                "key_digest": hash_opaque(clear),
+                "key_hint": clear[: len(KEY_PREFIX) + 4],
+                "expires_at": expires_at or False,
+            }
+        )
         return record, clear
 
     def action_revoke(self):

@@ -17,6 +17,7 @@ _DUMMY_HASH = _PASSWORD_CONTEXT.hash("abs-connector-dummy-password")
 PASSWORD_MIN_LENGTH = 8
 PASSWORD_MAX_LENGTH = 1024  # hashing an unbounded string is a cheap denial of service
 ACTIVATION_TTL_HOURS = 72
+ACTIVATION_TEMPLATE_XMLID = "abs_connector.abs_employee_activation_mail_template"
 
 
 def normalize_login(email):
@@ -40,13 +41,20 @@ class AbsEmployee(models.Model):
     _rec_name = "name"
 
     partner_id = fields.Many2one(
-        "res.partner", string="Person", required=True, index=True, ondelete="restrict",
+        "res.partner",
+        string="Person",
+        required=True,
+        index=True,
+        ondelete="restrict",
         domain=[("is_company", "=", False)],
     )
     name = fields.Char(related="partner_id.name", store=True, readonly=True)
     email = fields.Char(related="partner_id.email", readonly=True)
     login = fields.Char(
-        compute="_compute_login", store=True, index=True, readonly=True,
+        compute="_compute_login",
+        store=True,
+        index=True,
+        readonly=True,
         help="The person's normalized e-mail address; what they sign in with.",
     )
     password_hash = fields.Char(groups="base.group_system", copy=False)
@@ -54,7 +62,9 @@ class AbsEmployee(models.Model):
     activation_token_digest = fields.Char(groups="base.group_system", copy=False, index=True)
     activation_expires_at = fields.Datetime(groups="base.group_system", copy=False)
     user_id = fields.Many2one(
-        "res.users", string="Odoo User", ondelete="set null",
+        "res.users",
+        string="Odoo User",
+        ondelete="set null",
         help="Optional: the person's Odoo user, kept as salesperson of their customers.",
     )
     active = fields.Boolean(default=True)
@@ -81,19 +91,28 @@ class AbsEmployee(models.Model):
     def _check_login_unique(self):
         for employee in self.filtered("login"):
             other = self.with_context(active_test=False).search(
-                [("login", "=", employee.login), ("id", "!=", employee.id)], limit=1)
+                [("login", "=", employee.login), ("id", "!=", employee.id)], limit=1
+            )
             if other:
-                raise ValidationError(_(
-                    "%(email)s is already the sign-in address of %(other)s; "
-                    "two people cannot share one.", email=employee.login, other=other.name))
+                raise ValidationError(
+                    _(
+                        "%(email)s is already the sign-in address of %(other)s; "
+                        "two people cannot share one.",
+                        email=employee.login,
+                        other=other.name,
+                    )
+                )
 
     @api.constrains("partner_id")
     def _check_partner_is_person(self):
         for employee in self:
             if employee.partner_id.is_company:
-                raise ValidationError(_(
-                    "%(name)s is a company; an employee identity belongs to a person.",
-                    name=employee.partner_id.display_name))
+                raise ValidationError(
+                    _(
+                        "%(name)s is a company; an employee identity belongs to a person.",
+                        name=employee.partner_id.display_name,
+                    )
+                )
 
     def _compute_has_password(self):
         for employee, digest in zip(self, self._abs_read_secret("password_hash"), strict=True):
@@ -109,18 +128,20 @@ class AbsEmployee(models.Model):
 
     # ---- passwords ----
 
-    def set_password(self, password):
+    def _abs_set_password(self, password):
         """Hash and store ``password`` (pbkdf2_sha256); clears any activation token.
 
         :raise ValidationError: the password is too short or too long.
         """
         self.ensure_one()
         self._check_password_policy(password)
-        self._abs_write_secrets({
-            "password_hash": _PASSWORD_CONTEXT.hash(password),
-            "activation_token_digest": False,
-            "activation_expires_at": False,
-        })
+        self._abs_write_secrets(
+            {
+                "password_hash": _PASSWORD_CONTEXT.hash(password),
+                "activation_token_digest": False,
+                "activation_expires_at": False,
+            }
+        )
 
     @api.model
     def _check_password_policy(self, password):
@@ -129,7 +150,7 @@ class AbsEmployee(models.Model):
         if len(password) > PASSWORD_MAX_LENGTH:
             raise ValidationError(_("A password may not be longer than %s characters.", PASSWORD_MAX_LENGTH))
 
-    def check_password(self, password):
+    def _abs_check_password(self, password):
         """Whether ``password`` is this employee's password (False when none is set)."""
         self.ensure_one()
         stored = self._abs_read_secret("password_hash")[0]
@@ -148,7 +169,7 @@ class AbsEmployee(models.Model):
         if not employee or not employee.active:
             _PASSWORD_CONTEXT.verify("x", _DUMMY_HASH)
             return self.browse()
-        return employee if employee.check_password(password) else self.browse()
+        return employee if employee._abs_check_password(password) else self.browse()
 
     @api.model
     def _get_by_login(self, login):
@@ -160,21 +181,23 @@ class AbsEmployee(models.Model):
 
     # ---- activation (agents enrolled without a password) ----
 
-    def issue_activation_token(self, ttl_hours=ACTIVATION_TTL_HOURS):
+    def _abs_issue_activation_token(self, ttl_hours=ACTIVATION_TTL_HOURS):
         """Create a single-use activation token and return it in clear, once.
 
         Only its digest is stored; a new token replaces the previous one.
         """
         self.ensure_one()
         token = secrets.token_urlsafe(32)
-        self._abs_write_secrets({
-            "activation_token_digest": _token_digest(token),
-            "activation_expires_at": fields.Datetime.now() + timedelta(hours=ttl_hours),
-        })
+        self._abs_write_secrets(
+            {
+                "activation_token_digest": _token_digest(token),
+                "activation_expires_at": fields.Datetime.now() + timedelta(hours=ttl_hours),
+            }
+        )
         return token
 
     @api.model
-    def activate(self, token, password):
+    def _abs_activate(self, token, password):
         """Set the password of the employee ``token`` was issued to; the token is spent.
 
         :raise ValidationError: unknown, spent or expired token, or a password
@@ -183,7 +206,7 @@ class AbsEmployee(models.Model):
         employee = self._get_by_activation_token(token)
         if not employee:
             raise ValidationError(_("This activation link is not valid or has expired."))
-        employee.set_password(password)
+        employee._abs_set_password(password)
         return employee
 
     @api.model
@@ -191,7 +214,8 @@ class AbsEmployee(models.Model):
         if not isinstance(token, str) or not token or len(token) > 256:
             return self.browse()
         employee = self._abs_employee_admin().search(
-            [("activation_token_digest", "=", _token_digest(token)), ("active", "=", True)], limit=1)
+            [("activation_token_digest", "=", _token_digest(token)), ("active", "=", True)], limit=1
+        )
         if not employee or not employee.activation_expires_at:
             return self.browse()
         if employee.activation_expires_at < fields.Datetime.now():
@@ -218,3 +242,25 @@ class AbsEmployee(models.Model):
         # Enrolling is authorized by the caller's membership (checked by the
         # governance methods), not by the Odoo user's rights on this model.
         return self.sudo().with_context(active_test=False)
+
+    # ---- activation mail ----
+
+    def _abs_send_activation_mail(self):
+        """Issue a fresh activation token and queue it to the employee by mail.
+
+        The token exists in clear only in the queued mail (deleted once sent); the database
+        keeps its digest. Returns True when a mail was queued (the employee has an e-mail).
+        """
+        self.ensure_one()
+        if not self.email:
+            return False
+        token = self._abs_issue_activation_token()
+        self._abs_activation_template().with_context(abs_activation_token=token).send_mail(
+            self.id, force_send=False
+        )
+        return True
+
+    def _abs_activation_template(self):
+        # Queuing a mail is not a right of the technical user that runs API requests; the
+        # caller's right to enroll was checked by the governance method before this runs.
+        return self.env.ref(ACTIVATION_TEMPLATE_XMLID).sudo()

@@ -29,8 +29,9 @@ class AbsEventOutbox(models.Model):
     _rec_name = "event_uuid"
 
     event_uuid = fields.Char(string="Event ID", required=True, readonly=True, copy=False)
-    event_type = fields.Selection([(t, t) for t in events.EVENT_TYPES], required=True, readonly=True,
-                                  index=True)
+    event_type = fields.Selection(
+        [(t, t) for t in events.EVENT_TYPES], required=True, readonly=True, index=True
+    )
     sa_ref = fields.Integer(string="Service Account ID", required=True, readonly=True, index=True)
     subject_model = fields.Char(required=True, readonly=True)
     subject_id = fields.Many2oneReference(model_field="subject_model", required=True, readonly=True)
@@ -42,8 +43,9 @@ class AbsEventOutbox(models.Model):
     next_attempt_at = fields.Datetime(readonly=True, help="The relay does not try again before this time.")
     last_error = fields.Text(readonly=True)
     sent_at = fields.Datetime(readonly=True, help="When the broker acknowledged the event.")
-    topic = fields.Char(compute="_compute_topic",
-                        help="Topic the event is published to with the current settings.")
+    topic = fields.Char(
+        compute="_compute_topic", help="Topic the event is published to with the current settings."
+    )
 
     _sql_constraints = [
         ("event_uuid_unique", "UNIQUE(event_uuid)", "Each event id must be unique."),
@@ -52,12 +54,19 @@ class AbsEventOutbox(models.Model):
     def init(self):
         # The relay looks for the oldest unsent event of each subject: both
         # indexes stay small because sent rows (the vast majority) are left out.
-        create_index(self.env.cr, "abs_event_outbox_unsent_subject_idx", self._table,
-                     ["subject_model", "subject_id", "id"], where="state != 'sent'")
-        create_index(self.env.cr, "abs_event_outbox_pending_idx", self._table,
-                     ["id"], where="state = 'pending'")
-        create_index(self.env.cr, "abs_event_outbox_sent_at_idx", self._table,
-                     ["sent_at"], where="state = 'sent'")
+        create_index(
+            self.env.cr,
+            "abs_event_outbox_unsent_subject_idx",
+            self._table,
+            ["subject_model", "subject_id", "id"],
+            where="state != 'sent'",
+        )
+        create_index(
+            self.env.cr, "abs_event_outbox_pending_idx", self._table, ["id"], where="state = 'pending'"
+        )
+        create_index(
+            self.env.cr, "abs_event_outbox_sent_at_idx", self._table, ["sent_at"], where="state = 'sent'"
+        )
 
     @api.depends("event_type", "sa_ref")
     def _compute_topic(self):
@@ -87,20 +96,25 @@ class AbsEventOutbox(models.Model):
             raise ValueError(f"Event {event_type!r} needs exactly one subject record, got {subject!r}.")
         actor_partner = actor_partner or self.env["res.partner"]
         envelope = events.build_envelope(
-            event_type, sa.id, subject._name, subject.id,
+            event_type,
+            sa.id,
+            subject._name,
+            subject.id,
             actor=events.actor_ref(actor_partner.id, self._employee_id_of(actor_partner)),
             data=data,
         )
-        event = self._create_event_row({
-            "event_uuid": envelope["id"],
-            "event_type": event_type,
-            "sa_ref": sa.id,
-            "subject_model": subject._name,
-            "subject_id": subject.id,
-            "actor_partner_id": actor_partner.id or False,
-            "occurred_at": fields.Datetime.now(),
-            "payload": events.encode(envelope).decode("utf-8"),
-        })
+        event = self._create_event_row(
+            {
+                "event_uuid": envelope["id"],
+                "event_type": event_type,
+                "sa_ref": sa.id,
+                "subject_model": subject._name,
+                "subject_id": subject.id,
+                "actor_partner_id": actor_partner.id or False,
+                "occurred_at": fields.Datetime.now(),
+                "payload": events.encode(envelope).decode("utf-8"),
+            }
+        )
         self._publish_after_commit()
         return event
 
@@ -109,8 +123,12 @@ class AbsEventOutbox(models.Model):
         """abs.employee id of a person, if they have one (actor.employee_id)."""
         if not partner or "abs.employee" not in self.env:
             return None
-        employee = self.env["abs.employee"].sudo().with_context(active_test=False).search(
-            [("partner_id", "=", partner.id)], limit=1)
+        employee = (
+            self.env["abs.employee"]
+            .sudo()
+            .with_context(active_test=False)
+            .search([("partner_id", "=", partner.id)], limit=1)
+        )
         return employee.id or None
 
     @api.model
@@ -141,8 +159,9 @@ class AbsEventOutbox(models.Model):
         one customer's events go out in the order they happened.
         """
         self.env.flush_all()
-        self.env.cr.execute(SQL(
-            """
+        self.env.cr.execute(
+            SQL(
+                """
             SELECT o.id, o.event_type, o.sa_ref, o.payload, COALESCE(o.attempts, 0) AS attempts
               FROM abs_event_outbox o
              WHERE o.state = 'pending'
@@ -156,7 +175,10 @@ class AbsEventOutbox(models.Model):
              ORDER BY o.id
              LIMIT %s
                FOR UPDATE OF o SKIP LOCKED
-            """, limit))
+            """,
+                limit,
+            )
+        )
         return self.env.cr.dictfetchall()
 
     @api.model
@@ -174,13 +196,17 @@ class AbsEventOutbox(models.Model):
     def _mark_sent(self, ids):
         if not ids:
             return
-        self.env.cr.execute(SQL(
-            """
+        self.env.cr.execute(
+            SQL(
+                """
             UPDATE abs_event_outbox
                SET state = 'sent', sent_at = (now() AT TIME ZONE 'UTC'), last_error = NULL,
                    next_attempt_at = NULL, write_date = (now() AT TIME ZONE 'UTC')
              WHERE id = ANY(%s)
-            """, list(ids)))
+            """,
+                list(ids),
+            )
+        )
         self.invalidate_model(["state", "sent_at", "last_error", "next_attempt_at"])
 
     @api.model
@@ -190,14 +216,22 @@ class AbsEventOutbox(models.Model):
             attempts = rows_by_id[event_id]["attempts"] + 1
             parked = events.is_parked(attempts, settings.max_attempts)
             delay = events.retry_delay(attempts, settings.retry_base, settings.retry_max)
-            self.env.cr.execute(SQL(
-                """
+            self.env.cr.execute(
+                SQL(
+                    """
                 UPDATE abs_event_outbox
                    SET attempts = %s, state = %s, last_error = %s,
                        next_attempt_at = (now() AT TIME ZONE 'UTC') + make_interval(secs => %s),
                        write_date = (now() AT TIME ZONE 'UTC')
                  WHERE id = %s
-                """, attempts, "failed" if parked else "pending", reason[:2000], delay, event_id))
+                """,
+                    attempts,
+                    "failed" if parked else "pending",
+                    reason[:2000],
+                    delay,
+                    event_id,
+                )
+            )
             if parked:
                 _logger.error("Event %s parked as failed after %s attempts: %s", event_id, attempts, reason)
         self.invalidate_model(["attempts", "state", "last_error", "next_attempt_at"])
@@ -213,8 +247,11 @@ class AbsEventOutbox(models.Model):
         if not rows:
             return 0, 0
         messages = [
-            Message(row["id"], events.build_topic(settings.topic_prefix, row["sa_ref"], row["event_type"]),
-                    row["payload"].encode("utf-8"))
+            Message(
+                row["id"],
+                events.build_topic(settings.topic_prefix, row["sa_ref"], row["event_type"]),
+                row["payload"].encode("utf-8"),
+            )
             for row in rows
         ]
         outcome = publisher.publish(messages)
@@ -258,14 +295,19 @@ class AbsEventOutbox(models.Model):
         days = self.env["abs.mqtt.relay"]._settings().retention_days
         deleted = 0
         while True:
-            self.env.cr.execute(SQL(
-                """
+            self.env.cr.execute(
+                SQL(
+                    """
                 DELETE FROM abs_event_outbox
                  WHERE id IN (SELECT id FROM abs_event_outbox
                                WHERE state = 'sent'
                                  AND sent_at < (now() AT TIME ZONE 'UTC') - make_interval(days => %s)
                                LIMIT %s)
-                """, days, batch))
+                """,
+                    days,
+                    batch,
+                )
+            )
             deleted += self.env.cr.rowcount
             if self.env.cr.rowcount < batch:
                 break

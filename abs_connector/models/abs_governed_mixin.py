@@ -19,11 +19,17 @@ class AbsGovernedMixin(models.AbstractModel):
     _abs_stamp_partner_field = None
 
     x_sa_id = fields.Many2one(
-        "ov.serviced_account", string="Service Account", index=True, ondelete="restrict",
+        "ov.serviced_account",
+        string="Service Account",
+        index=True,
+        ondelete="restrict",
         help="The Service Account this record belongs to (V2 stamp).",
     )
     x_actor_id = fields.Many2one(
-        "res.partner", string="Acting Person", index=True, ondelete="set null",
+        "res.partner",
+        string="Acting Person",
+        index=True,
+        ondelete="set null",
         help="The person acting for this record in its Service Account (V2 stamp). "
         "Cleared when that person's membership is revoked.",
     )

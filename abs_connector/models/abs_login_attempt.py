@@ -52,26 +52,36 @@ class AbsLoginAttempt(models.Model):
         key = self._abs_key(login)
         model = self._abs_admin()
         since = now - timedelta(seconds=window)
-        last_success = model.search([("login", "=", key), ("success", "=", True),
-                                     ("attempted_at", ">=", since)], limit=1, order="attempted_at desc")
+        last_success = model.search(
+            [("login", "=", key), ("success", "=", True), ("attempted_at", ">=", since)],
+            limit=1,
+            order="attempted_at desc",
+        )
         if last_success:
             since = max(since, last_success.attempted_at)
-        failures = model.search([("login", "=", key), ("success", "=", False), ("attempted_at", ">", since)],
-                                order="attempted_at desc", limit=max_failures)
+        failures = model.search(
+            [("login", "=", key), ("success", "=", False), ("attempted_at", ">", since)],
+            order="attempted_at desc",
+            limit=max_failures,
+        )
         if len(failures) >= max_failures:
             oldest = failures[-1].attempted_at
             retry_after = (oldest + timedelta(seconds=window) - now).total_seconds()
-            raise TooManyRequests(_("Too many failed sign-in attempts; try again later."),
-                                  details={"retry_after": max(1, int(retry_after))},
-                                  retry_after=retry_after)
+            raise TooManyRequests(
+                _("Too many failed sign-in attempts; try again later."),
+                details={"retry_after": max(1, int(retry_after))},
+                retry_after=retry_after,
+            )
 
     @api.model
     def _abs_record(self, login, remote_addr, success):
-        self._abs_admin().create({
-            "login": self._abs_key(login),
-            "remote_addr": (remote_addr or "")[:64],
-            "success": bool(success),
-        })
+        self._abs_admin().create(
+            {
+                "login": self._abs_key(login),
+                "remote_addr": (remote_addr or "")[:64],
+                "success": bool(success),
+            }
+        )
 
     @api.autovacuum
     def _gc_old_attempts(self):

@@ -112,8 +112,12 @@ class _BrokerHealth:
 
     def up(self, settings):
         if self._down_since is not None:
-            _logger.info("MQTT broker %s:%s reachable again after %.0fs; publishing the backlog",
-                         settings.host, settings.port, time.monotonic() - self._down_since)
+            _logger.info(
+                "MQTT broker %s:%s reachable again after %.0fs; publishing the backlog",
+                settings.host,
+                settings.port,
+                time.monotonic() - self._down_since,
+            )
             self._down_since = None
 
 
@@ -123,6 +127,7 @@ _BROKER_HEALTH = _BrokerHealth()
 # ----------------------------------------------------------------------
 # After-commit publishing
 # ----------------------------------------------------------------------
+
 
 def drain_database(dbname, time_budget=30.0):
     """Drain one database's outbox with a cursor of its own."""
@@ -183,6 +188,7 @@ def schedule_relay(dbname):
     It can never raise into the request that committed. In test mode the
     registry shares one cursor between threads, so the drain runs inline.
     """
+
     def _relay_after_commit():
         try:
             if Registry(dbname).in_test_mode():
@@ -191,4 +197,5 @@ def schedule_relay(dbname):
                 _WAKER.request(dbname)
         except Exception:
             _logger.exception("Could not start the MQTT relay for %s; the retry cron will publish", dbname)
+
     return _relay_after_commit

@@ -39,12 +39,14 @@ class AbsRefreshToken(models.Model):
     def _abs_issue(self, employee, ttl_seconds, family=None):
         """Create a refresh token for ``employee``; return the clear token (never stored)."""
         clear, digest = new_opaque_token()
-        self._abs_admin().create({
-            "employee_id": employee.id,
-            "family": family or uuid.uuid4().hex,
-            "token_digest": digest,
-            "expires_at": fields.Datetime.now() + timedelta(seconds=int(ttl_seconds)),
-        })
+        self._abs_admin().create(
+            {
+                "employee_id": employee.id,
+                "family": family or uuid.uuid4().hex,
+                "token_digest": digest,
+                "expires_at": fields.Datetime.now() + timedelta(seconds=int(ttl_seconds)),
+            }
+        )
         return clear
 
     @api.model
@@ -55,8 +57,9 @@ class AbsRefreshToken(models.Model):
             that was already spent revokes its whole family first; the caller must commit
             that revocation even though it answers 401.
         """
-        refused = Unauthorized(_("The refresh token is not valid; sign in again."),
-                               details={"reason": "refresh_token"})
+        refused = Unauthorized(
+            _("The refresh token is not valid; sign in again."), details={"reason": "refresh_token"}
+        )
         if not isinstance(clear, str) or not clear:
             raise refused
         token = self._abs_admin().search([("token_digest", "=", hash_opaque(clear))], limit=1)

@@ -116,8 +116,9 @@ class IrHttp(models.AbstractModel):
         else:
             employee = Employee._get_by_login(claims.get(config_used.identity_claim))
         if not employee or not employee.active:
-            raise errors.Unauthorized("This token does not designate an active account.",
-                                      details={"reason": "subject"})
+            raise errors.Unauthorized(
+                "This token does not designate an active account.", details={"reason": "subject"}
+            )
         return employee
 
     # ------------------------------------------------------------------ token configuration

@@ -16,30 +16,48 @@ class OvConflictReview(models.Model):
     _order = "state desc, id desc"
     _rec_name = "person_partner_id"
 
-    membership_id = fields.Many2one("ov.membership", required=True, index=True, ondelete="cascade",
-                                    readonly=True)
-    other_membership_id = fields.Many2one("ov.membership", string="Other Membership", required=True,
-                                          index=True, ondelete="cascade", readonly=True)
+    membership_id = fields.Many2one(
+        "ov.membership", required=True, index=True, ondelete="cascade", readonly=True
+    )
+    other_membership_id = fields.Many2one(
+        "ov.membership",
+        string="Other Membership",
+        required=True,
+        index=True,
+        ondelete="cascade",
+        readonly=True,
+    )
     person_partner_id = fields.Many2one(related="membership_id.person_partner_id", store=True, index=True)
     serviced_account_id = fields.Many2one(related="membership_id.serviced_account_id", store=True)
-    other_serviced_account_id = fields.Many2one(related="other_membership_id.serviced_account_id", store=True,
-                                                string="Other Service Account")
+    other_serviced_account_id = fields.Many2one(
+        related="other_membership_id.serviced_account_id", store=True, string="Other Service Account"
+    )
     company_id = fields.Many2one(related="membership_id.company_id", store=True, index=True)
-    other_company_id = fields.Many2one(related="other_membership_id.company_id", store=True, index=True,
-                                       string="Other Company")
+    other_company_id = fields.Many2one(
+        related="other_membership_id.company_id", store=True, index=True, string="Other Company"
+    )
     state = fields.Selection(
         [("to_review", "To Review"), ("accepted", "Accepted"), ("rejected", "Rejected")],
-        required=True, default="to_review", index=True, tracking=True,
+        required=True,
+        default="to_review",
+        index=True,
+        tracking=True,
     )
     reviewer_id = fields.Many2one("res.users", readonly=True, tracking=True)
     reviewed_on = fields.Datetime(readonly=True, tracking=True)
     review_note = fields.Text(tracking=True)
 
     _sql_constraints = [
-        ("pair_unique", "UNIQUE(membership_id, other_membership_id)",
-         "This pair of memberships is already listed for review."),
-        ("pair_ordered", "CHECK(membership_id < other_membership_id)",
-         "A review pairs two different memberships."),
+        (
+            "pair_unique",
+            "UNIQUE(membership_id, other_membership_id)",
+            "This pair of memberships is already listed for review.",
+        ),
+        (
+            "pair_ordered",
+            "CHECK(membership_id < other_membership_id)",
+            "A review pairs two different memberships.",
+        ),
     ]
 
     @api.model
@@ -50,20 +68,22 @@ class OvConflictReview(models.Model):
         pairs = set()
         live = Membership.browse(memberships.ids).filtered(lambda m: m.membership_state != "revoked")
         for membership in live:
-            others = Membership.search([
-                ("person_partner_id", "=", membership.person_partner_id.id),
-                ("membership_state", "!=", "revoked"),
-                ("company_id", "!=", membership.company_id.id),
-                ("id", "!=", membership.id),
-            ])
+            others = Membership.search(
+                [
+                    ("person_partner_id", "=", membership.person_partner_id.id),
+                    ("membership_state", "!=", "revoked"),
+                    ("company_id", "!=", membership.company_id.id),
+                    ("id", "!=", membership.id),
+                ]
+            )
             pairs.update(tuple(sorted((membership.id, other.id))) for other in others)
         if not pairs:
             return self.browse()
         existing = self._abs_review_admin().search([("membership_id", "in", [a for a, _b in pairs])])
         pairs -= {(r.membership_id.id, r.other_membership_id.id) for r in existing}
-        created = self._abs_review_admin().create([
-            {"membership_id": a, "other_membership_id": b} for a, b in sorted(pairs)
-        ])
+        created = self._abs_review_admin().create(
+            [{"membership_id": a, "other_membership_id": b} for a, b in sorted(pairs)]
+        )
         return self.browse(created.ids)
 
     def _abs_review_admin(self):

@@ -45,45 +45,71 @@ class OvMembership(models.Model):
     _order = "serviced_account_id, person_partner_id, id"
 
     serviced_account_id = fields.Many2one(
-        "ov.serviced_account", string="Service Account", required=True, index=True, ondelete="restrict",
+        "ov.serviced_account",
+        string="Service Account",
+        required=True,
+        index=True,
+        ondelete="restrict",
         tracking=True,
     )
     person_partner_id = fields.Many2one(
-        "res.partner", string="Person", required=True, index=True, ondelete="restrict", tracking=True,
+        "res.partner",
+        string="Person",
+        required=True,
+        index=True,
+        ondelete="restrict",
+        tracking=True,
         domain=[("is_company", "=", False)],
     )
-    employee_id = fields.Many2one("abs.employee", string="Employee", readonly=True, index=True,
-                                  ondelete="restrict")
+    employee_id = fields.Many2one(
+        "abs.employee", string="Employee", readonly=True, index=True, ondelete="restrict"
+    )
     company_id = fields.Many2one(related="serviced_account_id.company_id", store=True, index=True)
-    role_code = fields.Selection(ROLE_SELECTION, string="Role", required=True, default="agent",
-                                 tracking=True, help=ROLE_HELP)
+    role_code = fields.Selection(
+        ROLE_SELECTION, string="Role", required=True, default="agent", tracking=True, help=ROLE_HELP
+    )
     membership_state = fields.Selection(
         [("active", "Active"), ("suspended", "Suspended"), ("revoked", "Revoked")],
-        string="State", required=True, default="active", index=True, tracking=True,
+        string="State",
+        required=True,
+        default="active",
+        index=True,
+        tracking=True,
     )
     scope_policy = fields.Selection(
-        POLICY_SELECTION, string="Visibility Override", tracking=True,
+        POLICY_SELECTION,
+        string="Visibility Override",
+        tracking=True,
         help="Empty: the role's default (staff, admin, finance and viewer see the whole account; "
         "agents their own and unassigned customers).",
     )
     effective_policy = fields.Selection(POLICY_SELECTION, compute="_compute_effective_policy")
     hierarchy_scope = fields.Selection(
-        HIERARCHY_SELECTION, required=True, default="this_node_only", tracking=True,
+        HIERARCHY_SELECTION,
+        required=True,
+        default="this_node_only",
+        tracking=True,
     )
     manager_member_id = fields.Many2one(
-        "ov.membership", string="Reports To", index=True, ondelete="set null",
+        "ov.membership",
+        string="Reports To",
+        index=True,
+        ondelete="set null",
         domain="[('serviced_account_id', '=', serviced_account_id), ('id', '!=', id)]",
     )
     effective_from = fields.Datetime(tracking=True)
     effective_to = fields.Datetime(tracking=True)
     is_live = fields.Boolean(
-        compute="_compute_is_live", search="_search_is_live",
+        compute="_compute_is_live",
+        search="_search_is_live",
         help="Active and within its effective dates: the membership grants its role right now.",
     )
     conflict_review_first_ids = fields.One2many("ov.conflict_review", "membership_id")
     conflict_review_second_ids = fields.One2many("ov.conflict_review", "other_membership_id")
     conflict_review_ids = fields.Many2many(
-        "ov.conflict_review", compute="_compute_conflict_review_ids", string="Conflict Reviews",
+        "ov.conflict_review",
+        compute="_compute_conflict_review_ids",
+        string="Conflict Reviews",
         help="Cross-company combinations of this membership listed for review (EC-002).",
     )
 
@@ -94,15 +120,20 @@ class OvMembership(models.Model):
         roles = dict(ROLE_SELECTION)
         for membership in self:
             membership.display_name = _(
-                "%(person)s — %(sa)s (%(role)s)", person=membership.person_partner_id.name or "",
-                sa=membership.serviced_account_id.name or "", role=roles.get(membership.role_code, ""))
+                "%(person)s — %(sa)s (%(role)s)",
+                person=membership.person_partner_id.name or "",
+                sa=membership.serviced_account_id.name or "",
+                role=roles.get(membership.role_code, ""),
+            )
 
     @api.depends("role_code", "scope_policy")
     def _compute_effective_policy(self):
         for membership in self:
             membership.effective_policy = (
                 visibility.effective_policy(membership.role_code, membership.scope_policy)
-                if membership.role_code else False)
+                if membership.role_code
+                else False
+            )
 
     @api.depends("membership_state", "effective_from", "effective_to")
     def _compute_is_live(self):
@@ -120,21 +151,28 @@ class OvMembership(models.Model):
     def _compute_conflict_review_ids(self):
         for membership in self:
             membership.conflict_review_ids = (
-                membership.conflict_review_first_ids | membership.conflict_review_second_ids)
+                membership.conflict_review_first_ids | membership.conflict_review_second_ids
+            )
 
     def _abs_is_live_at(self, when):
         self.ensure_one()
-        return (self.membership_state == "active"
-                and (not self.effective_from or self.effective_from <= when)
-                and (not self.effective_to or when <= self.effective_to))
+        return (
+            self.membership_state == "active"
+            and (not self.effective_from or self.effective_from <= when)
+            and (not self.effective_to or when <= self.effective_to)
+        )
 
     @api.model
     def _abs_live_domain(self):
         now = fields.Datetime.now()
         return [
             ("membership_state", "=", "active"),
-            "|", ("effective_from", "=", False), ("effective_from", "<=", now),
-            "|", ("effective_to", "=", False), ("effective_to", ">=", now),
+            "|",
+            ("effective_from", "=", False),
+            ("effective_from", "<=", now),
+            "|",
+            ("effective_to", "=", False),
+            ("effective_to", ">=", now),
         ]
 
     # ---- constraints ----
@@ -143,26 +181,37 @@ class OvMembership(models.Model):
     def _check_person_is_person(self):
         for membership in self:
             if membership.person_partner_id.is_company:
-                raise ValidationError(_(
-                    "%(name)s is a company; only a person can be a member of a Service Account.",
-                    name=membership.person_partner_id.display_name))
+                raise ValidationError(
+                    _(
+                        "%(name)s is a company; only a person can be a member of a Service Account.",
+                        name=membership.person_partner_id.display_name,
+                    )
+                )
 
     @api.constrains("effective_from", "effective_to")
     def _check_effective_dates(self):
         for membership in self:
-            if membership.effective_from and membership.effective_to \
-                    and membership.effective_to < membership.effective_from:
+            if (
+                membership.effective_from
+                and membership.effective_to
+                and membership.effective_to < membership.effective_from
+            ):
                 raise ValidationError(_("A membership cannot end before it starts."))
 
-    @api.constrains("person_partner_id", "serviced_account_id", "membership_state",
-                    "effective_from", "effective_to")
+    @api.constrains(
+        "person_partner_id", "serviced_account_id", "membership_state", "effective_from", "effective_to"
+    )
     def _check_one_live_membership_per_account(self):
         for membership in self.filtered(lambda m: m.membership_state in LIVE_STATES):
             if membership._abs_overlapping_memberships():
-                raise ValidationError(_(
-                    "%(person)s already has a membership in %(sa)s; a person holds one membership per "
-                    "account (change its role instead).", person=membership.person_partner_id.name,
-                    sa=membership.serviced_account_id.name))
+                raise ValidationError(
+                    _(
+                        "%(person)s already has a membership in %(sa)s; a person holds one membership per "
+                        "account (change its role instead).",
+                        person=membership.person_partner_id.name,
+                        sa=membership.serviced_account_id.name,
+                    )
+                )
 
     @api.constrains("employee_id", "person_partner_id")
     def _check_employee_matches_person(self):
@@ -181,26 +230,35 @@ class OvMembership(models.Model):
     @api.constrains("role_code", "membership_state")
     def _check_manager_keeps_manager_role(self):
         for membership in self:
-            if membership.serviced_account_id.sa_manager == membership \
-                    and membership.role_code not in visibility.MANAGER_ROLES:
-                raise ValidationError(_(
-                    "%(person)s is the manager of %(sa)s and must keep a staff or admin role; "
-                    "appoint another manager first.", person=membership.person_partner_id.name,
-                    sa=membership.serviced_account_id.name))
+            if (
+                membership.serviced_account_id.sa_manager == membership
+                and membership.role_code not in visibility.MANAGER_ROLES
+            ):
+                raise ValidationError(
+                    _(
+                        "%(person)s is the manager of %(sa)s and must keep a staff or admin role; "
+                        "appoint another manager first.",
+                        person=membership.person_partner_id.name,
+                        sa=membership.serviced_account_id.name,
+                    )
+                )
 
     def _abs_overlapping_memberships(self):
         """Other not-revoked memberships of the same person in the same account whose dates overlap."""
         self.ensure_one()
-        others = self.search([
-            ("person_partner_id", "=", self.person_partner_id.id),
-            ("serviced_account_id", "=", self.serviced_account_id.id),
-            ("membership_state", "in", LIVE_STATES),
-            ("id", "not in", self._origin.ids),
-        ])
+        others = self.search(
+            [
+                ("person_partner_id", "=", self.person_partner_id.id),
+                ("serviced_account_id", "=", self.serviced_account_id.id),
+                ("membership_state", "in", LIVE_STATES),
+                ("id", "not in", self._origin.ids),
+            ]
+        )
         low, high = fields.Datetime.to_datetime("1900-01-01"), fields.Datetime.to_datetime("9999-12-31")
         start, end = self.effective_from or low, self.effective_to or high
         return others.filtered(
-            lambda o: (o.effective_from or low) <= end and start <= (o.effective_to or high))
+            lambda o: (o.effective_from or low) <= end and start <= (o.effective_to or high)
+        )
 
     # ---- ORM overrides ----
 
@@ -221,8 +279,9 @@ class OvMembership(models.Model):
     def write(self, vals):
         for fname in ("serviced_account_id", "person_partner_id"):
             if fname in vals and any(m[fname].id != vals[fname] for m in self):
-                raise UserError(_("A membership's person and account cannot change; "
-                                  "revoke it and enroll anew."))
+                raise UserError(
+                    _("A membership's person and account cannot change; " "revoke it and enroll anew.")
+                )
         new_state = vals.get("membership_state")
         changing = self.filtered(lambda m: m.membership_state != new_state) if new_state else self.browse()
         if new_state and any(m.membership_state == "revoked" for m in changing):
@@ -235,14 +294,22 @@ class OvMembership(models.Model):
             actor = self._abs_context_actor()
             for membership in changing:
                 self.env["abs.event.outbox"]._emit(
-                    f"membership.{new_state}", membership.serviced_account_id, membership, actor, {
+                    f"membership.{new_state}",
+                    membership.serviced_account_id,
+                    membership,
+                    actor,
+                    {
                         "person_partner_id": membership.person_partner_id.id,
                         "employee_id": membership.employee_id.id,
                         "role_code": membership.role_code,
                         "membership_state": new_state,
-                        **({"unassigned_customers": released.get(membership.id, 0)}
-                           if new_state == "revoked" else {}),
-                    })
+                        **(
+                            {"unassigned_customers": released.get(membership.id, 0)}
+                            if new_state == "revoked"
+                            else {}
+                        ),
+                    },
+                )
         return result
 
     def _abs_context_actor(self):
@@ -254,8 +321,12 @@ class OvMembership(models.Model):
     @api.ondelete(at_uninstall=False)
     def _unlink_except_history(self):
         if self.filtered(lambda m: m.membership_state != "active" or m.serviced_account_id.sa_manager == m):
-            raise UserError(_("Suspended, revoked and manager memberships are kept as history; "
-                              "revoke a membership instead of deleting it."))
+            raise UserError(
+                _(
+                    "Suspended, revoked and manager memberships are kept as history; "
+                    "revoke a membership instead of deleting it."
+                )
+            )
 
     # ---- lookups ----
 
@@ -264,11 +335,14 @@ class OvMembership(models.Model):
         """The membership of ``person_partner`` in ``sa`` that grants its role now, or empty."""
         if not person_partner or not sa:
             return self.browse()
-        return self.search([
-            ("person_partner_id", "=", person_partner.id),
-            ("serviced_account_id", "=", sa.id),
-            *self._abs_live_domain(),
-        ], limit=1)
+        return self.search(
+            [
+                ("person_partner_id", "=", person_partner.id),
+                ("serviced_account_id", "=", sa.id),
+                *self._abs_live_domain(),
+            ],
+            limit=1,
+        )
 
     @api.model
     def _abs_access_context(self, person_partner, sa):
@@ -286,13 +360,15 @@ class OvMembership(models.Model):
         membership = model._get_live_membership(person_partner, sa)
         if not membership:
             ancestor_ids = [int(i) for i in (sa.parent_path or "").split("/") if i][:-1]
-            candidates = model.search([
-                ("person_partner_id", "=", person_partner.id),
-                ("serviced_account_id", "in", ancestor_ids),
-                ("hierarchy_scope", "=", "this_node_and_descendants"),
-                ("serviced_account_id.state", "=", "active"),
-                *model._abs_live_domain(),
-            ])
+            candidates = model.search(
+                [
+                    ("person_partner_id", "=", person_partner.id),
+                    ("serviced_account_id", "in", ancestor_ids),
+                    ("hierarchy_scope", "=", "this_node_and_descendants"),
+                    ("serviced_account_id.state", "=", "active"),
+                    *model._abs_live_domain(),
+                ]
+            )
             # the nearest ancestor is the one with the longest path
             membership = candidates.sorted(lambda m: len(m.serviced_account_id.parent_path), reverse=True)[:1]
         if not membership:
@@ -320,21 +396,33 @@ class OvMembership(models.Model):
             return _("%(sa)s is inactive: it grants nobody access.", sa=sa.name)
         latest = self._abs_reader().search(
             [("person_partner_id", "=", person_partner.id), ("serviced_account_id", "=", sa.id)],
-            order="id desc", limit=1)
+            order="id desc",
+            limit=1,
+        )
         if not latest:
             return _("%(person)s has no membership in %(sa)s.", person=person_partner.name, sa=sa.name)
         if latest.membership_state != "active":
-            return _("%(person)s's membership in %(sa)s is %(state)s.", person=person_partner.name,
-                     sa=sa.name, state=latest.membership_state)
-        return _("%(person)s's membership in %(sa)s is outside its effective dates.",
-                 person=person_partner.name, sa=sa.name)
+            return _(
+                "%(person)s's membership in %(sa)s is %(state)s.",
+                person=person_partner.name,
+                sa=sa.name,
+                state=latest.membership_state,
+            )
+        return _(
+            "%(person)s's membership in %(sa)s is outside its effective dates.",
+            person=person_partner.name,
+            sa=sa.name,
+        )
 
     @api.model
     def _abs_check_system_caller(self):
         """Refuse a call without a governed actor unless the Odoo user may act for the system."""
         user = self.env.user
-        if self.env.su or user.has_group("abs_connector.group_abs_governance_manager") \
-                or user.has_group("abs_connector.group_abs_api_proxy"):
+        if (
+            self.env.su
+            or user.has_group("abs_connector.group_abs_governance_manager")
+            or user.has_group("abs_connector.group_abs_api_proxy")
+        ):
             return
         raise AccessError(_("Only governance managers may do this without acting as a member."))
 
@@ -363,14 +451,15 @@ class OvMembership(models.Model):
             return None
         ctx = self._abs_access_context(actor_partner, sa)
         if ctx is None or not ctx.can(capability):
-            raise AccessError(_("%(person)s may not do this in %(sa)s.",
-                                person=actor_partner.name, sa=sa.name))
+            raise AccessError(
+                _("%(person)s may not do this in %(sa)s.", person=actor_partner.name, sa=sa.name)
+            )
         return ctx
 
     # ---- lifecycle ----
 
     @api.model
-    def enroll(self, sa, person_partner, role_code, actor_partner=None, **extra):
+    def _abs_enroll(self, sa, person_partner, role_code, actor_partner=None, **extra):
         """Make ``person_partner`` a member of ``sa`` (seed 002 Stage 0d).
 
         Creates the person's abs.employee if missing.
@@ -381,45 +470,69 @@ class OvMembership(models.Model):
         :raise ValidationError: inactive account, unknown role, a company instead of a person.
         """
         allowed_extra = {
-            "scope_policy", "hierarchy_scope", "effective_from", "effective_to", "manager_member_id",
+            "scope_policy",
+            "hierarchy_scope",
+            "effective_from",
+            "effective_to",
+            "manager_member_id",
         }
         unknown = set(extra) - allowed_extra
         if unknown:
             raise ValidationError(_("Unknown membership fields: %s", ", ".join(sorted(unknown))))
         if role_code not in visibility.ROLES:
-            raise ValidationError(_("%(role)s is not a role; choose one of %(roles)s.",
-                                    role=role_code, roles=", ".join(visibility.ROLES)))
+            raise ValidationError(
+                _(
+                    "%(role)s is not a role; choose one of %(roles)s.",
+                    role=role_code,
+                    roles=", ".join(visibility.ROLES),
+                )
+            )
         if not sa or sa.state != "active":
             raise ValidationError(_("Members can only be enrolled in an active Service Account."))
         if not person_partner or person_partner.is_company:
             raise ValidationError(_("Only a person can be enrolled as a member."))
         ctx = self._abs_check_actor(actor_partner, sa, "manage_members")
         if ctx and not visibility.ROLE_CAPABILITIES[role_code] <= visibility.ROLE_CAPABILITIES[ctx.role_code]:
-            raise AccessError(_("You cannot grant the %(role)s role: it has rights yours does not.",
-                                role=role_code))
+            raise AccessError(
+                _("You cannot grant the %(role)s role: it has rights yours does not.", role=role_code)
+            )
         self._abs_lock_account(sa)
-        candidate = self.new({"serviced_account_id": sa.id, "person_partner_id": person_partner.id,
-                              "membership_state": "active", **extra})
+        candidate = self.new(
+            {
+                "serviced_account_id": sa.id,
+                "person_partner_id": person_partner.id,
+                "membership_state": "active",
+                **extra,
+            }
+        )
         existing = candidate._abs_overlapping_memberships()
         if existing:
             raise Conflict(
                 _("%(person)s is already a member of %(sa)s.", person=person_partner.name, sa=sa.name),
-                details={"membership_id": existing[0].id})
-        membership = self.create({
-            "serviced_account_id": sa.id,
-            "person_partner_id": person_partner.id,
-            "role_code": role_code,
-            **extra,
-        })
-        self.env["abs.event.outbox"]._emit("membership.enrolled", sa, membership,
-                                           self._abs_recorded_actor(actor_partner), {
-            "person_partner_id": person_partner.id,
-            "employee_id": membership.employee_id.id,
-            "role_code": role_code,
-            "membership_state": membership.membership_state,
-            "effective_policy": membership.effective_policy,
-            "hierarchy_scope": membership.hierarchy_scope,
-        })
+                details={"membership_id": existing[0].id},
+            )
+        membership = self.create(
+            {
+                "serviced_account_id": sa.id,
+                "person_partner_id": person_partner.id,
+                "role_code": role_code,
+                **extra,
+            }
+        )
+        self.env["abs.event.outbox"]._emit(
+            "membership.enrolled",
+            sa,
+            membership,
+            self._abs_recorded_actor(actor_partner),
+            {
+                "person_partner_id": person_partner.id,
+                "employee_id": membership.employee_id.id,
+                "role_code": role_code,
+                "membership_state": membership.membership_state,
+                "effective_policy": membership.effective_policy,
+                "hierarchy_scope": membership.hierarchy_scope,
+            },
+        )
         return membership
 
     def _abs_lock_account(self, sa):
@@ -432,16 +545,19 @@ class OvMembership(models.Model):
 
         :raise Conflict: it is the only manager of its account.
         """
-        self._abs_check_transition(actor_partner, ("active",),
-                                   _("Only an active membership can be suspended."))
+        self._abs_check_transition(
+            actor_partner, ("active",), _("Only an active membership can be suspended.")
+        )
         self.with_context(abs_actor_partner_id=actor_partner.id if actor_partner else False).write(
-            {"membership_state": "suspended"})
+            {"membership_state": "suspended"}
+        )
         return True
 
     def action_reinstate(self, actor_partner=None):
         """Reinstate a suspended membership."""
-        self._abs_check_transition(actor_partner, ("suspended",),
-                                   _("Only a suspended membership can be reinstated."))
+        self._abs_check_transition(
+            actor_partner, ("suspended",), _("Only a suspended membership can be reinstated.")
+        )
         self.write({"membership_state": "active"})
         return True
 
@@ -452,14 +568,16 @@ class OvMembership(models.Model):
         :returns: the number of customers that became unassigned.
         :raise Conflict: it is the only manager of its account.
         """
-        self._abs_check_transition(actor_partner, ("active", "suspended"),
-                                   _("This membership is already revoked."))
+        self._abs_check_transition(
+            actor_partner, ("active", "suspended"), _("This membership is already revoked.")
+        )
         count = sum(len(m._abs_assignments_to_release()) for m in self)
         self.with_context(abs_actor_partner_id=actor_partner.id if actor_partner else False).write(
-            {"membership_state": "revoked"})
+            {"membership_state": "revoked"}
+        )
         return count
 
-    def get_revoke_preview(self):
+    def _abs_revoke_preview(self):
         """How many customers revoking this membership would leave unassigned."""
         self.ensure_one()
         return len(self._abs_assignments_to_release())
@@ -477,17 +595,25 @@ class OvMembership(models.Model):
             sa = membership.serviced_account_id
             if sa.sa_manager != membership:
                 continue
-            successor = self.search([
-                ("serviced_account_id", "=", sa.id),
-                ("role_code", "in", visibility.MANAGER_ROLES),
-                ("id", "not in", self.ids),
-                *self._abs_live_domain(),
-            ], order="id", limit=1)
+            successor = self.search(
+                [
+                    ("serviced_account_id", "=", sa.id),
+                    ("role_code", "in", visibility.MANAGER_ROLES),
+                    ("id", "not in", self.ids),
+                    *self._abs_live_domain(),
+                ],
+                order="id",
+                limit=1,
+            )
             if not successor:
                 raise Conflict(
-                    _("%(person)s is the only manager of %(sa)s; appoint another manager first.",
-                      person=membership.person_partner_id.name, sa=sa.name),
-                    details={"membership_id": membership.id, "serviced_account_id": sa.id})
+                    _(
+                        "%(person)s is the only manager of %(sa)s; appoint another manager first.",
+                        person=membership.person_partner_id.name,
+                        sa=sa.name,
+                    ),
+                    details={"membership_id": membership.id, "serviced_account_id": sa.id},
+                )
             sa._abs_tree_reader().sa_manager = successor
 
     def _abs_released_accounts(self):
@@ -498,20 +624,28 @@ class OvMembership(models.Model):
         if self.hierarchy_scope != "this_node_and_descendants":
             return sa
         subtree = sa.search([("parent_path", "=like", f"{sa.parent_path}%")])
-        kept = self.search([
-            ("person_partner_id", "=", self.person_partner_id.id),
-            ("serviced_account_id", "in", (subtree - sa).ids),
-            ("membership_state", "in", LIVE_STATES),
-        ]).serviced_account_id
+        kept = self.search(
+            [
+                ("person_partner_id", "=", self.person_partner_id.id),
+                ("serviced_account_id", "in", (subtree - sa).ids),
+                ("membership_state", "in", LIVE_STATES),
+            ]
+        ).serviced_account_id
         return subtree - kept
 
     def _abs_assignments_to_release(self):
         self.ensure_one()
-        return self.env["ov.sa_customer_assignment"]._abs_history_admin().search([
-            ("account_id", "in", self._abs_released_accounts().ids),
-            ("actor_id", "=", self.person_partner_id.id),
-            ("state", "=", "active"),
-        ])
+        return (
+            self.env["ov.sa_customer_assignment"]
+            ._abs_history_admin()
+            .search(
+                [
+                    ("account_id", "in", self._abs_released_accounts().ids),
+                    ("actor_id", "=", self.person_partner_id.id),
+                    ("state", "=", "active"),
+                ]
+            )
+        )
 
     def _abs_release_customers(self):
         """Seed 002 Stage 5 side effects, set-based: V2 stamps cleared on every
@@ -526,16 +660,21 @@ class OvMembership(models.Model):
             accounts = membership._abs_released_accounts()
             assignments = membership._abs_assignments_to_release()
             self._abs_clear_stamps(accounts, person, membership.employee_id)
-            assignments.clear_actor()
+            assignments._abs_clear_actor()
             released[membership.id] = len(assignments)
             for assignment in assignments:
                 self.env["abs.event.outbox"]._emit(
-                    "customer.unassigned", assignment.account_id, assignment.partner_id, actor, {
+                    "customer.unassigned",
+                    assignment.account_id,
+                    assignment.partner_id,
+                    actor,
+                    {
                         "assignment_id": assignment.id,
                         "from_actor_id": person.id,
                         "reason": "membership_revoked",
                         "membership_id": membership.id,
-                    })
+                    },
+                )
         return released
 
     @api.model
@@ -549,15 +688,26 @@ class OvMembership(models.Model):
         cr = self.env.cr
         for model_name in self._abs_governed_models():
             model = self.env[model_name]
-            cr.execute(SQL(
-                "UPDATE %s SET x_actor_id = NULL, write_date = now() AT TIME ZONE 'UTC', write_uid = %s "
-                "WHERE x_sa_id = ANY(%s) AND x_actor_id = %s",
-                SQL.identifier(model._table), self.env.uid, accounts.ids, person.id))
+            cr.execute(
+                SQL(
+                    "UPDATE %s SET x_actor_id = NULL, write_date = now() AT TIME ZONE 'UTC', write_uid = %s "
+                    "WHERE x_sa_id = ANY(%s) AND x_actor_id = %s",
+                    SQL.identifier(model._table),
+                    self.env.uid,
+                    accounts.ids,
+                    person.id,
+                )
+            )
             model.invalidate_model(["x_actor_id", "write_date", "write_uid"])
         if employee:
-            cr.execute(SQL(
-                "UPDATE res_partner SET x_assigned_employee_id = NULL "
-                "WHERE x_sa_id = ANY(%s) AND x_assigned_employee_id = %s", accounts.ids, employee.id))
+            cr.execute(
+                SQL(
+                    "UPDATE res_partner SET x_assigned_employee_id = NULL "
+                    "WHERE x_sa_id = ANY(%s) AND x_assigned_employee_id = %s",
+                    accounts.ids,
+                    employee.id,
+                )
+            )
             self.env["res.partner"].invalidate_model(["x_assigned_employee_id"])
 
     @api.model
@@ -565,6 +715,7 @@ class OvMembership(models.Model):
         """Every model carrying the V2 stamps (res.partner, sale.order, crm.lead,
         account.move, and any bridge added later)."""
         return sorted(
-            name for name in self.env.registry.descendants(["abs.governed.mixin"], "_inherit")
+            name
+            for name in self.env.registry.descendants(["abs.governed.mixin"], "_inherit")
             if name != "abs.governed.mixin" and not self.env[name]._abstract
         )

@@ -21,24 +21,39 @@ class OvSaCustomerAssignment(models.Model):
     _rec_name = "partner_id"
 
     account_id = fields.Many2one(
-        "ov.serviced_account", string="Service Account", required=True, index=True, ondelete="restrict",
+        "ov.serviced_account",
+        string="Service Account",
+        required=True,
+        index=True,
+        ondelete="restrict",
     )
     partner_id = fields.Many2one(
-        "res.partner", string="Customer", required=True, index=True, ondelete="restrict",
+        "res.partner",
+        string="Customer",
+        required=True,
+        index=True,
+        ondelete="restrict",
     )
     actor_id = fields.Many2one(
-        "res.partner", string="Assigned To", index=True, ondelete="restrict",
+        "res.partner",
+        string="Assigned To",
+        index=True,
+        ondelete="restrict",
         help="The agent working this customer; empty means unassigned.",
     )
     state = fields.Selection(
-        [("active", "Active"), ("expired", "Expired")], required=True, default="active", index=True,
+        [("active", "Active"), ("expired", "Expired")],
+        required=True,
+        default="active",
+        index=True,
     )
     date_from = fields.Datetime(required=True, default=fields.Datetime.now)
     date_to = fields.Datetime()
     assigned_by_id = fields.Many2one("res.partner", string="Assigned By", ondelete="restrict")
     company_id = fields.Many2one(related="account_id.company_id", store=True, index=True)
-    actor_employee_id = fields.Many2one("abs.employee", compute="_compute_actor_employee_id",
-                                        string="Assigned Employee")
+    actor_employee_id = fields.Many2one(
+        "abs.employee", compute="_compute_actor_employee_id", string="Assigned Employee"
+    )
 
     def init(self):
         # One ACTIVE assignment per (customer, SA). Partial, so expired history
@@ -56,8 +71,9 @@ class OvSaCustomerAssignment(models.Model):
 
     @api.depends("actor_id")
     def _compute_actor_employee_id(self):
-        employees = self.env["abs.employee"]._abs_employee_admin().search(
-            [("partner_id", "in", self.actor_id.ids)])
+        employees = (
+            self.env["abs.employee"]._abs_employee_admin().search([("partner_id", "in", self.actor_id.ids)])
+        )
         by_partner = {e.partner_id.id: e.id for e in employees}
         for assignment in self:
             assignment.actor_employee_id = by_partner.get(assignment.actor_id.id, False)
@@ -77,12 +93,21 @@ class OvSaCustomerAssignment(models.Model):
     @api.constrains("partner_id", "account_id", "state")
     def _check_one_active_per_customer_and_account(self):
         for assignment in self.filtered(lambda a: a.state == "active"):
-            if self.search_count([("partner_id", "=", assignment.partner_id.id),
-                                  ("account_id", "=", assignment.account_id.id),
-                                  ("state", "=", "active"), ("id", "!=", assignment.id)]):
-                raise ValidationError(_(
-                    "%(customer)s already has an active assignment in %(sa)s; reassign it instead.",
-                    customer=assignment.partner_id.name, sa=assignment.account_id.name))
+            if self.search_count(
+                [
+                    ("partner_id", "=", assignment.partner_id.id),
+                    ("account_id", "=", assignment.account_id.id),
+                    ("state", "=", "active"),
+                    ("id", "!=", assignment.id),
+                ]
+            ):
+                raise ValidationError(
+                    _(
+                        "%(customer)s already has an active assignment in %(sa)s; reassign it instead.",
+                        customer=assignment.partner_id.name,
+                        sa=assignment.account_id.name,
+                    )
+                )
 
     def _abs_history_admin(self):
         # Assignment rows are written and read by governance on behalf of an
@@ -100,20 +125,33 @@ class OvSaCustomerAssignment(models.Model):
     @api.model
     def _abs_precheck_one_active(self, vals_list):
         # Said in words before the partial unique index refuses it in SQL.
-        keys = [(vals.get("partner_id"), vals.get("account_id")) for vals in vals_list
-                if vals.get("state", "active") == "active"]
+        keys = [
+            (vals.get("partner_id"), vals.get("account_id"))
+            for vals in vals_list
+            if vals.get("state", "active") == "active"
+        ]
         if not keys:
             return
-        clashes = self._abs_history_admin().search([
-            ("partner_id", "in", [k[0] for k in keys]), ("account_id", "in", [k[1] for k in keys]),
-            ("state", "=", "active"),
-        ]).filtered(lambda a: (a.partner_id.id, a.account_id.id) in keys)
+        clashes = (
+            self._abs_history_admin()
+            .search(
+                [
+                    ("partner_id", "in", [k[0] for k in keys]),
+                    ("account_id", "in", [k[1] for k in keys]),
+                    ("state", "=", "active"),
+                ]
+            )
+            .filtered(lambda a: (a.partner_id.id, a.account_id.id) in keys)
+        )
         if clashes or len(set(keys)) < len(keys):
             clash = clashes[:1]
-            raise ValidationError(_(
-                "%(customer)s already has an active assignment in %(sa)s; reassign it instead.",
-                customer=clash.partner_id.name or _("This customer"),
-                sa=clash.account_id.name or _("this account")))
+            raise ValidationError(
+                _(
+                    "%(customer)s already has an active assignment in %(sa)s; reassign it instead.",
+                    customer=clash.partner_id.name or _("This customer"),
+                    sa=clash.account_id.name or _("this account"),
+                )
+            )
 
     def write(self, vals):
         if any(a.state == "expired" for a in self):
@@ -130,7 +168,7 @@ class OvSaCustomerAssignment(models.Model):
 
     # ---- operations ----
 
-    def clear_actor(self):
+    def _abs_clear_actor(self):
         """Make these active assignments unassigned (seed 002 Stage 5); they stay active."""
         active = self.filtered(lambda a: a.state == "active" and a.actor_id)
         if active:
@@ -138,7 +176,7 @@ class OvSaCustomerAssignment(models.Model):
         return len(active)
 
     @api.model
-    def reassign(self, partners, sa, new_actor_partner, assigned_by_partner):
+    def _abs_reassign(self, partners, sa, new_actor_partner, assigned_by_partner):
         """Give ``partners`` (customers of ``sa``) to ``new_actor_partner``.
 
         Each active row is expired (``date_to`` = now) and a new active row
@@ -157,16 +195,27 @@ class OvSaCustomerAssignment(models.Model):
         if new_actor_partner:
             holder = Membership._abs_access_context(new_actor_partner, sa)
             if not holder or not holder.can("hold_customers"):
-                raise ValidationError(_("%(person)s cannot be assigned customers in %(sa)s: "
-                                        "no live membership with a role that holds customers.",
-                                        person=new_actor_partner.name, sa=sa.name))
+                raise ValidationError(
+                    _(
+                        "%(person)s cannot be assigned customers in %(sa)s: "
+                        "no live membership with a role that holds customers.",
+                        person=new_actor_partner.name,
+                        sa=sa.name,
+                    )
+                )
             employee = Membership._abs_reader().browse(holder.membership_id).employee_id
         current = self._abs_history_admin().search(
-            [("partner_id", "in", partners.ids), ("account_id", "=", sa.id), ("state", "=", "active")])
+            [("partner_id", "in", partners.ids), ("account_id", "=", sa.id), ("state", "=", "active")]
+        )
         missing = partners - current.partner_id
         if missing:
-            raise ValidationError(_("%(names)s is not a customer of %(sa)s.",
-                                    names=", ".join(missing.mapped("name")), sa=sa.name))
+            raise ValidationError(
+                _(
+                    "%(names)s is not a customer of %(sa)s.",
+                    names=", ".join(missing.mapped("name")),
+                    sa=sa.name,
+                )
+            )
         new_actor_id = new_actor_partner.id if new_actor_partner else False
         moving = current.filtered(lambda a: a.actor_id.id != new_actor_id)
         if not moving:
@@ -177,14 +226,19 @@ class OvSaCustomerAssignment(models.Model):
         moving.write({"state": "expired", "date_to": now})
         # the partial unique index checks at INSERT time: the expiry must be in the database first
         moving.flush_recordset(["state", "date_to"])
-        created = self._abs_history_admin().create([{
-            "account_id": sa.id,
-            "partner_id": a.partner_id.id,
-            "actor_id": new_actor_id,
-            "state": "active",
-            "date_from": now,
-            "assigned_by_id": recorded.id if recorded else False,
-        } for a in moving])
+        created = self._abs_history_admin().create(
+            [
+                {
+                    "account_id": sa.id,
+                    "partner_id": a.partner_id.id,
+                    "actor_id": new_actor_id,
+                    "state": "active",
+                    "date_from": now,
+                    "assigned_by_id": recorded.id if recorded else False,
+                }
+                for a in moving
+            ]
+        )
         customers = created.partner_id
         customer_vals = {"x_assigned_employee_id": employee.id or False}
         if employee.user_id:
@@ -195,11 +249,16 @@ class OvSaCustomerAssignment(models.Model):
         for assignment in created:
             old_id, old_actor = previous[assignment.partner_id.id]
             self.env["abs.event.outbox"]._emit(
-                "customer.assigned", sa, assignment.partner_id, recorded, {
+                "customer.assigned",
+                sa,
+                assignment.partner_id,
+                recorded,
+                {
                     "assignment_id": assignment.id,
                     "previous_assignment_id": old_id,
                     "from_actor_id": old_actor or None,
                     "to_actor_id": new_actor_id or None,
                     "employee_id": employee.id or None,
-                })
+                },
+            )
         return self.browse(created.ids)

@@ -5,6 +5,12 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 
 from ..governance import visibility
 
+_PORTAL_OVERRIDE = [
+    ("company", "Company Default"),
+    ("on", "On"),
+    ("off", "Off"),
+]
+
 
 class OvServicedAccount(models.Model):
     """A governed organisation context (seed 003 §5): the tree of Service Accounts.
@@ -22,33 +28,58 @@ class OvServicedAccount(models.Model):
 
     name = fields.Char(required=True, tracking=True)
     partner_id = fields.Many2one(
-        "res.partner", string="Organisation", required=True, index=True, ondelete="restrict",
-        tracking=True, help="The canonical organisation partner this account governs.",
+        "res.partner",
+        string="Organisation",
+        required=True,
+        index=True,
+        ondelete="restrict",
+        tracking=True,
+        help="The canonical organisation partner this account governs.",
     )
     account_class = fields.Selection(
         [("OVAC", "Affiliated (OVAC)"), ("EXTC", "External client (EXTC)")],
-        required=True, default="EXTC", tracking=True,
+        required=True,
+        default="EXTC",
+        tracking=True,
     )
     parent_id = fields.Many2one(
-        "ov.serviced_account", string="Parent Account", index=True, ondelete="restrict", tracking=True,
+        "ov.serviced_account",
+        string="Parent Account",
+        index=True,
+        ondelete="restrict",
+        tracking=True,
     )
     child_ids = fields.One2many("ov.serviced_account", "parent_id", string="Sub-accounts")
     parent_path = fields.Char(index=True)
     is_global_root = fields.Boolean(string="Global Root", readonly=True, default=False)
     is_seed = fields.Boolean(string="Company Seed", readonly=True, default=False)
     source_company_id = fields.Many2one(
-        "res.company", string="Seeded From Company", readonly=True, index=True, ondelete="restrict",
+        "res.company",
+        string="Seeded From Company",
+        readonly=True,
+        index=True,
+        ondelete="restrict",
     )
     company_id = fields.Many2one(
-        "res.company", required=True, index=True, default=lambda self: self.env.company, tracking=True,
+        "res.company",
+        required=True,
+        index=True,
+        default=lambda self: self.env.company,
+        tracking=True,
     )
     sa_manager = fields.Many2one(
-        "ov.membership", string="Manager", tracking=True, ondelete="restrict",
+        "ov.membership",
+        string="Manager",
+        tracking=True,
+        ondelete="restrict",
         domain="[('serviced_account_id', '=', id), ('membership_state', '=', 'active'), "
         "('role_code', 'in', ('staff', 'admin'))]",
     )
     state = fields.Selection(
-        [("active", "Active"), ("inactive", "Inactive")], required=True, default="active", tracking=True,
+        [("active", "Active"), ("inactive", "Inactive")],
+        required=True,
+        default="active",
+        tracking=True,
     )
     notes = fields.Text()
     membership_ids = fields.One2many("ov.membership", "serviced_account_id", string="Members")
@@ -57,9 +88,29 @@ class OvServicedAccount(models.Model):
     customer_count = fields.Integer(compute="_compute_counts")
     child_count = fields.Integer(compute="_compute_counts")
     initial_manager_partner_id = fields.Many2one(
-        "res.partner", string="Initial Manager", compute="_compute_initial_manager_partner_id",
-        inverse="_inverse_initial_manager_partner_id", domain=[("is_company", "=", False)],
+        "res.partner",
+        string="Initial Manager",
+        compute="_compute_initial_manager_partner_id",
+        inverse="_inverse_initial_manager_partner_id",
+        domain=[("is_company", "=", False)],
         help="The person enrolled as staff and made manager when the account is created.",
+    )
+    # Per Service Account override of the company's portal onboarding settings.
+    abs_portal_on_create = fields.Selection(
+        _PORTAL_OVERRIDE,
+        string="Portal Invitation on Creation",
+        default="company",
+        required=True,
+        help="Whether customers created in this account get a portal user and an invitation. "
+        "'Company Default' follows the setting of the account's company.",
+    )
+    abs_portal_on_first_order = fields.Selection(
+        _PORTAL_OVERRIDE,
+        string="Portal Invitation on First Order",
+        default="company",
+        required=True,
+        help="Whether confirming the first sale order of a customer of this account without "
+        "portal access invites them. 'Company Default' follows the account's company.",
     )
 
     def init(self):
@@ -77,11 +128,18 @@ class OvServicedAccount(models.Model):
     # ---- computes ----
 
     def _compute_counts(self):
-        members = dict(self.env["ov.membership"]._read_group(
-            [("serviced_account_id", "in", self.ids), ("membership_state", "!=", "revoked")],
-            ["serviced_account_id"], ["__count"]))
-        customers = dict(self.env["ov.sa_customer_assignment"]._read_group(
-            [("account_id", "in", self.ids), ("state", "=", "active")], ["account_id"], ["__count"]))
+        members = dict(
+            self.env["ov.membership"]._read_group(
+                [("serviced_account_id", "in", self.ids), ("membership_state", "!=", "revoked")],
+                ["serviced_account_id"],
+                ["__count"],
+            )
+        )
+        customers = dict(
+            self.env["ov.sa_customer_assignment"]._read_group(
+                [("account_id", "in", self.ids), ("state", "=", "active")], ["account_id"], ["__count"]
+            )
+        )
         children = dict(self._read_group([("parent_id", "in", self.ids)], ["parent_id"], ["__count"]))
         for sa in self:
             sa.member_count = members.get(sa, 0)
@@ -102,7 +160,7 @@ class OvServicedAccount(models.Model):
                 continue
             membership = Membership._get_live_membership(person, sa)
             if not membership:
-                membership = Membership.enroll(sa, person, "staff")
+                membership = Membership._abs_enroll(sa, person, "staff")
             sa.sa_manager = membership
 
     # ---- constraints ----
@@ -115,33 +173,45 @@ class OvServicedAccount(models.Model):
             if sa.is_seed:
                 raise ValidationError(_("The global root cannot also be a company seed."))
             if self.search_count([("is_global_root", "=", True), ("id", "!=", sa.id)]):
-                raise ValidationError(_("There is already a global root Service Account; "
-                                        "there can be only one."))
+                raise ValidationError(
+                    _("There is already a global root Service Account; " "there can be only one.")
+                )
 
     @api.constrains("is_seed", "source_company_id", "company_id", "parent_id")
     def _check_seed(self):
         for sa in self.filtered("is_seed"):
             if not sa.source_company_id:
-                raise ValidationError(_("A company seed Service Account must name the company "
-                                        "it was seeded from."))
+                raise ValidationError(
+                    _("A company seed Service Account must name the company " "it was seeded from.")
+                )
             if sa.company_id != sa.source_company_id:
-                raise ValidationError(_(
-                    "The seed Service Account of %(company)s must belong to that company.",
-                    company=sa.source_company_id.name))
+                raise ValidationError(
+                    _(
+                        "The seed Service Account of %(company)s must belong to that company.",
+                        company=sa.source_company_id.name,
+                    )
+                )
             if sa.parent_id and not sa.parent_id.is_global_root:
                 raise ValidationError(_("A company seed Service Account can only sit under the global root."))
-            if self.search_count([("is_seed", "=", True), ("source_company_id", "=", sa.source_company_id.id),
-                                  ("id", "!=", sa.id)]):
-                raise ValidationError(_(
-                    "%(company)s already has its seed Service Account; a company has exactly one.",
-                    company=sa.source_company_id.name))
+            if self.search_count(
+                [
+                    ("is_seed", "=", True),
+                    ("source_company_id", "=", sa.source_company_id.id),
+                    ("id", "!=", sa.id),
+                ]
+            ):
+                raise ValidationError(
+                    _(
+                        "%(company)s already has its seed Service Account; a company has exactly one.",
+                        company=sa.source_company_id.name,
+                    )
+                )
 
     @api.constrains("parent_id", "is_global_root", "is_seed")
     def _check_branch_has_parent(self):
         for sa in self:
             if not (sa.is_global_root or sa.is_seed or sa.parent_id):
-                raise ValidationError(_(
-                    "The Service Account %(name)s needs a parent account.", name=sa.name))
+                raise ValidationError(_("The Service Account %(name)s needs a parent account.", name=sa.name))
 
     @api.constrains("parent_id", "company_id")
     def _check_company_containment(self):
@@ -154,11 +224,16 @@ class OvServicedAccount(models.Model):
                 if child.is_seed and parent.is_global_root:
                     continue
                 if child.company_id != parent.company_id:
-                    raise ValidationError(_(
-                        "%(child)s belongs to %(child_company)s but its parent %(parent)s belongs to "
-                        "%(parent_company)s; a sub-account must belong to its parent's company.",
-                        child=child.name, child_company=child.company_id.name,
-                        parent=parent.name, parent_company=parent.company_id.name))
+                    raise ValidationError(
+                        _(
+                            "%(child)s belongs to %(child_company)s but its parent %(parent)s belongs to "
+                            "%(parent_company)s; a sub-account must belong to its parent's company.",
+                            child=child.name,
+                            child_company=child.company_id.name,
+                            parent=parent.name,
+                            parent_company=parent.company_id.name,
+                        )
+                    )
 
     @api.constrains("parent_id")
     def _check_no_cycle(self):
@@ -174,11 +249,13 @@ class OvServicedAccount(models.Model):
                     raise ValidationError(_("The Service Account %(name)s needs a manager.", name=sa.name))
                 continue
             if manager.serviced_account_id != sa:
-                raise ValidationError(_(
-                    "The manager of %(name)s must be one of its own members.", name=sa.name))
+                raise ValidationError(
+                    _("The manager of %(name)s must be one of its own members.", name=sa.name)
+                )
             if manager.role_code not in visibility.MANAGER_ROLES or manager.membership_state == "revoked":
-                raise ValidationError(_(
-                    "The manager of %(name)s must be an active staff or admin member.", name=sa.name))
+                raise ValidationError(
+                    _("The manager of %(name)s must be an active staff or admin member.", name=sa.name)
+                )
 
     # ---- ORM overrides ----
 
@@ -195,17 +272,25 @@ class OvServicedAccount(models.Model):
         # only now can we tell whether a new branch got one.
         for sa in accounts:
             if not (sa.is_global_root or sa.is_seed or sa.sa_manager):
-                raise ValidationError(_(
-                    "The Service Account %(name)s needs a manager when it is created: "
-                    "choose its initial manager.", name=sa.name))
+                raise ValidationError(
+                    _(
+                        "The Service Account %(name)s needs a manager when it is created: "
+                        "choose its initial manager.",
+                        name=sa.name,
+                    )
+                )
         return accounts
 
     def write(self, vals):
         if "parent_id" in vals:
             self._abs_precheck_no_cycle(vals["parent_id"])
         if self._abs_changes_identity_flags(vals):
-            raise UserError(_("Whether an account is the global root or a company seed, and which company "
-                              "seeded it, is fixed when it is created."))
+            raise UserError(
+                _(
+                    "Whether an account is the global root or a company seed, and which company "
+                    "seeded it, is fixed when it is created."
+                )
+            )
         return super().write(vals)
 
     @api.model
@@ -214,14 +299,19 @@ class OvServicedAccount(models.Model):
         roots = [vals for vals in vals_list if vals.get("is_global_root")]
         existing_root = self._abs_tree_reader().search_count([("is_global_root", "=", True)])
         if len(roots) > 1 or (roots and existing_root):
-            raise ValidationError(_("There is already a global root Service Account; "
-                                    "there can be only one."))
+            raise ValidationError(
+                _("There is already a global root Service Account; " "there can be only one.")
+            )
         seeded = [vals.get("source_company_id") for vals in vals_list if vals.get("is_seed")]
         taken = self._abs_tree_reader().search([("is_seed", "=", True), ("source_company_id", "in", seeded)])
         if taken or len(set(seeded)) < len(seeded):
             company = taken[:1].source_company_id.name or ""
-            raise ValidationError(_("%(company)s already has its seed Service Account; "
-                                    "a company has exactly one.", company=company))
+            raise ValidationError(
+                _(
+                    "%(company)s already has its seed Service Account; " "a company has exactly one.",
+                    company=company,
+                )
+            )
 
     def _abs_precheck_no_cycle(self, parent_id):
         # parent_store would refuse with a bare "Recursion Detected": say why instead.
@@ -265,13 +355,14 @@ class OvServicedAccount(models.Model):
     def _get_company_seed(self, company):
         """The seed SA of ``company`` (empty if not yet bootstrapped)."""
         seed = self._abs_tree_reader().search(
-            [("is_seed", "=", True), ("source_company_id", "=", company.id)], limit=1)
+            [("is_seed", "=", True), ("source_company_id", "=", company.id)], limit=1
+        )
         return self.browse(seed.ids)
 
     # ---- lifecycle ----
 
     @api.model
-    def create_branch(self, vals, initial_admin_partner, actor_partner=None):
+    def _abs_create_branch(self, vals, initial_admin_partner, actor_partner=None):
         """Create a branch SA with its manager (seed 002 Stage 0c).
 
         :param vals: name, parent_id (required), partner_id (optional: an
@@ -288,8 +379,9 @@ class OvServicedAccount(models.Model):
         if not parent:
             raise ValidationError(_("A new Service Account needs an existing parent account."))
         if parent.state != "active":
-            raise ValidationError(_("%(name)s is inactive: no sub-account can be created under it.",
-                                    name=parent.name))
+            raise ValidationError(
+                _("%(name)s is inactive: no sub-account can be created under it.", name=parent.name)
+            )
         if not initial_admin_partner:
             raise ValidationError(_("A new Service Account needs an initial manager."))
         if actor_partner:
@@ -303,21 +395,31 @@ class OvServicedAccount(models.Model):
         vals["initial_manager_partner_id"] = initial_admin_partner.id
         sa = self.create(vals)
         recorded = self.env["ov.membership"]._abs_recorded_actor(actor_partner)
-        self.env["abs.event.outbox"]._emit("service_account.created", sa, sa, recorded, {
-            "name": sa.name,
-            "parent_id": sa.parent_id.id,
-            "account_class": sa.account_class,
-            "partner_id": sa.partner_id.id,
-            "sa_manager_membership_id": sa.sa_manager.id,
-        })
+        self.env["abs.event.outbox"]._emit(
+            "service_account.created",
+            sa,
+            sa,
+            recorded,
+            {
+                "name": sa.name,
+                "parent_id": sa.parent_id.id,
+                "account_class": sa.account_class,
+                "partner_id": sa.partner_id.id,
+                "sa_manager_membership_id": sa.sa_manager.id,
+            },
+        )
         return sa
 
     def _abs_create_organisation_partner(self, name, parent):
         if not name:
             raise ValidationError(_("A new Service Account needs a name."))
-        return self.env["res.partner"].create({
-            "name": name, "is_company": True, "company_id": parent.company_id.id,
-        })
+        return self.env["res.partner"].create(
+            {
+                "name": name,
+                "is_company": True,
+                "company_id": parent.company_id.id,
+            }
+        )
 
     def action_set_inactive(self):
         self.write({"state": "inactive"})
@@ -328,7 +430,7 @@ class OvServicedAccount(models.Model):
     # ---- access explainer ----
 
     @api.model
-    def explain_access(self, person_partner, sa, customer):
+    def _abs_explain_access(self, person_partner, sa, customer):
         """Answer whether ``person_partner`` sees ``customer`` in ``sa``, and why.
 
         :returns: dict with ``visible`` (bool), ``reason`` (a sentence),
@@ -339,8 +441,14 @@ class OvServicedAccount(models.Model):
         if not self.env.user.has_group("abs_connector.group_abs_governance_user"):
             Membership._abs_check_system_caller()
         answer = {
-            "visible": False, "reason": "", "membership_id": False, "role_code": False,
-            "policy": False, "hierarchy_scope": False, "assignment_id": False, "actor_id": False,
+            "visible": False,
+            "reason": "",
+            "membership_id": False,
+            "role_code": False,
+            "policy": False,
+            "hierarchy_scope": False,
+            "assignment_id": False,
+            "actor_id": False,
         }
         person = person_partner
         Assignment = self.env["ov.sa_customer_assignment"]._abs_history_admin()
@@ -349,29 +457,51 @@ class OvServicedAccount(models.Model):
             answer["reason"] = Membership._abs_explain_no_membership(person, sa)
             return answer
         membership = Membership.browse(ctx.membership_id)
-        answer.update(membership_id=ctx.membership_id, role_code=ctx.role_code, policy=ctx.policy,
-                      hierarchy_scope=ctx.hierarchy_scope)
-        via = "" if ctx.membership_sa_id == sa.id else _(
-            " (through their membership in %(ancestor)s, which covers its sub-accounts)",
-            ancestor=membership.serviced_account_id.name)
-        who = _("%(person)s is %(role)s of %(sa)s%(via)s with the %(policy)s policy",
-                person=person.name, role=ctx.role_code, sa=sa.name, via=via, policy=ctx.policy)
+        answer.update(
+            membership_id=ctx.membership_id,
+            role_code=ctx.role_code,
+            policy=ctx.policy,
+            hierarchy_scope=ctx.hierarchy_scope,
+        )
+        via = (
+            ""
+            if ctx.membership_sa_id == sa.id
+            else _(
+                " (through their membership in %(ancestor)s, which covers its sub-accounts)",
+                ancestor=membership.serviced_account_id.name,
+            )
+        )
+        who = _(
+            "%(person)s is %(role)s of %(sa)s%(via)s with the %(policy)s policy",
+            person=person.name,
+            role=ctx.role_code,
+            sa=sa.name,
+            via=via,
+            policy=ctx.policy,
+        )
         if not ctx.can("read_customers"):
             answer["reason"] = _("%(who)s; that role does not read customers.", who=who)
             return answer
         in_scope = Assignment.search(
-            [("partner_id", "=", customer.id), *visibility.assignment_domain(
-                dataclasses.replace(ctx, policy="sa_wide"))],
-            order="id desc", limit=1)
+            [
+                ("partner_id", "=", customer.id),
+                *visibility.assignment_domain(dataclasses.replace(ctx, policy="sa_wide")),
+            ],
+            order="id desc",
+            limit=1,
+        )
         if not in_scope:
-            answer["reason"] = _("%(who)s, but %(customer)s has no active assignment in %(scope)s.",
-                                 who=who, customer=customer.name,
-                                 scope=_("this account or its sub-accounts") if ctx.covers_descendants
-                                 else _("this account"))
+            answer["reason"] = _(
+                "%(who)s, but %(customer)s has no active assignment in %(scope)s.",
+                who=who,
+                customer=customer.name,
+                scope=_("this account or its sub-accounts") if ctx.covers_descendants else _("this account"),
+            )
             return answer
         answer.update(assignment_id=in_scope.id, actor_id=in_scope.actor_id.id)
-        visible = bool(Assignment.search_count(
-            [("id", "=", in_scope.id), *visibility.assignment_domain(ctx)]))
+        visible = bool(
+            Assignment.search_count([("id", "=", in_scope.id), *visibility.assignment_domain(ctx)])
+        )
         if in_scope.actor_id == person:
             holder = _("is assigned to them")
         elif in_scope.actor_id:
@@ -380,11 +510,36 @@ class OvServicedAccount(models.Model):
             holder = _("is unassigned")
         answer["visible"] = visible and in_scope.partner_id.active
         if visible and not in_scope.partner_id.active:
-            answer["reason"] = _("%(who)s; %(customer)s %(holder)s (assignment %(aid)s) but is archived.",
-                                 who=who, customer=customer.name, holder=holder, aid=in_scope.id)
+            answer["reason"] = _(
+                "%(who)s; %(customer)s %(holder)s (assignment %(aid)s) but is archived.",
+                who=who,
+                customer=customer.name,
+                holder=holder,
+                aid=in_scope.id,
+            )
         else:
-            answer["reason"] = _("%(who)s; %(customer)s %(holder)s (assignment %(aid)s in %(asa)s), "
-                                 "so it is %(verdict)s.", who=who, customer=customer.name, holder=holder,
-                                 aid=in_scope.id, asa=in_scope.account_id.name,
-                                 verdict=_("visible") if visible else _("not visible"))
+            answer["reason"] = _(
+                "%(who)s; %(customer)s %(holder)s (assignment %(aid)s in %(asa)s), " "so it is %(verdict)s.",
+                who=who,
+                customer=customer.name,
+                holder=holder,
+                aid=in_scope.id,
+                asa=in_scope.account_id.name,
+                verdict=_("visible") if visible else _("not visible"),
+            )
         return answer
+
+    # ---- portal onboarding ----
+
+    def _abs_portal_trigger_enabled(self, trigger):
+        """Whether portal onboarding ``trigger`` ('on_create' or 'on_first_order') is on here.
+
+        The account's own choice wins; 'company' defers to its company (or the
+        current company for an account without one).
+        """
+        self.ensure_one()
+        fname = f"abs_portal_{trigger}"
+        choice = self[fname]
+        if choice == "company":
+            return bool((self.company_id or self.env.company)[fname])
+        return choice == "on"

@@ -25,6 +25,8 @@ class PortalWizardUser(models.TransientModel):
         email_from = company.email_formatted or company.catchall_formatted or company.default_from_email
         email_values = {"email_from": email_from} if email_from else {}
         template.sudo().with_context(lang=user.lang).send_mail(
-            self.id, force_send=False, email_values=email_values,
+            self.id,
+            force_send=False,
+            email_values=email_values,
         )
         return True

@@ -1,34 +1,111 @@
-from odoo import _, api, fields, models
+import logging
+
+from odoo import Command, _, api, fields, models
 from odoo.exceptions import MissingError, UserError, ValidationError
-from odoo.tools import email_normalize
+from odoo.tools import email_normalize, escape_psql
 
 from ..governance import visibility
 from ..governance.errors import Conflict
 
+_logger = logging.getLogger(__name__)
+
+PORTAL_GRANTED = "granted"
+PORTAL_ALREADY = "already"
+PORTAL_SKIPPED_NO_EMAIL = "skipped_no_email"
+PORTAL_SKIPPED_INTERNAL_EMAIL = "skipped_internal_email"
+
+PORTAL_STATUSES = [
+    (PORTAL_GRANTED, "Invited"),
+    (PORTAL_ALREADY, "Already Had Access"),
+    (PORTAL_SKIPPED_NO_EMAIL, "Skipped: No E-mail"),
+    (PORTAL_SKIPPED_INTERNAL_EMAIL, "Skipped: E-mail of an Internal User"),
+]
+
 # Governance fields only the lifecycle methods below may set.
-_GOVERNANCE_FIELDS = frozenset({
-    "x_sa_id", "x_actor_id", "x_assigned_employee_id", "assignment_ids", "active", "user_ids",
-})
+_GOVERNANCE_FIELDS = frozenset(
+    {
+        "x_sa_id",
+        "x_actor_id",
+        "x_assigned_employee_id",
+        "assignment_ids",
+        "active",
+        "user_ids",
+    }
+)
 
 
 class ResPartner(models.Model):
-    """Customers as governed entities: V2 stamps plus the V3 assignment history."""
+    """Customers as governed entities: V2 stamps plus the V3 assignment history,
+    and their portal onboarding (seed 000, seed 002 Stages 1 and 6).
+
+    One function, ``_abs_grant_portal_access``, decides and performs the portal
+    grant for every path: customer creation, first confirmed order and the
+    back-office wizard. It relies on Odoo's own portal wizard and signup flow.
+    """
 
     _name = "res.partner"
     _inherit = ["res.partner", "abs.governed.mixin"]
 
     x_assigned_employee_id = fields.Many2one(
-        "abs.employee", string="Assigned Employee", index=True, ondelete="set null",
+        "abs.employee",
+        string="Assigned Employee",
+        index=True,
+        ondelete="set null",
+        groups="base.group_user",
         help="The employee working this customer (operational assignment, seed 002 Stage 4).",
     )
     assignment_ids = fields.One2many(
-        "ov.sa_customer_assignment", "partner_id", string="Assignment History",
+        "ov.sa_customer_assignment",
+        "partner_id",
+        string="Assignment History",
+        groups="base.group_user",
     )
     abs_assignment_count = fields.Integer(compute="_compute_abs_assignment_count")
 
+    # Governance is internal: a portal customer reading their own contact (JSON-RPC)
+    # must not learn their Service Account, agent stamps or assignment history.
+    # (The stamps come from the mixin; here they only gain their group.)
+    x_sa_id = fields.Many2one(groups="base.group_user")
+    x_actor_id = fields.Many2one(groups="base.group_user")
+
+    abs_portal_status = fields.Selection(
+        PORTAL_STATUSES,
+        string="Portal Onboarding",
+        readonly=True,
+        copy=False,
+        groups="base.group_user",
+        help="Outcome of the last attempt to give this customer portal access.",
+    )
+    abs_portal_user_id = fields.Many2one(
+        "res.users",
+        string="Portal User",
+        readonly=True,
+        copy=False,
+        ondelete="set null",
+        groups="base.group_user",
+        help="The portal user this customer signs in with: their own, or an existing "
+        "portal user with the same e-mail address.",
+    )
+    # The users archived together with the customer (seed 002 Stage 6), so that
+    # un-archiving restores exactly those and not an access someone revoked on purpose.
+    abs_archived_portal_user_ids = fields.Many2many(
+        "res.users",
+        "abs_partner_archived_portal_user_rel",
+        "partner_id",
+        "user_id",
+        string="Portal Users Archived With Customer",
+        readonly=True,
+        copy=False,
+        groups="base.group_system",
+        context={"active_test": False},
+    )
+
     def _compute_abs_assignment_count(self):
-        counts = dict(self.env["ov.sa_customer_assignment"]._read_group(
-            [("partner_id", "in", self.ids)], ["partner_id"], ["__count"]))
+        counts = dict(
+            self.env["ov.sa_customer_assignment"]._read_group(
+                [("partner_id", "in", self.ids)], ["partner_id"], ["__count"]
+            )
+        )
         for partner in self:
             partner.abs_assignment_count = counts.get(partner, 0)
 
@@ -48,9 +125,13 @@ class ResPartner(models.Model):
             return
         other = Employee.search([("login", "=", login), ("id", "not in", mine.ids)], limit=1)
         if other:
-            raise ValidationError(_(
-                "%(email)s is already the sign-in address of %(other)s; two people cannot share one.",
-                email=login, other=other.name))
+            raise ValidationError(
+                _(
+                    "%(email)s is already the sign-in address of %(other)s; two people cannot share one.",
+                    email=login,
+                    other=other.name,
+                )
+            )
 
     # ---- helpers ----
 
@@ -58,8 +139,9 @@ class ResPartner(models.Model):
     def _abs_check_governance_vals(self, vals):
         forbidden = sorted(set(vals) & _GOVERNANCE_FIELDS)
         if forbidden:
-            raise ValidationError(_("These fields are set by governance, not directly: %s",
-                                    ", ".join(forbidden)))
+            raise ValidationError(
+                _("These fields are set by governance, not directly: %s", ", ".join(forbidden))
+            )
 
     def _abs_assignment_admin(self):
         return self.env["ov.sa_customer_assignment"]._abs_history_admin()
@@ -77,10 +159,16 @@ class ResPartner(models.Model):
         :raise AccessError: the actor's role does not grant ``capability``.
         """
         ctx = self.env["ov.membership"]._abs_check_actor(actor_partner, sa, capability)
-        domain = visibility.customer_domain(ctx) if ctx else [
-            ("assignment_ids", "any", [("account_id", "=", sa.id), ("state", "=", "active")])]
-        found = self._abs_partner_reader().with_context(active_test=not include_archived).search(
-            [("id", "in", list(ids)), *domain])
+        domain = (
+            visibility.customer_domain(ctx)
+            if ctx
+            else [("assignment_ids", "any", [("account_id", "=", sa.id), ("state", "=", "active")])]
+        )
+        found = (
+            self._abs_partner_reader()
+            .with_context(active_test=not include_archived)
+            .search([("id", "in", list(ids)), *domain])
+        )
         return self.browse(found.ids)
 
     def _abs_ensure_visible(self, sa, actor_partner, capability, include_archived=False):
@@ -94,20 +182,24 @@ class ResPartner(models.Model):
         normalized = email_normalize(email or "")
         if not normalized:
             return self.browse()
-        return self._abs_partner_reader().search([
-            ("email_normalized", "=", normalized),
-            ("assignment_ids", "any", [("account_id", "=", sa.id), ("state", "=", "active")]),
-        ], limit=1)
+        return self._abs_partner_reader().search(
+            [
+                ("email_normalized", "=", normalized),
+                ("assignment_ids", "any", [("account_id", "=", sa.id), ("state", "=", "active")]),
+            ],
+            limit=1,
+        )
 
     # ---- lifecycle (seed 002 Stages 1, 3, 6) ----
 
     @api.model
-    def abs_create_governed_customer(self, sa, vals, actor_partner):
+    def _abs_create_governed_customer(self, sa, vals, actor_partner, portal_access=True):
         """Create a customer in ``sa``: V2 stamps and the V3 assignment, in one transaction.
 
         The creator is the actor (seed 002 Stage 1) when their role holds
         customers; otherwise (finance, system call) the customer starts unassigned.
-        Portal onboarding is added on top of this by res_partner_portal.py.
+        With ``portal_access``, the Service Account / company setting decides whether
+        the customer is invited to the portal.
 
         :raise Conflict: a customer with that e-mail is already in ``sa``.
         :raise AccessError: the actor may not create customers in ``sa``.
@@ -119,36 +211,50 @@ class ResPartner(models.Model):
         ctx = self.env["ov.membership"]._abs_check_actor(actor_partner, sa, "create_customers")
         duplicate = self._abs_find_customer_by_email(sa, vals.get("email"))
         if duplicate:
-            raise Conflict(_("A customer with this e-mail already exists in %(sa)s.", sa=sa.name),
-                           details={"partner_id": duplicate.id})
+            raise Conflict(
+                _("A customer with this e-mail already exists in %(sa)s.", sa=sa.name),
+                details={"partner_id": duplicate.id},
+            )
         recorded = self.env["ov.membership"]._abs_recorded_actor(actor_partner)
         holder = actor_partner if ctx and ctx.can("hold_customers") else self.browse()
         membership = self.env["ov.membership"]._abs_reader().browse(ctx.membership_id if holder else [])
         employee = membership.employee_id if holder else None
-        customer = self.create({
-            **vals,
-            "x_sa_id": sa.id,
-            "x_actor_id": holder.id or False,
-            "x_assigned_employee_id": employee.id if employee else False,
-        })
-        assignment = self._abs_assignment_admin().create({
-            "account_id": sa.id,
-            "partner_id": customer.id,
-            "actor_id": holder.id or False,
-            "state": "active",
-            "date_from": fields.Datetime.now(),
-            "assigned_by_id": recorded.id if recorded else False,
-        })
-        self.env["abs.event.outbox"]._emit("customer.created", sa, customer, recorded, {
-            "name": customer.name,
-            "email": customer.email or None,
-            "phone": customer.phone or None,
-            "assignment_id": assignment.id,
-            "actor_id": holder.id or None,
-        })
+        customer = self.create(
+            {
+                **vals,
+                "x_sa_id": sa.id,
+                "x_actor_id": holder.id or False,
+                "x_assigned_employee_id": employee.id if employee else False,
+            }
+        )
+        assignment = self._abs_assignment_admin().create(
+            {
+                "account_id": sa.id,
+                "partner_id": customer.id,
+                "actor_id": holder.id or False,
+                "state": "active",
+                "date_from": fields.Datetime.now(),
+                "assigned_by_id": recorded.id if recorded else False,
+            }
+        )
+        self.env["abs.event.outbox"]._emit(
+            "customer.created",
+            sa,
+            customer,
+            recorded,
+            {
+                "name": customer.name,
+                "email": customer.email or None,
+                "phone": customer.phone or None,
+                "assignment_id": assignment.id,
+                "actor_id": holder.id or None,
+            },
+        )
+        if portal_access and sa._abs_portal_trigger_enabled("on_create"):
+            customer._abs_grant_portal_access()
         return customer
 
-    def abs_update_governed_customer(self, vals, sa, actor_partner):
+    def _abs_update_governed_customer(self, vals, sa, actor_partner):
         """Update a customer the actor can see in ``sa`` (seed 002 Stage 3).
 
         :raise MissingError: the actor cannot see it (answers like a missing one).
@@ -160,8 +266,10 @@ class ResPartner(models.Model):
         if "email" in vals and email_normalize(vals["email"] or "") != self.email_normalized:
             duplicate = self._abs_find_customer_by_email(sa, vals["email"])
             if duplicate and duplicate != self:
-                raise Conflict(_("A customer with this e-mail already exists in %(sa)s.", sa=sa.name),
-                               details={"partner_id": duplicate.id})
+                raise Conflict(
+                    _("A customer with this e-mail already exists in %(sa)s.", sa=sa.name),
+                    details={"partner_id": duplicate.id},
+                )
         self.write(vals)
         changed = {fname: self._abs_event_value(fname) for fname in vals}
         recorded = self.env["ov.membership"]._abs_recorded_actor(actor_partner)
@@ -179,7 +287,7 @@ class ResPartner(models.Model):
             return fields.Datetime.to_string(value) if value else None
         return value if value is not False or field.type == "boolean" else None
 
-    def abs_archive_governed_customer(self, sa, actor_partner):
+    def _abs_archive_governed_customer(self, sa, actor_partner):
         """Archive a customer (seed 002 Stage 6): its portal users first, then
         the partner; the assignment row stays as history."""
         self.ensure_one()
@@ -188,26 +296,219 @@ class ResPartner(models.Model):
         self.write({"active": False})
         assignment = self.assignment_ids.filtered(lambda a: a.account_id == sa and a.state == "active")[:1]
         recorded = self.env["ov.membership"]._abs_recorded_actor(actor_partner)
-        self.env["abs.event.outbox"]._emit("customer.archived", sa, self, recorded, {
-            "assignment_id": assignment.id or None,
-        })
+        self.env["abs.event.outbox"]._emit(
+            "customer.archived",
+            sa,
+            self,
+            recorded,
+            {
+                "assignment_id": assignment.id or None,
+            },
+        )
         return True
 
-    def abs_unarchive_governed_customer(self, sa, actor_partner):
-        """Bring an archived customer back (res_partner_portal.py restores its portal users)."""
+    def _abs_unarchive_governed_customer(self, sa, actor_partner):
+        """Bring an archived customer back, with the portal users archived with it."""
         self.ensure_one()
         self._abs_ensure_visible(sa, actor_partner, "archive_customers", include_archived=True)
         if self.active:
             raise UserError(_("%(name)s is not archived.", name=self.name))
         self.write({"active": True})
-        self.env["abs.event.outbox"]._emit("customer.updated", sa, self,
-                                           self.env["ov.membership"]._abs_recorded_actor(actor_partner),
-                                           {"changed": {"active": True}})
+        self.env["abs.event.outbox"]._emit(
+            "customer.updated",
+            sa,
+            self,
+            self.env["ov.membership"]._abs_recorded_actor(actor_partner),
+            {"changed": {"active": True}},
+        )
+        self._abs_restore_portal_users()
         return True
 
     # ---- portal users: small sudo helpers ----
 
     def _abs_archive_portal_users(self):
-        users = self.sudo().with_context(active_test=False).user_ids.filtered(lambda u: u.share and u.active)
+        users = self._abs_own_users().filtered(lambda user: user.share and user.active)
         if users:
             users.write({"active": False})
+        self.sudo().abs_archived_portal_user_ids = [Command.link(user.id) for user in users]
+
+    # ---- the one portal grant function ----
+
+    def _abs_grant_portal_access(self):
+        """Give this customer portal access, the way every onboarding path does.
+
+        :return: 'granted' (user created or reactivated, invitation queued),
+            'already' (has a portal user, or an existing portal user with the
+            same e-mail was linked), 'skipped_no_email' or 'skipped_internal_email'
+            (the address belongs to an internal user: no user is created).
+        """
+        self.ensure_one()
+        status, user = self._abs_portal_decide()
+        if status == PORTAL_GRANTED:
+            user = self._abs_invite_portal_user()
+        self._abs_record_portal_outcome(status, user)
+        return status
+
+    def _abs_portal_decide(self):
+        """(status, user) for this customer, without changing anything."""
+        own_users = self._abs_own_users()
+        if own_users.filtered(lambda user: not user.share):
+            return PORTAL_SKIPPED_INTERNAL_EMAIL, own_users.browse()
+        active_portal = own_users.filtered(lambda user: user.active and user._is_portal())
+        if active_portal:
+            return PORTAL_ALREADY, active_portal[:1]
+        email = email_normalize(self.email or "")
+        if not email:
+            return PORTAL_SKIPPED_NO_EMAIL, own_users.browse()
+        others = self._abs_users_with_email(email) - own_users
+        if others.filtered(lambda user: not user.share):
+            return PORTAL_SKIPPED_INTERNAL_EMAIL, own_users.browse()
+        if others:
+            # Same address, same person: link the existing portal user rather
+            # than creating a second user (logins are unique).
+            return PORTAL_ALREADY, others.sorted(lambda user: (not user.active, user.id))[:1]
+        return PORTAL_GRANTED, own_users.browse()
+
+    def _abs_has_portal_access(self):
+        self.ensure_one()
+        status, user = self._abs_portal_decide()
+        return status == PORTAL_ALREADY and user.active
+
+    @api.model
+    def _abs_portal_message(self, status, email=None):
+        """A sentence a back-office user understands, for a grant outcome."""
+        return {
+            PORTAL_GRANTED: _("Portal access granted; the invitation to choose a password is queued."),
+            PORTAL_ALREADY: _("This customer already has portal access."),
+            PORTAL_SKIPPED_NO_EMAIL: _("No portal access: the customer has no valid e-mail address."),
+            PORTAL_SKIPPED_INTERNAL_EMAIL: _(
+                "No portal access: the e-mail address %(email)s belongs to an internal user. "
+                "Give the customer their own address to invite them.",
+                email=email or "",
+            ),
+        }[status]
+
+    def _abs_portal_onboarding_enabled(self, trigger, company=None):
+        """Whether ``trigger`` ('on_create' / 'on_first_order') applies to this customer:
+        their Service Account's choice, else the company's setting."""
+        self.ensure_one()
+        sa = self._abs_portal_service_account()
+        if sa:
+            return sa._abs_portal_trigger_enabled(trigger)
+        return bool((company or self._abs_portal_company())[f"abs_portal_{trigger}"])
+
+    # ---- small sudo helpers: creating users needs admin rights; every caller
+    # ---- has already checked the actor's authority over the customer ----
+
+    def _abs_own_users(self):
+        return self.sudo().with_context(active_test=False).user_ids
+
+    @api.model
+    def _abs_users_with_email(self, email):
+        return (
+            self.env["res.users"]
+            .sudo()
+            .with_context(active_test=False)
+            .search(
+                [
+                    "|",
+                    ("login", "=ilike", escape_psql(email)),
+                    ("partner_id.email_normalized", "=", email),
+                ]
+            )
+        )
+
+    def _abs_portal_service_account(self):
+        partner = self.sudo()
+        return partner.x_sa_id or partner.commercial_partner_id.x_sa_id
+
+    def _abs_portal_company(self):
+        partner = self.sudo()
+        return partner.company_id or partner.x_sa_id.company_id or self.env.company
+
+    def _abs_invite_portal_user(self):
+        """Create (or reactivate) the portal user with Odoo's portal wizard, in the
+        customer's company, and queue the signup invitation."""
+        company = self._abs_portal_company()
+        partner = self.sudo()
+        archived_portal = partner._abs_own_users().filtered(
+            lambda user: not user.active and user._is_portal()
+        )
+        # The portal wizard refuses a user that is still in the portal group even
+        # when archived: bring it back first, then re-invite it.
+        archived_portal[:1].write({"active": True})
+        partner.abs_archived_portal_user_ids = [Command.unlink(user.id) for user in archived_portal[:1]]
+        wizard = (
+            self.env["portal.wizard"]
+            .sudo()
+            .with_company(company)
+            .with_context(
+                abs_queue_portal_invitation=True,
+                active_ids=None,
+                active_model=None,
+            )
+            .create({"partner_ids": [Command.set(partner.ids)]})
+        )
+        wizard_user = wizard.user_ids.filtered(lambda line: line.partner_id == partner)
+        if archived_portal:
+            wizard_user.action_invite_again()
+        else:
+            wizard_user.action_grant_access()
+        return partner._abs_own_users().filtered(lambda user: user.active)[:1]
+
+    def _abs_record_portal_outcome(self, status, user):
+        partner = self.sudo()
+        values = {"abs_portal_status": status}
+        if user:
+            values["abs_portal_user_id"] = user.id
+        partner.write(values)
+        linked = status == PORTAL_ALREADY and user.partner_id != partner
+        if status == PORTAL_SKIPPED_INTERNAL_EMAIL or linked:
+            note = self._abs_portal_message(status, email_normalize(partner.email or ""))
+            if status == PORTAL_ALREADY:
+                note = _(
+                    "Portal access: linked to the existing portal user %(login)s, who has the same "
+                    "e-mail address. No second user was created.",
+                    login=user.login,
+                )
+            partner.message_post(body=note, subtype_xmlid="mail.mt_note")
+            _logger.info("abs_connector: portal onboarding of partner %s: %s", partner.id, status)
+
+    def _abs_restore_portal_users(self):
+        partner = self.sudo()
+        users = partner.abs_archived_portal_user_ids.filtered(
+            lambda user: not user.active and user.partner_id == partner
+        )
+        users.write({"active": True})
+        partner.abs_archived_portal_user_ids = [Command.clear()]
+
+    # ---- portal home (/my): who serves this customer ----
+
+    def _abs_portal_service_contact(self):
+        """Name, phone and e-mail of the agent serving this customer, for their portal home.
+
+        Only what a customer may know about the person who serves them: nothing
+        about the Service Account, the membership or other customers.
+        :return: dict(name, phone, email) or None when the customer is unassigned.
+        """
+        self.ensure_one()
+        agent = self._abs_serving_agent()
+        if not agent:
+            return None
+        return {
+            "name": agent.name,
+            "phone": agent.phone or agent.mobile or "",
+            "email": agent.email or "",
+        }
+
+    def _abs_serving_agent(self):
+        # The customer cannot read governance records; this helper reads the
+        # active assignment of the customer (or of its company) on their behalf.
+        partner = self.sudo()
+        for customer in partner | partner.commercial_partner_id:
+            rows = customer.assignment_ids.filtered(lambda row: row.state == "active" and row.actor_id)
+            own_sa = rows.filtered(lambda row, sa=customer.x_sa_id: row.account_id == sa)
+            row = (own_sa or rows.sorted("date_from", reverse=True))[:1]
+            if row:
+                return row.actor_id
+        return partner.browse()

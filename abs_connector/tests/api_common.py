@@ -43,7 +43,7 @@ class AbsApiCase(HttpCase, AbsGovernanceCase):
         cls.sa = cls.tree.branch
         cls.alice, cls.jean, cls.kwame = cls.tree.alice, cls.tree.jean, cls.tree.kwame
         for person in (cls.alice, cls.jean, cls.kwame):
-            cls.employee_of(person).set_password(PASSWORD)
+            cls.employee_of(person)._abs_set_password(PASSWORD)
         _key, cls.api_key = cls.env["abs.api_key"]._generate("api tests")
 
     # ---- identities ----

@@ -45,14 +45,15 @@ class AbsGovernanceCase(TransactionCase):
         staff manager (a new person unless ``manager`` is given)."""
         parent = parent or cls.seed
         manager = manager or cls.make_person(f"{name} Manager")
-        return cls.env["ov.serviced_account"].create_branch(
-            {"name": name, "parent_id": parent.id, **vals}, manager)
+        return cls.env["ov.serviced_account"]._abs_create_branch(
+            {"name": name, "parent_id": parent.id, **vals}, manager
+        )
 
     @classmethod
     def make_member(cls, sa, role_code="agent", person=None, **extra):
         """Enroll ``person`` (a new one by default) in ``sa``; returns the membership."""
         person = person or cls.make_person(f"{role_code.title()} of {sa.name}")
-        return cls.env["ov.membership"].enroll(sa, person, role_code, **extra)
+        return cls.env["ov.membership"]._abs_enroll(sa, person, role_code, **extra)
 
     @classmethod
     def make_customer(cls, sa, actor=None, portal_access=False, **vals):
@@ -63,16 +64,19 @@ class AbsGovernanceCase(TransactionCase):
         cls._person_seq += 1
         vals.setdefault("name", f"Customer {cls._person_seq}")
         vals.setdefault("email", f"customer.{cls._person_seq}@client.example.com")
-        return cls.env["res.partner"].abs_create_governed_customer(
-            sa, vals, actor, portal_access=portal_access)
+        return cls.env["res.partner"]._abs_create_governed_customer(
+            sa, vals, actor, portal_access=portal_access
+        )
 
     @classmethod
     def make_confirmed_order(cls, customer, product):
         """A confirmed sale order of one ``product`` for ``customer``."""
-        order = cls.env["sale.order"].create({
-            "partner_id": customer.id,
-            "order_line": [Command.create({"product_id": product.id, "product_uom_qty": 1})],
-        })
+        order = cls.env["sale.order"].create(
+            {
+                "partner_id": customer.id,
+                "order_line": [Command.create({"product_id": product.id, "product_uom_qty": 1})],
+            }
+        )
         order.action_confirm()
         return order
 
@@ -86,17 +90,24 @@ class AbsGovernanceCase(TransactionCase):
         jean = cls.make_member(branch, "agent", cls.make_person("Jean Kofi"))
         kwame = cls.make_member(branch, "agent", cls.make_person("Kwame"))
         return SimpleNamespace(
-            root=cls.root, seed=cls.seed, branch=branch, sub_branch=sub_branch,
-            alice=alice, alice_membership=branch.sa_manager,
-            jean=jean.person_partner_id, jean_membership=jean,
-            kwame=kwame.person_partner_id, kwame_membership=kwame,
+            root=cls.root,
+            seed=cls.seed,
+            branch=branch,
+            sub_branch=sub_branch,
+            alice=alice,
+            alice_membership=branch.sa_manager,
+            jean=jean.person_partner_id,
+            jean_membership=jean,
+            kwame=kwame.person_partner_id,
+            kwame_membership=kwame,
         )
 
     # ---- assertions ----
 
     def active_assignment(self, customer, sa):
         return self.env["ov.sa_customer_assignment"].search(
-            [("partner_id", "=", customer.id), ("account_id", "=", sa.id), ("state", "=", "active")])
+            [("partner_id", "=", customer.id), ("account_id", "=", sa.id), ("state", "=", "active")]
+        )
 
     def events(self, event_type, subject=None):
         domain = [("event_type", "=", event_type)]

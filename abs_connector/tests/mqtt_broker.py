@@ -85,7 +85,9 @@ class MosquittoBroker:
         config = self._write_config()
         self.process = subprocess.Popen(
             [MOSQUITTO, "-c", str(config)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -134,8 +136,11 @@ class MqttSubscriber:
         self.messages = []
         self._cond = threading.Condition()
         self._subscribed = False
-        self.client = mqtt.Client(CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv5,
-                                  client_id=f"abs-test-sub-{os.getpid()}-{id(self)}")
+        self.client = mqtt.Client(
+            CallbackAPIVersion.VERSION2,
+            protocol=mqtt.MQTTv5,
+            client_id=f"abs-test-sub-{os.getpid()}-{id(self)}",
+        )
         self.client.on_connect = self._on_connect
         self.client.on_subscribe = self._on_subscribe
         self.client.on_message = self._on_message

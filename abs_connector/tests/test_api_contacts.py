@@ -264,8 +264,9 @@ class TestApiContacts(AbsApiCase):
 
     def assign(self, customer, employee_id, **auth):
         """POST /api/contacts/<id>/assign in this SA, as ``person=`` or with ``api_key=``."""
-        return self.api("POST", f"/api/contacts/{customer.id}/assign", {"employee_id": employee_id},
-                        sa=self.sa, **auth)
+        return self.api(
+            "POST", f"/api/contacts/{customer.id}/assign", {"employee_id": employee_id}, sa=self.sa, **auth
+        )
 
     def test_staff_reassigns_a_customer_expiring_the_old_assignment(self):
         marie = self.customer(actor=self.jean)
@@ -318,8 +319,9 @@ class TestApiContacts(AbsApiCase):
 
     def explain(self, customer, caller, **params):
         """GET /api/contacts/<id>/access in this SA as ``caller`` (``person_id=`` goes in the query)."""
-        return self.api("GET", f"/api/contacts/{customer.id}/access", person=caller, sa=self.sa,
-                        params=params)
+        return self.api(
+            "GET", f"/api/contacts/{customer.id}/access", person=caller, sa=self.sa, params=params
+        )
 
     def test_staff_gets_the_access_explanation(self):
         marie = self.customer(actor=self.kwame)

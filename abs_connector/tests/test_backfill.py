@@ -52,11 +52,22 @@ class TestBackfill(AbsGovernanceCase):
         self.assertEqual(report["would_create"], 2)
         self.assertFalse(report["dry_run"])
         rows = self.assignments_of(first | second).sorted(lambda a: a.partner_id.id)
-        self.assertRecordValues(rows, [{
-            "partner_id": partner.id, "account_id": self.branch.id, "actor_id": self.agent.id,
-            "state": "active", "date_to": False, "assigned_by_id": False,
-            "date_from": partner.create_date, "company_id": self.branch.company_id.id,
-        } for partner in (first | second).sorted("id")])
+        self.assertRecordValues(
+            rows,
+            [
+                {
+                    "partner_id": partner.id,
+                    "account_id": self.branch.id,
+                    "actor_id": self.agent.id,
+                    "state": "active",
+                    "date_to": False,
+                    "assigned_by_id": False,
+                    "date_from": partner.create_date,
+                    "company_id": self.branch.company_id.id,
+                }
+                for partner in (first | second).sorted("id")
+            ],
+        )
 
     def test_null_actor_stamp_gives_an_unassigned_customer(self):
         customer = self.stamped("Nobody's", self.branch)
@@ -90,7 +101,7 @@ class TestBackfill(AbsGovernanceCase):
     def test_customer_already_known_to_v3_is_left_alone_even_if_only_as_history(self):
         governed = self.make_customer(self.branch, self.agent)
         other = self.make_member(self.branch, "agent").person_partner_id
-        self.Assignment.reassign(governed, self.branch, other, self.branch.sa_manager.person_partner_id)
+        self.Assignment._abs_reassign(governed, self.branch, other, self.branch.sa_manager.person_partner_id)
         history = self.assignments_of(governed)
         self.assertEqual(sorted(history.mapped("state")), ["active", "expired"])
 
@@ -131,8 +142,10 @@ class TestBackfill(AbsGovernanceCase):
         self.assertFalse(self.assignments_of(customer))
         self.assertEqual(len(self.assignments_of(fine)), 1)
         row = report["skipped_sample"][0]
-        self.assertEqual((row["partner_id"], row["account_id"], row["account_name"], row["reason"]),
-                         (customer.id, ghost_sa, None, "missing_sa"))
+        self.assertEqual(
+            (row["partner_id"], row["account_id"], row["account_name"], row["reason"]),
+            (customer.id, ghost_sa, None, "missing_sa"),
+        )
 
     def test_stamp_on_a_deleted_actor_is_skipped_and_reported(self):
         self.drop_stamp_foreign_key("x_actor_id")
@@ -165,12 +178,25 @@ class TestBackfill(AbsGovernanceCase):
         self.assertEqual((report["would_create"], report["created"]), (2, 0))
         self.assertEqual(report["skipped_total"], 1)
         self.assertEqual(self.Assignment.search_count([]), count)
-        self.assertEqual(report["sample"], [
-            {"partner_id": assigned.id, "partner_name": "Assigned", "account_id": self.branch.id,
-             "account_name": "North", "actor_id": self.agent.id},
-            {"partner_id": unassigned.id, "partner_name": "Unassigned", "account_id": self.branch.id,
-             "account_name": "North", "actor_id": None},
-        ])
+        self.assertEqual(
+            report["sample"],
+            [
+                {
+                    "partner_id": assigned.id,
+                    "partner_name": "Assigned",
+                    "account_id": self.branch.id,
+                    "account_name": "North",
+                    "actor_id": self.agent.id,
+                },
+                {
+                    "partner_id": unassigned.id,
+                    "partner_name": "Unassigned",
+                    "account_id": self.branch.id,
+                    "account_name": "North",
+                    "actor_id": None,
+                },
+            ],
+        )
         # What the dry run announced is exactly what the run does.
         with self.assertLogs(BACKFILL_LOGGER, "WARNING"):
             self.assertEqual(backfill.run(self.env)["created"], report["would_create"])
@@ -226,14 +252,20 @@ class TestBackfillWizard(AbsGovernanceCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.branch = cls.make_branch("Wizard Branch")
-        cls.manager_user = cls.env["res.users"].create({
-            "name": "Gov Manager", "login": "gov.manager.backfill",
-            "groups_id": [(6, 0, [cls.env.ref("abs_connector.group_abs_governance_manager").id])],
-        })
-        cls.plain_user = cls.env["res.users"].create({
-            "name": "Gov User", "login": "gov.user.backfill",
-            "groups_id": [(6, 0, [cls.env.ref("abs_connector.group_abs_governance_user").id])],
-        })
+        cls.manager_user = cls.env["res.users"].create(
+            {
+                "name": "Gov Manager",
+                "login": "gov.manager.backfill",
+                "groups_id": [(6, 0, [cls.env.ref("abs_connector.group_abs_governance_manager").id])],
+            }
+        )
+        cls.plain_user = cls.env["res.users"].create(
+            {
+                "name": "Gov User",
+                "login": "gov.user.backfill",
+                "groups_id": [(6, 0, [cls.env.ref("abs_connector.group_abs_governance_user").id])],
+            }
+        )
 
     def _stamp(self, name):
         partner = self.env["res.partner"].create({"name": name})

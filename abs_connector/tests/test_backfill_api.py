@@ -21,14 +21,17 @@ class TestBackfillApi(HttpCase, AbsGovernanceCase):
     def stamped(self, name, sa, actor=None):
         partner = self.env["res.partner"].create({"name": name})
         self.env.flush_all()
-        self.env.cr.execute("UPDATE res_partner SET x_sa_id = %s, x_actor_id = %s WHERE id = %s",
-                            [sa.id, actor.id if actor else None, partner.id])
+        self.env.cr.execute(
+            "UPDATE res_partner SET x_sa_id = %s, x_actor_id = %s WHERE id = %s",
+            [sa.id, actor.id if actor else None, partner.id],
+        )
         partner.invalidate_recordset(["x_sa_id", "x_actor_id"])
         return partner
 
     def post(self, body, api_key=None, raw=None):
         response = self.url_open(
-            URL, data=raw if raw is not None else json.dumps(body),
+            URL,
+            data=raw if raw is not None else json.dumps(body),
             headers={"Content-Type": "application/json", "X-API-KEY": api_key or self.api_key},
         )
         return response.status_code, response.json()
@@ -45,10 +48,18 @@ class TestBackfillApi(HttpCase, AbsGovernanceCase):
         self.assertEqual(status, 200, body)
         self.assertEqual((body["dry_run"], body["would_create"], body["created"]), (True, 1, 0))
         self.assertEqual(body["company_id"], self.company.id)
-        self.assertEqual(body["sample"], [{
-            "partner_id": customer.id, "partner_name": "Dry Customer", "account_id": self.branch.id,
-            "account_name": "API Branch", "actor_id": self.agent.id,
-        }])
+        self.assertEqual(
+            body["sample"],
+            [
+                {
+                    "partner_id": customer.id,
+                    "partner_name": "Dry Customer",
+                    "account_id": self.branch.id,
+                    "account_name": "API Branch",
+                    "actor_id": self.agent.id,
+                }
+            ],
+        )
         self.assertEqual(self.assignment_count(), before)
 
     def test_run_creates_the_assignments_and_answers_what_it_did(self):
@@ -59,8 +70,9 @@ class TestBackfillApi(HttpCase, AbsGovernanceCase):
         self.assertEqual(status, 200, body)
         self.assertEqual((body["dry_run"], body["created"], body["company_id"]), (False, 1, None))
         assignment = self.env["ov.sa_customer_assignment"].search([("partner_id", "=", customer.id)])
-        self.assertRecordValues(assignment, [
-            {"account_id": self.branch.id, "actor_id": False, "state": "active"}])
+        self.assertRecordValues(
+            assignment, [{"account_id": self.branch.id, "actor_id": False, "state": "active"}]
+        )
         status, again = self.post({"dry_run": False})
         self.assertEqual((status, again["created"], again["already_present"]), (200, 0, 1))
 

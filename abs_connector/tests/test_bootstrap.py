@@ -46,12 +46,22 @@ class TestBootstrap(AbsGovernanceCase):
     def assertSeedOf(self, company, root):
         seed = self.SA._get_company_seed(company)
         self.assertEqual(len(seed), 1)
-        self.assertRecordValues(seed, [{
-            "name": company.name, "is_seed": True, "is_global_root": False,
-            "source_company_id": company.id, "company_id": company.id,
-            "partner_id": company.partner_id.id, "parent_id": root.id, "state": "active",
-            "account_class": "OVAC",
-        }])
+        self.assertRecordValues(
+            seed,
+            [
+                {
+                    "name": company.name,
+                    "is_seed": True,
+                    "is_global_root": False,
+                    "source_company_id": company.id,
+                    "company_id": company.id,
+                    "partner_id": company.partner_id.id,
+                    "parent_id": root.id,
+                    "state": "active",
+                    "account_class": "OVAC",
+                }
+            ],
+        )
         self.assertEqual(seed.parent_path, f"{root.parent_path}{seed.id}/")
         return seed
 
@@ -60,10 +70,19 @@ class TestBootstrap(AbsGovernanceCase):
     def test_install_leaves_one_root_and_one_seed_per_company_under_it(self):
         roots = self.SA.search([("is_global_root", "=", True)])
         self.assertEqual(len(roots), 1)
-        self.assertRecordValues(roots, [{
-            "name": bootstrap.GLOBAL_ROOT_NAME, "parent_id": False, "source_company_id": False,
-            "company_id": self.env.ref("base.main_company").id, "is_seed": False, "state": "active",
-        }])
+        self.assertRecordValues(
+            roots,
+            [
+                {
+                    "name": bootstrap.GLOBAL_ROOT_NAME,
+                    "parent_id": False,
+                    "source_company_id": False,
+                    "company_id": self.env.ref("base.main_company").id,
+                    "is_seed": False,
+                    "state": "active",
+                }
+            ],
+        )
         for company in self.env["res.company"].search([]):
             self.assertSeedOf(company, roots)
 

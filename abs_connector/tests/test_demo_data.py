@@ -15,8 +15,9 @@ class TestDemoData(AbsGovernanceCase):
         create_demo_data(self.env)
         sa = self._demo_sa()
         self.assertEqual(len(sa), 1)
-        self.assertEqual(sa.parent_id, self.env["ov.serviced_account"]._get_company_seed(
-            self.env.ref("base.main_company")))
+        self.assertEqual(
+            sa.parent_id, self.env["ov.serviced_account"]._get_company_seed(self.env.ref("base.main_company"))
+        )
         self.assertEqual(sa.sa_manager.person_partner_id.email, "alice@example.com")
         self.assertEqual(sa.sa_manager.role_code, "staff")
 
@@ -32,7 +33,8 @@ class TestDemoData(AbsGovernanceCase):
         create_demo_data(self.env)
         sa = self._demo_sa()
         active = self.env["ov.sa_customer_assignment"].search(
-            [("account_id", "=", sa.id), ("state", "=", "active")])
+            [("account_id", "=", sa.id), ("state", "=", "active")]
+        )
         self.assertEqual(len(active), len(CUSTOMERS))
         self.assertEqual(len(active.filtered(lambda a: not a.actor_id)), 1)
         self.assertEqual(set(active.partner_id.mapped("x_sa_id").ids), {sa.id})

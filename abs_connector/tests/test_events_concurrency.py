@@ -73,13 +73,23 @@ class TestConcurrentRelays(TransactionCase):
             for seq in range(per_subject):
                 for subject in range(subjects):
                     envelope = events.build_envelope(
-                        "customer.updated", 1, "res.partner", SUBJECT_BASE + subject,
-                        data={"changed": {"ref": f"{subject}:{seq}"}})
-                    vals.append({
-                        "event_uuid": envelope["id"], "event_type": "customer.updated", "sa_ref": 1,
-                        "subject_model": "res.partner", "subject_id": SUBJECT_BASE + subject,
-                        "occurred_at": fields.Datetime.now(), "payload": events.encode(envelope).decode(),
-                    })
+                        "customer.updated",
+                        1,
+                        "res.partner",
+                        SUBJECT_BASE + subject,
+                        data={"changed": {"ref": f"{subject}:{seq}"}},
+                    )
+                    vals.append(
+                        {
+                            "event_uuid": envelope["id"],
+                            "event_type": "customer.updated",
+                            "sa_ref": 1,
+                            "subject_model": "res.partner",
+                            "subject_id": SUBJECT_BASE + subject,
+                            "occurred_at": fields.Datetime.now(),
+                            "payload": events.encode(envelope).decode(),
+                        }
+                    )
             env["abs.event.outbox"].create(vals)
             # Other connections (the relays) must see these rows.
             cr.commit()  # pylint: disable=invalid-commit
@@ -87,8 +97,10 @@ class TestConcurrentRelays(TransactionCase):
 
     def _states(self):
         with closing(self._cursor()) as cr:
-            cr.execute("SELECT state, count(*) FROM abs_event_outbox WHERE subject_id >= %s GROUP BY state",
-                       [SUBJECT_BASE])
+            cr.execute(
+                "SELECT state, count(*) FROM abs_event_outbox WHERE subject_id >= %s GROUP BY state",
+                [SUBJECT_BASE],
+            )
             return dict(cr.fetchall())
 
     def test_a_second_relay_skips_events_locked_by_the_first_and_their_successors(self):

@@ -63,11 +63,12 @@ class TestEventOutbox(AbsGovernanceCase):
     def test_every_lifecycle_method_emits_an_event_that_passes_its_schema(self):
         tree = self.tree
         customer = self.make_customer(tree.branch, tree.jean)
-        customer.abs_update_governed_customer({"phone": "+228 90 000 002", "city": "Lomé"},
-                                              tree.branch, tree.jean)
-        self.env["ov.sa_customer_assignment"].reassign(customer, tree.branch, tree.kwame, tree.alice)
+        customer._abs_update_governed_customer(
+            {"phone": "+228 90 000 002", "city": "Lomé"}, tree.branch, tree.jean
+        )
+        self.env["ov.sa_customer_assignment"]._abs_reassign(customer, tree.branch, tree.kwame, tree.alice)
         tree.kwame_membership.action_revoke(tree.alice)
-        customer.abs_archive_governed_customer(tree.branch, tree.alice)
+        customer._abs_archive_governed_customer(tree.branch, tree.alice)
         tree.jean_membership.action_suspend(tree.alice)
         emitted = self.Outbox.search([("subject_id", "!=", 0)], order="id")
         types = set(emitted.mapped("event_type"))
@@ -86,11 +87,17 @@ class TestEventOutbox(AbsGovernanceCase):
         customer = self.make_customer(self.tree.branch, self.tree.jean)
         before = self.Outbox.search_count([])
         with self.assertRaisesRegex(ValueError, "to_actor_id"):
-            self.Outbox._emit("customer.assigned", self.tree.branch, customer, self.tree.alice,
-                              {"from_actor_id": self.tree.jean.id})
+            self.Outbox._emit(
+                "customer.assigned",
+                self.tree.branch,
+                customer,
+                self.tree.alice,
+                {"from_actor_id": self.tree.jean.id},
+            )
         with self.assertRaisesRegex(ValueError, "subject.model"):
-            self.Outbox._emit("membership.revoked", self.tree.branch, customer, None,
-                              {"membership_state": "revoked"})
+            self.Outbox._emit(
+                "membership.revoked", self.tree.branch, customer, None, {"membership_state": "revoked"}
+            )
         with self.assertRaisesRegex(ValueError, "Unknown event type"):
             self.Outbox._emit("customer.deleted", self.tree.branch, customer)
         with self.assertRaisesRegex(ValueError, "Service Account"):
@@ -99,9 +106,17 @@ class TestEventOutbox(AbsGovernanceCase):
 
     def test_emit_never_writes_secrets_into_the_payload(self):
         customer = self.make_customer(self.tree.branch, self.tree.jean)
-        event = self.Outbox._emit("customer.updated", self.tree.branch, customer, self.tree.jean, {
-            "changed": {"phone": "1", "password": "hunter2"}, "api_key": "k", "access_token": "t",
-        })
+        event = self.Outbox._emit(
+            "customer.updated",
+            self.tree.branch,
+            customer,
+            self.tree.jean,
+            {
+                "changed": {"phone": "1", "password": "hunter2"},
+                "api_key": "k",
+                "access_token": "t",
+            },
+        )
         self.assertNotIn("hunter2", event.payload)
         self.assertEqual(json.loads(event.payload)["data"], {"changed": {"phone": "1"}})
 
@@ -149,7 +164,8 @@ class TestEventOutbox(AbsGovernanceCase):
     def _park(self, event, attempts=8, error="broker refused the message: Not authorized"):
         self.env.cr.execute(
             "UPDATE abs_event_outbox SET state = 'failed', attempts = %s, last_error = %s WHERE id = %s",
-            [attempts, error, event.id])
+            [attempts, error, event.id],
+        )
         event.invalidate_recordset()
 
     def test_retry_puts_a_parked_event_back_in_the_queue(self):
@@ -171,8 +187,9 @@ class TestEventOutbox(AbsGovernanceCase):
         user = new_test_user(self.env, "abs_events_viewer", groups="abs_connector.group_abs_governance_user")
         with self.assertRaises(AccessError):
             event.with_user(user).read(["payload"])
-        manager = new_test_user(self.env, "abs_events_manager",
-                                groups="abs_connector.group_abs_governance_manager")
+        manager = new_test_user(
+            self.env, "abs_events_manager", groups="abs_connector.group_abs_governance_manager"
+        )
         event.with_user(manager).action_retry()
         self.assertEqual(event.state, "pending")
 
@@ -180,12 +197,16 @@ class TestEventOutbox(AbsGovernanceCase):
         customers = [self.make_customer(self.tree.branch, self.tree.jean) for _ in range(4)]
         old_sent, new_sent, old_pending, old_failed = (self.events("customer.created", c) for c in customers)
         now = fields.Datetime.now()
-        for event, state, sent_at in ((old_sent, "sent", now - timedelta(days=31)),
-                                      (new_sent, "sent", now - timedelta(days=29)),
-                                      (old_pending, "pending", None),
-                                      (old_failed, "failed", None)):
-            self.env.cr.execute("UPDATE abs_event_outbox SET state = %s, sent_at = %s, occurred_at = %s "
-                                "WHERE id = %s", [state, sent_at, now - timedelta(days=60), event.id])
+        for event, state, sent_at in (
+            (old_sent, "sent", now - timedelta(days=31)),
+            (new_sent, "sent", now - timedelta(days=29)),
+            (old_pending, "pending", None),
+            (old_failed, "failed", None),
+        ):
+            self.env.cr.execute(
+                "UPDATE abs_event_outbox SET state = %s, sent_at = %s, occurred_at = %s " "WHERE id = %s",
+                [state, sent_at, now - timedelta(days=60), event.id],
+            )
         self.env["ir.config_parameter"].sudo().set_param("abs_connector.event_retention_days", "30")
         self.assertEqual(self.Outbox._cron_vacuum(), 1)
         self.assertFalse(old_sent.exists())

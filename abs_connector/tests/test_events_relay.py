@@ -31,14 +31,19 @@ class RelayCase(AbsGovernanceCase):
         cls.broker = MosquittoBroker(deny_publish=[p.format(prefix=cls.prefix) for p in cls.deny_publish])
         cls.addClassCleanup(cls.broker.cleanup)
         cls.broker.start()
-        cls.startClassPatcher(patch.dict(config.options, {
-            "abs_mqtt_host": "127.0.0.1",
-            "abs_mqtt_port": str(cls.broker.port),
-            "abs_mqtt_topic_prefix": cls.prefix,
-            "abs_mqtt_client_id": "abs-test-relay",
-            "abs_mqtt_connect_timeout": "2",
-            "abs_mqtt_ack_timeout": "5",
-        }))
+        cls.startClassPatcher(
+            patch.dict(
+                config.options,
+                {
+                    "abs_mqtt_host": "127.0.0.1",
+                    "abs_mqtt_port": str(cls.broker.port),
+                    "abs_mqtt_topic_prefix": cls.prefix,
+                    "abs_mqtt_client_id": "abs-test-relay",
+                    "abs_mqtt_connect_timeout": "2",
+                    "abs_mqtt_ack_timeout": "5",
+                },
+            )
+        )
         cls.registry.enter_test_mode(cls.cr)
         cls.addClassCleanup(cls.registry.leave_test_mode)
         cls.Outbox = cls.env["abs.event.outbox"]
@@ -62,8 +67,9 @@ class RelayCase(AbsGovernanceCase):
         self.env.invalidate_all()
 
     def events_of(self, subject):
-        return self.Outbox.search([("subject_model", "=", subject._name), ("subject_id", "=", subject.id)],
-                                  order="id")
+        return self.Outbox.search(
+            [("subject_model", "=", subject._name), ("subject_id", "=", subject.id)], order="id"
+        )
 
     def assertValidEvent(self, topic, payload):
         self.assertEqual(events.schema_errors(payload), [], payload)
@@ -75,10 +81,10 @@ class TestRelayDelivery(RelayCase):
     def test_lifecycle_events_arrive_with_payloads_that_pass_their_schema(self):
         tree = self.tree
         customer = self.make_customer(tree.branch, tree.jean)
-        customer.abs_update_governed_customer({"city": "Lomé"}, tree.branch, tree.jean)
-        self.env["ov.sa_customer_assignment"].reassign(customer, tree.branch, tree.kwame, tree.alice)
+        customer._abs_update_governed_customer({"city": "Lomé"}, tree.branch, tree.jean)
+        self.env["ov.sa_customer_assignment"]._abs_reassign(customer, tree.branch, tree.kwame, tree.alice)
         tree.kwame_membership.action_revoke(tree.alice)
-        customer.abs_archive_governed_customer(tree.branch, tree.alice)
+        customer._abs_archive_governed_customer(tree.branch, tree.alice)
         newcomer = self.make_member(tree.branch, "agent")
         queued = self.Outbox.search([("state", "=", "pending")], order="id")
         self.publish_committed()
@@ -93,22 +99,34 @@ class TestRelayDelivery(RelayCase):
             with self.subTest(event=payload["type"]):
                 self.assertValidEvent(topic, payload)
         by_type = {payload["type"]: payload for _topic, payload in received}
-        for required in ("customer.created", "customer.updated", "customer.assigned", "customer.unassigned",
-                         "customer.archived", "membership.enrolled", "membership.revoked"):
+        for required in (
+            "customer.created",
+            "customer.updated",
+            "customer.assigned",
+            "customer.unassigned",
+            "customer.archived",
+            "membership.enrolled",
+            "membership.revoked",
+        ):
             self.assertIn(required, by_type)
-        self.assertEqual(by_type["customer.unassigned"]["subject"],
-                         {"model": "res.partner", "id": customer.id})
-        self.assertEqual(by_type["membership.enrolled"]["subject"],
-                         {"model": "ov.membership", "id": newcomer.id})
+        self.assertEqual(
+            by_type["customer.unassigned"]["subject"], {"model": "res.partner", "id": customer.id}
+        )
+        self.assertEqual(
+            by_type["membership.enrolled"]["subject"], {"model": "ov.membership", "id": newcomer.id}
+        )
         self.assertEqual(set(queued.mapped("state")), {"sent"})
         self.assertTrue(all(queued.mapped("sent_at")))
 
     def test_rolled_back_change_publishes_nothing(self):
         with self.assertRaises(RequestFailed), self.registry.cursor() as cr:
             env = self.env(cr=cr)
-            env["res.partner"].abs_create_governed_customer(
-                self.tree.branch.with_env(env), {"name": "Rolled Back"}, self.tree.jean.with_env(env),
-                portal_access=False)
+            env["res.partner"]._abs_create_governed_customer(
+                self.tree.branch.with_env(env),
+                {"name": "Rolled Back"},
+                self.tree.jean.with_env(env),
+                portal_access=False,
+            )
             raise RequestFailed
         self.publish_committed()
         self.env["abs.event.outbox"]._cron_relay()
@@ -116,8 +134,9 @@ class TestRelayDelivery(RelayCase):
         marker = self.make_customer(self.tree.branch, self.tree.jean, name="Committed Marker")
         self.publish_committed()
         received = self.subscriber.wait_for(1)
-        self.assertEqual([payload["data"]["name"] for _t, payload in self.subscriber.settle(quiet=0.3)],
-                         [marker.name])
+        self.assertEqual(
+            [payload["data"]["name"] for _t, payload in self.subscriber.settle(quiet=0.3)], [marker.name]
+        )
         self.assertFalse(self.Outbox.search([("payload", "ilike", "Rolled Back")]))
         self.assertEqual(len(received), 1)
 
@@ -129,7 +148,7 @@ class TestRelayDelivery(RelayCase):
         phones = [f"+228 90 000 10{i}" for i in range(5)]
         with mute_logger(RELAY_LOGGER):
             for phone in phones:  # five requests, each committed while the broker is down
-                customer.abs_update_governed_customer({"phone": phone}, self.tree.branch, self.tree.jean)
+                customer._abs_update_governed_customer({"phone": phone}, self.tree.branch, self.tree.jean)
                 self.publish_committed()
         queued = self.events("customer.updated", customer)
         self.assertEqual(queued.mapped("state"), ["pending"] * 5)
@@ -163,13 +182,15 @@ class TestRelayDelivery(RelayCase):
 
     def test_later_event_of_a_customer_waits_for_its_earlier_unsent_event(self):
         first, other = (self.make_customer(self.tree.branch, self.tree.jean) for _ in range(2))
-        first.abs_update_governed_customer({"city": "Kara"}, self.tree.branch, self.tree.jean)
+        first._abs_update_governed_customer({"city": "Kara"}, self.tree.branch, self.tree.jean)
         created, updated = self.events("customer.created", first), self.events("customer.updated", first)
         # The first event of `first` is backing off after a failure.
         self.env.flush_all()
-        self.env.cr.execute("UPDATE abs_event_outbox SET attempts = 1, "
-                            "next_attempt_at = (now() AT TIME ZONE 'UTC') + interval '1 hour' WHERE id = %s",
-                            [created.id])
+        self.env.cr.execute(
+            "UPDATE abs_event_outbox SET attempts = 1, "
+            "next_attempt_at = (now() AT TIME ZONE 'UTC') + interval '1 hour' WHERE id = %s",
+            [created.id],
+        )
         self.Outbox._cron_relay()
         self.assertEqual([p["subject"]["id"] for _t, p in self.subscriber.settle(quiet=0.5)], [other.id])
         self.env.invalidate_all()
@@ -191,15 +212,17 @@ class TestRelayRefusedEvents(RelayCase):
         ICP.set_param("abs_connector.event_max_attempts", "2")
         ICP.set_param("abs_connector.event_retry_base", "60")
         customer = self.make_customer(self.tree.branch, self.tree.jean)
-        customer.abs_archive_governed_customer(self.tree.branch, self.tree.alice)
+        customer._abs_archive_governed_customer(self.tree.branch, self.tree.alice)
         archived = self.events("customer.archived", customer)
         with mute_logger("odoo.addons.abs_connector.models.abs_event_outbox"):
             self.publish_committed()
         self.assertEqual(archived.state, "pending")
         self.assertEqual(archived.attempts, 1)
         self.assertIn("Not authorized", archived.last_error)
-        self.env.cr.execute("SELECT next_attempt_at - (now() AT TIME ZONE 'UTC') FROM abs_event_outbox "
-                            "WHERE id = %s", [archived.id])
+        self.env.cr.execute(
+            "SELECT next_attempt_at - (now() AT TIME ZONE 'UTC') FROM abs_event_outbox " "WHERE id = %s",
+            [archived.id],
+        )
         self.assertAlmostEqual(self.env.cr.fetchone()[0].total_seconds(), 60, delta=5)
 
         # Back-off elapsed, refused again: parked, visible in the back office.
@@ -211,7 +234,7 @@ class TestRelayRefusedEvents(RelayCase):
         self.assertIn(archived, self.Outbox.search([("state", "=", "failed")]))
 
         # A later change of the same customer waits behind the parked event.
-        customer.abs_unarchive_governed_customer(self.tree.branch, self.tree.alice)
+        customer._abs_unarchive_governed_customer(self.tree.branch, self.tree.alice)
         later = self.events("customer.updated", customer)
         self.publish_committed()
         self.assertEqual(later.state, "pending")

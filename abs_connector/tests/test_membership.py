@@ -19,7 +19,7 @@ class TestMembershipRules(AbsGovernanceCase):
 
     def test_enroll_creates_the_employee_identity(self):
         person = self.make_person("Jean Kofi", "Jean@Example.com")
-        membership = self.env["ov.membership"].enroll(self.tree.branch, person, "agent")
+        membership = self.env["ov.membership"]._abs_enroll(self.tree.branch, person, "agent")
         self.assertEqual(membership.membership_state, "active")
         self.assertEqual(membership.employee_id.partner_id, person)
         self.assertEqual(membership.employee_id.login, "jean@example.com")
@@ -35,23 +35,29 @@ class TestMembershipRules(AbsGovernanceCase):
     def test_company_cannot_be_a_member(self):
         company_partner = self.env["res.partner"].create({"name": "ACME", "is_company": True})
         with self.assertRaisesRegex(ValidationError, "person"):
-            self.env["ov.membership"].enroll(self.tree.branch, company_partner, "agent")
+            self.env["ov.membership"]._abs_enroll(self.tree.branch, company_partner, "agent")
         with self.assertRaisesRegex(ValidationError, "is a company"):
-            self.env["ov.membership"].create({
-                "serviced_account_id": self.tree.branch.id, "person_partner_id": company_partner.id,
-            })
+            self.env["ov.membership"].create(
+                {
+                    "serviced_account_id": self.tree.branch.id,
+                    "person_partner_id": company_partner.id,
+                }
+            )
 
     def test_second_live_membership_in_the_same_account_is_a_conflict(self):
         with self.assertRaises(Conflict) as caught:
-            self.env["ov.membership"].enroll(self.tree.branch, self.tree.jean, "viewer")
+            self.env["ov.membership"]._abs_enroll(self.tree.branch, self.tree.jean, "viewer")
         self.assertEqual(caught.exception.details["membership_id"], self.tree.jean_membership.id)
 
     def test_second_live_membership_is_refused_by_constraint(self):
         with self.assertRaisesRegex(ValidationError, "one membership per account"):
-            self.env["ov.membership"].create({
-                "serviced_account_id": self.tree.branch.id, "person_partner_id": self.tree.jean.id,
-                "role_code": "viewer",
-            })
+            self.env["ov.membership"].create(
+                {
+                    "serviced_account_id": self.tree.branch.id,
+                    "person_partner_id": self.tree.jean.id,
+                    "role_code": "viewer",
+                }
+            )
 
     def test_person_can_be_member_of_many_accounts_ec001(self):
         ovac = self.make_branch("Affiliate", account_class="OVAC")
@@ -62,7 +68,7 @@ class TestMembershipRules(AbsGovernanceCase):
 
     def test_re_enrolling_after_revocation_is_allowed(self):
         self.tree.kwame_membership.action_revoke()
-        again = self.env["ov.membership"].enroll(self.tree.branch, self.tree.kwame, "agent")
+        again = self.env["ov.membership"]._abs_enroll(self.tree.branch, self.tree.kwame, "agent")
         self.assertEqual(again.membership_state, "active")
 
     def test_membership_outside_its_dates_grants_nothing(self):
@@ -82,8 +88,9 @@ class TestMembershipRules(AbsGovernanceCase):
     def test_membership_cannot_end_before_it_starts(self):
         now = fields.Datetime.now()
         with self.assertRaisesRegex(ValidationError, "end before it starts"):
-            self.make_member(self.tree.branch, "agent",
-                             effective_from=now, effective_to=now - timedelta(hours=1))
+            self.make_member(
+                self.tree.branch, "agent", effective_from=now, effective_to=now - timedelta(hours=1)
+            )
 
     def test_role_default_policies_and_override(self):
         self.assertEqual(self.tree.jean_membership.effective_policy, "assigned_plus_unassigned")
@@ -101,20 +108,25 @@ class TestMembershipRules(AbsGovernanceCase):
 
     def test_agent_cannot_enroll_members(self):
         with self.assertRaises(AccessError):
-            self.env["ov.membership"].enroll(self.tree.branch, self.make_person(), "agent", self.tree.jean)
+            self.env["ov.membership"]._abs_enroll(
+                self.tree.branch, self.make_person(), "agent", self.tree.jean
+            )
 
     def test_staff_cannot_grant_admin(self):
         with self.assertRaisesRegex(AccessError, "rights yours does not"):
-            self.env["ov.membership"].enroll(self.tree.branch, self.make_person(), "admin", self.tree.alice)
-        agent = self.env["ov.membership"].enroll(
-            self.tree.branch, self.make_person(), "agent", self.tree.alice)
+            self.env["ov.membership"]._abs_enroll(
+                self.tree.branch, self.make_person(), "admin", self.tree.alice
+            )
+        agent = self.env["ov.membership"]._abs_enroll(
+            self.tree.branch, self.make_person(), "agent", self.tree.alice
+        )
         self.assertEqual(agent.role_code, "agent")
 
     def test_enroll_refuses_unknown_role_and_fields(self):
         with self.assertRaisesRegex(ValidationError, "is not a role"):
-            self.env["ov.membership"].enroll(self.tree.branch, self.make_person(), "owner")
+            self.env["ov.membership"]._abs_enroll(self.tree.branch, self.make_person(), "owner")
         with self.assertRaisesRegex(ValidationError, "Unknown membership fields"):
-            self.env["ov.membership"].enroll(self.tree.branch, self.make_person(), "agent", password="x")
+            self.env["ov.membership"]._abs_enroll(self.tree.branch, self.make_person(), "agent", password="x")
 
     def test_enroll_in_inactive_account_is_refused(self):
         self.tree.sub_branch.action_set_inactive()
@@ -183,7 +195,7 @@ class TestMembershipLifecycle(AbsGovernanceCase):
             self.assertEqual((record.x_sa_id, record.x_actor_id), (branch, jean), record._name)
         assignment = self.active_assignment(marie, branch)
 
-        self.assertEqual(self.tree.jean_membership.get_revoke_preview(), 1)
+        self.assertEqual(self.tree.jean_membership._abs_revoke_preview(), 1)
         released = self.tree.jean_membership.action_revoke(self.tree.alice)
 
         self.assertEqual(released, 1)
@@ -219,7 +231,8 @@ class TestMembershipLifecycle(AbsGovernanceCase):
             self.assertEqual(self.tree.jean_membership.action_revoke(), 5)
             self.env.flush_all()
         partner_updates = [
-            s for s in statements if s.startswith('UPDATE "res_partner" SET x_actor_id = NULL')]
+            s for s in statements if s.startswith('UPDATE "res_partner" SET x_actor_id = NULL')
+        ]
         self.assertEqual(len(partner_updates), 1, "one set-based UPDATE, not one per customer")
         assignment_updates = [s for s in statements if s.startswith('UPDATE "ov_sa_customer_assignment"')]
         self.assertLessEqual(len(assignment_updates), 1)
@@ -228,7 +241,7 @@ class TestMembershipLifecycle(AbsGovernanceCase):
         roamer = self.make_member(self.tree.branch, "agent", hierarchy_scope="this_node_and_descendants")
         person = roamer.person_partner_id
         local = self.make_customer(self.tree.sub_branch)
-        self.env["ov.sa_customer_assignment"].reassign(local, self.tree.sub_branch, person, None)
+        self.env["ov.sa_customer_assignment"]._abs_reassign(local, self.tree.sub_branch, person, None)
         self.assertEqual(self.active_assignment(local, self.tree.sub_branch).actor_id, person)
         self.assertEqual(roamer.action_revoke(), 1)
         self.assertFalse(self.active_assignment(local, self.tree.sub_branch).actor_id)
@@ -236,11 +249,13 @@ class TestMembershipLifecycle(AbsGovernanceCase):
     def test_revoked_agent_customers_become_visible_to_other_agents(self):
         marie = self.make_customer(self.tree.branch, self.tree.jean)
         Partner = self.env["res.partner"]
-        self.assertFalse(Partner._abs_visible_customers(self.tree.branch, self.tree.kwame, "read_customers",
-                                                        marie.ids))
+        self.assertFalse(
+            Partner._abs_visible_customers(self.tree.branch, self.tree.kwame, "read_customers", marie.ids)
+        )
         self.tree.jean_membership.action_revoke()
-        self.assertTrue(Partner._abs_visible_customers(self.tree.branch, self.tree.kwame, "read_customers",
-                                                       marie.ids))
+        self.assertTrue(
+            Partner._abs_visible_customers(self.tree.branch, self.tree.kwame, "read_customers", marie.ids)
+        )
 
 
 @tagged("post_install", "-at_install", "abs_governance")
@@ -287,8 +302,9 @@ class TestConflictOfInterest(AbsGovernanceCase):
         second = self.make_member(self.ov2_branch, "agent", self.person)
         again = self.env["ov.conflict_review"]._abs_flag_cross_company(second)
         self.assertFalse(again)
-        self.assertEqual(self.env["ov.conflict_review"].search_count(
-            [("person_partner_id", "=", self.person.id)]), 1)
+        self.assertEqual(
+            self.env["ov.conflict_review"].search_count([("person_partner_id", "=", self.person.id)]), 1
+        )
 
 
 @tagged("post_install", "-at_install", "abs_governance")
@@ -300,38 +316,50 @@ class TestSystemCalls(AbsGovernanceCase):
         super().setUpClass()
         cls.tree = cls.make_sa_tree()
         cls.marie = cls.make_customer(cls.tree.branch, cls.tree.jean)
-        cls.clerk = cls.env["res.users"].create({
-            "name": "Clerk", "login": "clerk@example.com",
-            "groups_id": [(6, 0, [cls.env.ref("base.group_user").id,
-                                  cls.env.ref("base.group_partner_manager").id])],
-        })
-        cls.manager = cls.env["res.users"].create({
-            "name": "Governance Manager", "login": "gov.manager@example.com",
-            "groups_id": [(6, 0, [cls.env.ref("abs_connector.group_abs_governance_manager").id])],
-        })
+        cls.clerk = cls.env["res.users"].create(
+            {
+                "name": "Clerk",
+                "login": "clerk@example.com",
+                "groups_id": [
+                    (6, 0, [cls.env.ref("base.group_user").id, cls.env.ref("base.group_partner_manager").id])
+                ],
+            }
+        )
+        cls.manager = cls.env["res.users"].create(
+            {
+                "name": "Governance Manager",
+                "login": "gov.manager@example.com",
+                "groups_id": [(6, 0, [cls.env.ref("abs_connector.group_abs_governance_manager").id])],
+            }
+        )
 
     def test_plain_internal_user_cannot_reassign_without_an_actor(self):
         Assignment = self.env["ov.sa_customer_assignment"].with_user(self.clerk)
         with self.assertRaisesRegex(AccessError, "governance managers"):
-            Assignment.reassign(self.marie, self.tree.branch, self.tree.kwame, None)
+            Assignment._abs_reassign(self.marie, self.tree.branch, self.tree.kwame, None)
         self.assertEqual(self.active_assignment(self.marie, self.tree.branch).actor_id, self.tree.jean)
 
     def test_plain_internal_user_cannot_create_governed_customers_without_an_actor(self):
         Partner = self.env["res.partner"].with_user(self.clerk)
         with self.assertRaisesRegex(AccessError, "governance managers"):
-            Partner.abs_create_governed_customer(
-                self.tree.branch, {"name": "Sneaky"}, None, portal_access=False)
+            Partner._abs_create_governed_customer(
+                self.tree.branch, {"name": "Sneaky"}, None, portal_access=False
+            )
 
     def test_plain_internal_user_cannot_explain_access(self):
         with self.assertRaises(AccessError):
-            self.env["ov.serviced_account"].with_user(self.clerk).explain_access(
-                self.tree.jean, self.tree.branch, self.marie)
+            self.env["ov.serviced_account"].with_user(self.clerk)._abs_explain_access(
+                self.tree.jean, self.tree.branch, self.marie
+            )
 
     def test_back_office_actions_record_the_user_as_actor(self):
         membership = self.tree.kwame_membership.with_user(self.manager)
         membership.action_suspend()
         event = self.events("membership.suspended", self.tree.kwame_membership)
         self.assertEqual(json.loads(event.payload)["actor"]["partner_id"], self.manager.partner_id.id)
-        new = self.env["ov.sa_customer_assignment"].with_user(self.manager).reassign(
-            self.marie, self.tree.branch, None, None)
+        new = (
+            self.env["ov.sa_customer_assignment"]
+            .with_user(self.manager)
+            ._abs_reassign(self.marie, self.tree.branch, None, None)
+        )
         self.assertEqual(new.assigned_by_id, self.manager.partner_id)

@@ -8,7 +8,11 @@ from odoo.tests import tagged
 from .common import AbsGovernanceCase
 
 GOVERNED_DOCUMENT_MODELS = (
-    "sale.order", "sale.order.line", "account.move", "account.move.line", "res.partner",
+    "sale.order",
+    "sale.order.line",
+    "account.move",
+    "account.move.line",
+    "res.partner",
 )
 GOVERNANCE_MODELS = ("ov.serviced_account", "ov.membership", "ov.sa_customer_assignment", "abs.employee")
 
@@ -35,13 +39,15 @@ class TestPortalAccessRules(AbsGovernanceCase):
             quotation = order.copy()
             quotation.message_subscribe(customer.ids)
             cls.quotations[customer] = quotation
-            invoice = cls.env["account.move"].create({
-                "move_type": "out_invoice",
-                "partner_id": customer.id,
-                "invoice_line_ids": [
-                    Command.create({"product_id": product.id, "quantity": 1, "price_unit": 100}),
-                ],
-            })
+            invoice = cls.env["account.move"].create(
+                {
+                    "move_type": "out_invoice",
+                    "partner_id": customer.id,
+                    "invoice_line_ids": [
+                        Command.create({"product_id": product.id, "quantity": 1, "price_unit": 100}),
+                    ],
+                }
+            )
             invoice.action_post()
             cls.invoices[customer] = invoice
 
@@ -55,8 +61,7 @@ class TestPortalAccessRules(AbsGovernanceCase):
     def test_portal_customer_sees_only_own_quotations_and_orders(self):
         SaleOrder = self.env["sale.order"].with_user(self.marie_user)
 
-        self.assertEqual(
-            SaleOrder.search([]), self.orders[self.marie] | self.quotations[self.marie])
+        self.assertEqual(SaleOrder.search([]), self.orders[self.marie] | self.quotations[self.marie])
         with self.assertRaises(AccessError):
             SaleOrder.browse(self.orders[self.paul].id).read(["name"])
         with self.assertRaises(AccessError):
@@ -76,7 +81,8 @@ class TestPortalAccessRules(AbsGovernanceCase):
 
     def test_portal_customer_cannot_read_governance_stamps_of_own_records(self):
         own = {
-            "res.partner": self.marie, "sale.order": self.orders[self.marie],
+            "res.partner": self.marie,
+            "sale.order": self.orders[self.marie],
             "account.move": self.invoices[self.marie],
         }
         for model, record in own.items():
@@ -87,10 +93,16 @@ class TestPortalAccessRules(AbsGovernanceCase):
 
     def test_no_abs_connector_rule_or_access_right_widens_portal_access(self):
         portal_groups = self.env.ref("base.group_portal") | self.env.ref("base.group_public")
-        rules = self.env["ir.rule"].sudo().search([
-            ("model_id.model", "in", GOVERNED_DOCUMENT_MODELS + GOVERNANCE_MODELS),
-            ("groups", "in", portal_groups.ids),
-        ])
+        rules = (
+            self.env["ir.rule"]
+            .sudo()
+            .search(
+                [
+                    ("model_id.model", "in", GOVERNED_DOCUMENT_MODELS + GOVERNANCE_MODELS),
+                    ("groups", "in", portal_groups.ids),
+                ]
+            )
+        )
         ours = [xmlid for xmlid in rules.get_external_id().values() if xmlid.startswith("abs_connector.")]
         self.assertFalse(ours, "governance must not add portal/public record rules (rules of a group widen)")
         acls = self.env["ir.model.access"].sudo().search([("group_id", "in", portal_groups.ids)])

@@ -31,16 +31,22 @@ class TestPortalThroughApi(AbsApiCase):
         self.assertEqual(user.login, "marie@client.example.com")
         self.assertTrue(user._is_portal())
         self.assertEqual(user.company_id, self.sa.company_id)
-        mail = self.env["mail.mail"].sudo().search([
-            ("model", "=", "portal.wizard.user"), ("email_to", "ilike", "marie@client.example.com")])
+        mail = (
+            self.env["mail.mail"]
+            .sudo()
+            .search([("model", "=", "portal.wizard.user"), ("email_to", "ilike", "marie@client.example.com")])
+        )
         self.assertEqual(mail.state, "outgoing")
         self.assertIn("sales@main.example.com", mail.email_from)
 
     def test_internal_users_email_through_the_api_creates_the_customer_without_portal(self):
-        self.env["res.users"].create({
-            "name": "Internal Ida", "login": "ida@ourcompany.example.com",
-            "groups_id": [Command.set(self.env.ref("base.group_user").ids)],
-        })
+        self.env["res.users"].create(
+            {
+                "name": "Internal Ida",
+                "login": "ida@ourcompany.example.com",
+                "groups_id": [Command.set(self.env.ref("base.group_user").ids)],
+            }
+        )
 
         customer = self.create_contact(name="Ida's Shop", email="ida@ourcompany.example.com")
 

@@ -16,10 +16,12 @@ class PortalHttpCase(HttpCase, AbsGovernanceCase):
         cls.tree = cls.make_sa_tree()
         cls.tree.jean.write({"phone": "+228 90 11 22 33", "email": "jean.kofi@ourcompany.example.com"})
         sa = cls.tree.branch
-        cls.marie = cls.make_customer(sa, actor=cls.tree.jean, portal_access=True, name="Marie Dupont",
-                                      email="marie@client.example.com")
-        cls.paul = cls.make_customer(sa, actor=cls.tree.kwame, portal_access=True, name="Paul Mensah",
-                                     email="paul@client.example.com")
+        cls.marie = cls.make_customer(
+            sa, actor=cls.tree.jean, portal_access=True, name="Marie Dupont", email="marie@client.example.com"
+        )
+        cls.paul = cls.make_customer(
+            sa, actor=cls.tree.kwame, portal_access=True, name="Paul Mensah", email="paul@client.example.com"
+        )
         product = cls.env["product.product"].create({"name": "Solar kit", "list_price": 100.0})
         cls.orders = {}
         for customer in (cls.marie, cls.paul):
@@ -27,8 +29,14 @@ class PortalHttpCase(HttpCase, AbsGovernanceCase):
             cls.orders[customer] = order
 
     def signup_link(self, customer):
-        mail = self.env["mail.mail"].sudo().search([
-            ("model", "=", "portal.wizard.user"), ("email_to", "ilike", customer.email_normalized)], limit=1)
+        mail = (
+            self.env["mail.mail"]
+            .sudo()
+            .search(
+                [("model", "=", "portal.wizard.user"), ("email_to", "ilike", customer.email_normalized)],
+                limit=1,
+            )
+        )
         url = re.search(r'href="([^"]*/web/signup\?[^"]+)"', mail.body_html).group(1)
         return url.replace("&amp;", "&")
 
@@ -77,13 +85,15 @@ class TestPortalHome(PortalHttpCase):
         product = self.env["product.product"].search([("name", "=", "Solar kit")], limit=1)
         invoices = {}
         for customer in (self.marie, self.paul):
-            invoices[customer] = self.env["account.move"].create({
-                "move_type": "out_invoice",
-                "partner_id": customer.id,
-                "invoice_line_ids": [
-                    Command.create({"product_id": product.id, "quantity": 1, "price_unit": 10}),
-                ],
-            })
+            invoices[customer] = self.env["account.move"].create(
+                {
+                    "move_type": "out_invoice",
+                    "partner_id": customer.id,
+                    "invoice_line_ids": [
+                        Command.create({"product_id": product.id, "quantity": 1, "price_unit": 10}),
+                    ],
+                }
+            )
             invoices[customer].action_post()
         self.login_as(self.marie)
 
@@ -109,11 +119,13 @@ class TestPortalOnboardingTour(PortalHttpCase):
         self.orders[self.marie].name = "SO-MARIE"
         self.orders[self.paul].name = "SO-PAUL"
         invitation = self.signup_link(self.marie)
-        path = invitation[invitation.index("/web/signup"):]
+        path = invitation[invitation.index("/web/signup") :]
 
         self.start_tour(path, "abs_portal_onboarding", login=None)
 
         user = self.marie.user_ids
         self.assertTrue(user.login_date, "the customer signed in through the invitation")
-        self.assertFalse(self.marie._get_partner_from_token(path.split("token=")[1].split("&")[0]),
-                         "the invitation link works once")
+        self.assertFalse(
+            self.marie._get_partner_from_token(path.split("token=")[1].split("&")[0]),
+            "the invitation link works once",
+        )

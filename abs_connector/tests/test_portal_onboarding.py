@@ -18,8 +18,13 @@ class PortalOnboardingCase(AbsGovernanceCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.group_portal = cls.env.ref("base.group_portal")
-        cls.company.write({"abs_portal_on_create": True, "abs_portal_on_first_order": True,
-                           "email": "sales@main.example.com"})
+        cls.company.write(
+            {
+                "abs_portal_on_create": True,
+                "abs_portal_on_first_order": True,
+                "email": "sales@main.example.com",
+            }
+        )
         cls.tree = cls.make_sa_tree()
         cls.sa = cls.tree.branch
 
@@ -35,9 +40,16 @@ class PortalOnboardingCase(AbsGovernanceCase):
         return company, self.make_branch("Accra Team", parent=seed)
 
     def invitations_to(self, partner):
-        return self.env["mail.mail"].sudo().search([
-            ("model", "=", "portal.wizard.user"), ("email_to", "ilike", partner.email_normalized),
-        ])
+        return (
+            self.env["mail.mail"]
+            .sudo()
+            .search(
+                [
+                    ("model", "=", "portal.wizard.user"),
+                    ("email_to", "ilike", partner.email_normalized),
+                ]
+            )
+        )
 
 
 class TestPortalOnCreation(PortalOnboardingCase):
@@ -84,8 +96,9 @@ class TestPortalOnCreation(PortalOnboardingCase):
 
         info = Partner._signup_retrieve_info(token)
         self.assertEqual(info["login"], "timed@client.example.com")
-        validity = int(self.env["ir.config_parameter"].sudo().get_param(
-            "auth_signup.signup.validity.hours", 144))
+        validity = int(
+            self.env["ir.config_parameter"].sudo().get_param("auth_signup.signup.validity.hours", 144)
+        )
         with freeze_time(datetime.now() + timedelta(hours=validity + 1)):
             self.assertIsNone(Partner._get_partner_from_token(token))
 
@@ -119,9 +132,12 @@ class TestPortalOnCreation(PortalOnboardingCase):
         self.assertFalse(customer.with_context(active_test=False).user_ids)
 
     def test_general_settings_switch_the_company_defaults(self):
-        settings = self.env["res.config.settings"].create({
-            "abs_portal_on_create": False, "abs_portal_on_first_order": False,
-        })
+        settings = self.env["res.config.settings"].create(
+            {
+                "abs_portal_on_create": False,
+                "abs_portal_on_first_order": False,
+            }
+        )
         settings.execute()
 
         self.assertFalse(self.company.abs_portal_on_create)
@@ -157,11 +173,14 @@ class TestPortalEmailCollisions(PortalOnboardingCase):
         self.assertEqual(self.env["mail.mail"].sudo().search_count([]), mails_before, "no second invitation")
 
     def test_email_of_internal_user_is_refused_and_customer_is_still_created(self):
-        self.env["res.users"].create({
-            "name": "Internal Ida", "login": "ida@ourcompany.example.com",
-            "email": "ida@ourcompany.example.com",
-            "groups_id": [Command.set(self.env.ref("base.group_user").ids)],
-        })
+        self.env["res.users"].create(
+            {
+                "name": "Internal Ida",
+                "login": "ida@ourcompany.example.com",
+                "email": "ida@ourcompany.example.com",
+                "groups_id": [Command.set(self.env.ref("base.group_user").ids)],
+            }
+        )
 
         customer = self.create_customer(email="IDA@ourcompany.example.com")
 
@@ -175,10 +194,14 @@ class TestPortalEmailCollisions(PortalOnboardingCase):
         self.assertFalse(self.invitations_to(customer))
 
     def test_internal_user_found_by_contact_email_even_with_another_login(self):
-        self.env["res.users"].create({
-            "name": "Internal Ivo", "login": "ivo", "email": "ivo@ourcompany.example.com",
-            "groups_id": [Command.set(self.env.ref("base.group_user").ids)],
-        })
+        self.env["res.users"].create(
+            {
+                "name": "Internal Ivo",
+                "login": "ivo",
+                "email": "ivo@ourcompany.example.com",
+                "groups_id": [Command.set(self.env.ref("base.group_user").ids)],
+            }
+        )
 
         customer = self.create_customer(email="ivo@ourcompany.example.com")
 
@@ -191,11 +214,11 @@ class TestPortalArchival(PortalOnboardingCase):
         customer = self.create_customer()
         user = customer.user_ids
 
-        customer.abs_archive_governed_customer(self.sa, self.tree.alice)
+        customer._abs_archive_governed_customer(self.sa, self.tree.alice)
 
         self.assertFalse(customer.active)
         self.assertFalse(user.active)
-        customer.abs_unarchive_governed_customer(self.sa, self.tree.alice)
+        customer._abs_unarchive_governed_customer(self.sa, self.tree.alice)
         self.assertTrue(customer.active)
         self.assertTrue(user.active)
         self.assertTrue(user._is_portal())
@@ -206,8 +229,8 @@ class TestPortalArchival(PortalOnboardingCase):
         wizard = self.env["portal.wizard"].create({"partner_ids": [Command.set(customer.ids)]})
         wizard.user_ids.action_revoke_access()
 
-        customer.abs_archive_governed_customer(self.sa, self.tree.alice)
-        customer.abs_unarchive_governed_customer(self.sa, self.tree.alice)
+        customer._abs_archive_governed_customer(self.sa, self.tree.alice)
+        customer._abs_unarchive_governed_customer(self.sa, self.tree.alice)
 
         self.assertFalse(user.active, "a revoked access stays revoked")
 
@@ -219,10 +242,12 @@ class TestPortalOnFirstOrder(PortalOnboardingCase):
         cls.product = cls.env["product.product"].create({"name": "Solar kit", "list_price": 100.0})
 
     def make_order(self, customer):
-        return self.env["sale.order"].create({
-            "partner_id": customer.id,
-            "order_line": [Command.create({"product_id": self.product.id, "product_uom_qty": 1})],
-        })
+        return self.env["sale.order"].create(
+            {
+                "partner_id": customer.id,
+                "order_line": [Command.create({"product_id": self.product.id, "product_uom_qty": 1})],
+            }
+        )
 
     def test_confirming_first_order_grants_portal_access_to_customer_without_it(self):
         customer = self.make_customer(self.sa, actor=self.tree.jean, portal_access=False)
@@ -234,10 +259,13 @@ class TestPortalOnFirstOrder(PortalOnboardingCase):
         self.assertEqual(self.invitations_to(customer).state, "outgoing")
 
     def test_salesperson_without_admin_rights_confirming_first_order_invites_the_customer(self):
-        salesman = self.env["res.users"].create({
-            "name": "Sam Sales", "login": "sam.sales@ourcompany.example.com",
-            "groups_id": [Command.set(self.env.ref("sales_team.group_sale_salesman").ids)],
-        })
+        salesman = self.env["res.users"].create(
+            {
+                "name": "Sam Sales",
+                "login": "sam.sales@ourcompany.example.com",
+                "groups_id": [Command.set(self.env.ref("sales_team.group_sale_salesman").ids)],
+            }
+        )
         customer = self.make_customer(self.sa, actor=self.tree.jean, portal_access=False)
         order = self.make_order(customer)
         order.user_id = salesman
@@ -288,16 +316,21 @@ class TestPortalOnFirstOrder(PortalOnboardingCase):
 
 class TestGrantPortalWizard(PortalOnboardingCase):
     def open_wizard(self, partners, sa=None):
-        return self.env["abs.grant.portal.wizard"].create({
-            "serviced_account_id": (sa or self.sa).id,
-            "partner_ids": [Command.set(partners.ids)],
-        })
+        return self.env["abs.grant.portal.wizard"].create(
+            {
+                "serviced_account_id": (sa or self.sa).id,
+                "partner_ids": [Command.set(partners.ids)],
+            }
+        )
 
     def test_wizard_grants_several_customers_and_summarises_each_outcome(self):
-        self.env["res.users"].create({
-            "name": "Internal Ina", "login": "ina@ourcompany.example.com",
-            "email": "ina@ourcompany.example.com",
-        })
+        self.env["res.users"].create(
+            {
+                "name": "Internal Ina",
+                "login": "ina@ourcompany.example.com",
+                "email": "ina@ourcompany.example.com",
+            }
+        )
         new = self.make_customer(self.sa, actor=self.tree.jean)
         has_portal = self.create_customer()
         no_email = self.make_customer(self.sa, actor=self.tree.jean, email=False)
@@ -307,10 +340,15 @@ class TestGrantPortalWizard(PortalOnboardingCase):
         wizard.action_grant()
 
         outcome = {line.partner_id: line.status for line in wizard.line_ids}
-        self.assertEqual(outcome, {
-            new: "granted", has_portal: "already", no_email: "skipped_no_email",
-            internal: "skipped_internal_email",
-        })
+        self.assertEqual(
+            outcome,
+            {
+                new: "granted",
+                has_portal: "already",
+                no_email: "skipped_no_email",
+                internal: "skipped_internal_email",
+            },
+        )
         self.assertEqual((wizard.granted_count, wizard.already_count, wizard.skipped_count), (1, 1, 2))
         self.assertTrue(new.user_ids._is_portal())
         self.assertFalse(internal.user_ids)
@@ -332,8 +370,11 @@ class TestGrantPortalWizard(PortalOnboardingCase):
         uninvited = self.make_customer(self.sa, actor=self.tree.jean)
         elsewhere = self.make_customer(self.make_branch("Kara Team"))
 
-        wizard = self.env["abs.grant.portal.wizard"].with_context(
-            active_model="ov.serviced_account", active_ids=self.sa.ids).create({})
+        wizard = (
+            self.env["abs.grant.portal.wizard"]
+            .with_context(active_model="ov.serviced_account", active_ids=self.sa.ids)
+            .create({})
+        )
 
         self.assertEqual(wizard.serviced_account_id, self.sa)
         self.assertIn(uninvited, wizard.partner_ids)
@@ -344,8 +385,11 @@ class TestGrantPortalWizard(PortalOnboardingCase):
         customers = self.make_customer(self.sa, actor=self.tree.jean) | self.make_customer(self.sa)
         rows = self.env["ov.sa_customer_assignment"].search([("partner_id", "in", customers.ids)])
 
-        wizard = self.env["abs.grant.portal.wizard"].with_context(
-            active_model="ov.sa_customer_assignment", active_ids=rows.ids).create({})
+        wizard = (
+            self.env["abs.grant.portal.wizard"]
+            .with_context(active_model="ov.sa_customer_assignment", active_ids=rows.ids)
+            .create({})
+        )
 
         self.assertEqual(wizard.partner_ids, customers)
         self.assertEqual(wizard.serviced_account_id, self.sa)

@@ -14,14 +14,19 @@ class TestBackOfficeTour(HttpCase):
         seed = env["ov.serviced_account"]._get_company_seed(env.company)
         Partner = env["res.partner"]
         manager = Partner.create({"name": "Tour Manager", "email": "tour.manager@example.com"})
-        sa = env["ov.serviced_account"].create_branch(
-            {"name": "Tour Field Operations", "parent_id": seed.id}, manager)
+        sa = env["ov.serviced_account"]._abs_create_branch(
+            {"name": "Tour Field Operations", "parent_id": seed.id}, manager
+        )
         jean = Partner.create({"name": "Tour Agent Jean", "email": "tour.jean@example.com"})
-        marie = Partner.abs_create_governed_customer(
-            sa, {"name": "Tour Customer Marie", "email": "tour.marie@client.example.com"}, manager,
-            portal_access=False)
+        marie = Partner._abs_create_governed_customer(
+            sa,
+            {"name": "Tour Customer Marie", "email": "tour.marie@client.example.com"},
+            manager,
+            portal_access=False,
+        )
         first_assignment = env["ov.sa_customer_assignment"].search(
-            [("partner_id", "=", marie.id), ("account_id", "=", sa.id), ("state", "=", "active")])
+            [("partner_id", "=", marie.id), ("account_id", "=", sa.id), ("state", "=", "active")]
+        )
         self.assertEqual(first_assignment.actor_id, manager, "precondition: the creator holds the customer")
 
         self.start_tour("/odoo", "abs_backoffice_enroll_and_reassign", login="admin")
@@ -34,7 +39,8 @@ class TestBackOfficeTour(HttpCase):
         self.assertEqual(first_assignment.state, "expired", "the old assignment is history")
         self.assertTrue(first_assignment.date_to)
         current = env["ov.sa_customer_assignment"].search(
-            [("partner_id", "=", marie.id), ("account_id", "=", sa.id), ("state", "=", "active")])
+            [("partner_id", "=", marie.id), ("account_id", "=", sa.id), ("state", "=", "active")]
+        )
         self.assertEqual(current.actor_id, jean, "Marie is now Jean's customer")
         self.assertEqual(current.assigned_by_id, env.ref("base.user_admin").partner_id)
         marie.invalidate_recordset()

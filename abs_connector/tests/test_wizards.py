@@ -17,21 +17,27 @@ class TestBackOfficeWizards(AbsGovernanceCase):
         group_user = cls.env.ref("base.group_user")
         group_gov_user = cls.env.ref("abs_connector.group_abs_governance_user")
         group_gov_manager = cls.env.ref("abs_connector.group_abs_governance_manager")
-        cls.gov_manager_user = cls.env["res.users"].create({
-            "name": "Back Office Manager",
-            "login": "bo.manager@example.com",
-            "groups_id": [Command.set([group_user.id, group_gov_manager.id])],
-        })
-        cls.gov_user = cls.env["res.users"].create({
-            "name": "Back Office Reader",
-            "login": "bo.reader@example.com",
-            "groups_id": [Command.set([group_user.id, group_gov_user.id])],
-        })
-        cls.plain_user = cls.env["res.users"].create({
-            "name": "Plain Employee",
-            "login": "plain.employee@example.com",
-            "groups_id": [Command.set([group_user.id])],
-        })
+        cls.gov_manager_user = cls.env["res.users"].create(
+            {
+                "name": "Back Office Manager",
+                "login": "bo.manager@example.com",
+                "groups_id": [Command.set([group_user.id, group_gov_manager.id])],
+            }
+        )
+        cls.gov_user = cls.env["res.users"].create(
+            {
+                "name": "Back Office Reader",
+                "login": "bo.reader@example.com",
+                "groups_id": [Command.set([group_user.id, group_gov_user.id])],
+            }
+        )
+        cls.plain_user = cls.env["res.users"].create(
+            {
+                "name": "Plain Employee",
+                "login": "plain.employee@example.com",
+                "groups_id": [Command.set([group_user.id])],
+            }
+        )
 
     def as_manager(self, model):
         return self.env[model].with_user(self.gov_manager_user)
@@ -41,8 +47,11 @@ class TestBackOfficeWizards(AbsGovernanceCase):
     def test_enroll_wizard_enrolls_person_as_agent_with_employee_identity(self):
         branch = self.tree.branch
         person = self.make_person("Ama Mensah")
-        wizard_form = Form(self.as_manager("abs.enroll.member.wizard").with_context(
-            active_model="ov.serviced_account", active_id=branch.id))
+        wizard_form = Form(
+            self.as_manager("abs.enroll.member.wizard").with_context(
+                active_model="ov.serviced_account", active_id=branch.id
+            )
+        )
         self.assertEqual(wizard_form.serviced_account_id, branch, "opened from the SA, the SA is preselected")
         wizard_form.person_partner_id = person
         wizard_form.role_code = "agent"
@@ -56,13 +65,15 @@ class TestBackOfficeWizards(AbsGovernanceCase):
 
     def test_enroll_wizard_passes_visibility_override_and_hierarchy_scope(self):
         person = self.make_person("Kojo")
-        wizard = self.as_manager("abs.enroll.member.wizard").create({
-            "serviced_account_id": self.tree.branch.id,
-            "person_partner_id": person.id,
-            "role_code": "agent",
-            "scope_policy": "assigned_only",
-            "hierarchy_scope": "this_node_and_descendants",
-        })
+        wizard = self.as_manager("abs.enroll.member.wizard").create(
+            {
+                "serviced_account_id": self.tree.branch.id,
+                "person_partner_id": person.id,
+                "role_code": "agent",
+                "scope_policy": "assigned_only",
+                "hierarchy_scope": "this_node_and_descendants",
+            }
+        )
         wizard.action_enroll()
         membership = self.env["ov.membership"]._get_live_membership(person, self.tree.branch)
         self.assertEqual(membership.scope_policy, "assigned_only")
@@ -71,11 +82,13 @@ class TestBackOfficeWizards(AbsGovernanceCase):
     def test_enroll_wizard_refuses_second_membership_with_readable_error_and_changes_nothing(self):
         Membership = self.env["ov.membership"]
         before = Membership.search_count([])
-        wizard = self.as_manager("abs.enroll.member.wizard").create({
-            "serviced_account_id": self.tree.branch.id,
-            "person_partner_id": self.tree.jean.id,
-            "role_code": "staff",
-        })
+        wizard = self.as_manager("abs.enroll.member.wizard").create(
+            {
+                "serviced_account_id": self.tree.branch.id,
+                "person_partner_id": self.tree.jean.id,
+                "role_code": "staff",
+            }
+        )
         with self.assertRaisesRegex(UserError, "already a member"):
             wizard.action_enroll()
         self.assertEqual(Membership.search_count([]), before)
@@ -83,21 +96,27 @@ class TestBackOfficeWizards(AbsGovernanceCase):
 
     def test_governance_user_cannot_use_enroll_wizard(self):
         with self.assertRaises(AccessError):
-            self.env["abs.enroll.member.wizard"].with_user(self.gov_user).create({
-                "serviced_account_id": self.tree.branch.id,
-                "person_partner_id": self.make_person().id,
-                "role_code": "agent",
-            })
+            self.env["abs.enroll.member.wizard"].with_user(self.gov_user).create(
+                {
+                    "serviced_account_id": self.tree.branch.id,
+                    "person_partner_id": self.make_person().id,
+                    "role_code": "agent",
+                }
+            )
 
     # ---- revoke ----
 
     def test_revoke_wizard_shows_how_many_customers_become_unassigned_before_confirming(self):
         tree = self.tree
         jean_customers = self.make_customer(tree.branch, actor=tree.jean) | self.make_customer(
-            tree.branch, actor=tree.jean)
+            tree.branch, actor=tree.jean
+        )
         kwame_customer = self.make_customer(tree.branch, actor=tree.kwame)
-        wizard = self.as_manager("abs.revoke.membership.wizard").with_context(
-            active_model="ov.membership", active_id=tree.jean_membership.id).create({})
+        wizard = (
+            self.as_manager("abs.revoke.membership.wizard")
+            .with_context(active_model="ov.membership", active_id=tree.jean_membership.id)
+            .create({})
+        )
         self.assertEqual(wizard.membership_id, tree.jean_membership)
         self.assertEqual(wizard.unassigned_count, 2)
         self.assertEqual(tree.jean_membership.membership_state, "active", "the preview changes nothing")
@@ -115,7 +134,8 @@ class TestBackOfficeWizards(AbsGovernanceCase):
     def test_revoke_wizard_refuses_only_manager_with_readable_error(self):
         manager_membership = self.tree.alice_membership
         wizard = self.as_manager("abs.revoke.membership.wizard").create(
-            {"membership_id": manager_membership.id})
+            {"membership_id": manager_membership.id}
+        )
         with self.assertRaisesRegex(UserError, "only manager"):
             wizard.action_revoke()
         self.assertEqual(manager_membership.membership_state, "active")
@@ -132,13 +152,16 @@ class TestBackOfficeWizards(AbsGovernanceCase):
     def test_reassign_wizard_moves_several_customers_and_keeps_history(self):
         tree = self.tree
         customers = self.make_customer(tree.branch, actor=tree.jean) | self.make_customer(
-            tree.branch, actor=tree.jean)
+            tree.branch, actor=tree.jean
+        )
         old_rows = {c: self.active_assignment(c, tree.branch) for c in customers}
-        wizard = self.as_manager("abs.reassign.customers.wizard").create({
-            "serviced_account_id": tree.branch.id,
-            "partner_ids": [Command.set(customers.ids)],
-            "employee_id": tree.kwame_membership.employee_id.id,
-        })
+        wizard = self.as_manager("abs.reassign.customers.wizard").create(
+            {
+                "serviced_account_id": tree.branch.id,
+                "partner_ids": [Command.set(customers.ids)],
+                "employee_id": tree.kwame_membership.employee_id.id,
+            }
+        )
         action = wizard.action_reassign()
 
         self.assertIn("2 customer(s)", action["params"]["message"])
@@ -150,8 +173,11 @@ class TestBackOfficeWizards(AbsGovernanceCase):
             new = self.active_assignment(customer, tree.branch)
             self.assertNotEqual(new, old)
             self.assertEqual(new.actor_id, tree.kwame)
-            self.assertEqual(new.assigned_by_id, self.gov_manager_user.partner_id,
-                             "the history says which back-office user reassigned")
+            self.assertEqual(
+                new.assigned_by_id,
+                self.gov_manager_user.partner_id,
+                "the history says which back-office user reassigned",
+            )
             self.assertEqual(customer.x_actor_id, tree.kwame)
             self.assertEqual(customer.x_assigned_employee_id, tree.kwame_membership.employee_id)
 
@@ -159,9 +185,13 @@ class TestBackOfficeWizards(AbsGovernanceCase):
         tree = self.tree
         customers = self.make_customer(tree.branch, actor=tree.jean) | self.make_customer(tree.branch)
         assignments = self.env["ov.sa_customer_assignment"].search(
-            [("partner_id", "in", customers.ids), ("state", "=", "active")])
-        wizard_form = Form(self.as_manager("abs.reassign.customers.wizard").with_context(
-            active_model="ov.sa_customer_assignment", active_ids=assignments.ids))
+            [("partner_id", "in", customers.ids), ("state", "=", "active")]
+        )
+        wizard_form = Form(
+            self.as_manager("abs.reassign.customers.wizard").with_context(
+                active_model="ov.sa_customer_assignment", active_ids=assignments.ids
+            )
+        )
         self.assertEqual(wizard_form.serviced_account_id, tree.branch)
         self.assertEqual(set(wizard_form.partner_ids.ids), set(customers.ids))
 
@@ -169,11 +199,13 @@ class TestBackOfficeWizards(AbsGovernanceCase):
         tree = self.tree
         ours = self.make_customer(tree.branch, actor=tree.jean)
         theirs = self.make_customer(tree.sub_branch)
-        wizard = self.as_manager("abs.reassign.customers.wizard").create({
-            "serviced_account_id": tree.branch.id,
-            "partner_ids": [Command.set((ours | theirs).ids)],
-            "employee_id": tree.kwame_membership.employee_id.id,
-        })
+        wizard = self.as_manager("abs.reassign.customers.wizard").create(
+            {
+                "serviced_account_id": tree.branch.id,
+                "partner_ids": [Command.set((ours | theirs).ids)],
+                "employee_id": tree.kwame_membership.employee_id.id,
+            }
+        )
         with self.assertRaisesRegex(UserError, "not a customer of"):
             wizard.action_reassign()
         self.assertEqual(self.active_assignment(ours, tree.branch).actor_id, tree.jean)
@@ -181,11 +213,13 @@ class TestBackOfficeWizards(AbsGovernanceCase):
     def test_reassign_wizard_can_leave_customers_unassigned(self):
         tree = self.tree
         customer = self.make_customer(tree.branch, actor=tree.jean)
-        wizard = self.as_manager("abs.reassign.customers.wizard").create({
-            "serviced_account_id": tree.branch.id,
-            "partner_ids": [Command.set(customer.ids)],
-            "unassign": True,
-        })
+        wizard = self.as_manager("abs.reassign.customers.wizard").create(
+            {
+                "serviced_account_id": tree.branch.id,
+                "partner_ids": [Command.set(customer.ids)],
+                "unassign": True,
+            }
+        )
         wizard.action_reassign()
         self.assertFalse(self.active_assignment(customer, tree.branch).actor_id)
         self.assertFalse(customer.x_actor_id)
@@ -193,10 +227,12 @@ class TestBackOfficeWizards(AbsGovernanceCase):
     def test_reassign_wizard_without_agent_asks_for_one_and_changes_nothing(self):
         tree = self.tree
         customer = self.make_customer(tree.branch, actor=tree.jean)
-        wizard = self.as_manager("abs.reassign.customers.wizard").create({
-            "serviced_account_id": tree.branch.id,
-            "partner_ids": [Command.set(customer.ids)],
-        })
+        wizard = self.as_manager("abs.reassign.customers.wizard").create(
+            {
+                "serviced_account_id": tree.branch.id,
+                "partner_ids": [Command.set(customer.ids)],
+            }
+        )
         with self.assertRaisesRegex(UserError, "Choose the new agent"):
             wizard.action_reassign()
         self.assertEqual(self.active_assignment(customer, tree.branch).actor_id, tree.jean)
@@ -205,11 +241,13 @@ class TestBackOfficeWizards(AbsGovernanceCase):
         tree = self.tree
         customer = self.make_customer(tree.branch, actor=tree.jean)
         tree.kwame_membership.action_suspend()
-        wizard = self.as_manager("abs.reassign.customers.wizard").create({
-            "serviced_account_id": tree.branch.id,
-            "partner_ids": [Command.set(customer.ids)],
-            "employee_id": tree.kwame_membership.employee_id.id,
-        })
+        wizard = self.as_manager("abs.reassign.customers.wizard").create(
+            {
+                "serviced_account_id": tree.branch.id,
+                "partner_ids": [Command.set(customer.ids)],
+                "employee_id": tree.kwame_membership.employee_id.id,
+            }
+        )
         with self.assertRaisesRegex(UserError, "cannot be assigned customers"):
             wizard.action_reassign()
         self.assertEqual(self.active_assignment(customer, tree.branch).actor_id, tree.jean)
@@ -217,14 +255,23 @@ class TestBackOfficeWizards(AbsGovernanceCase):
     # ---- explain access ----
 
     def explain(self, person, sa, customer):
-        wizard = self.env["abs.explain.access.wizard"].with_user(self.gov_user).create({
-            "person_partner_id": person.id,
-            "serviced_account_id": sa.id,
-            "customer_id": customer.id,
-        })
+        wizard = (
+            self.env["abs.explain.access.wizard"]
+            .with_user(self.gov_user)
+            .create(
+                {
+                    "person_partner_id": person.id,
+                    "serviced_account_id": sa.id,
+                    "customer_id": customer.id,
+                }
+            )
+        )
         action = wizard.action_explain()
-        self.assertEqual((action["res_model"], action["res_id"]), (wizard._name, wizard.id),
-                         "the wizard reopens on its answer")
+        self.assertEqual(
+            (action["res_model"], action["res_id"]),
+            (wizard._name, wizard.id),
+            "the wizard reopens on its answer",
+        )
         return wizard
 
     def test_explain_wizard_says_agent_sees_own_customer_and_why(self):
@@ -259,8 +306,11 @@ class TestBackOfficeWizards(AbsGovernanceCase):
 
     def test_explain_wizard_prefills_customer_and_account_from_partner(self):
         customer = self.make_customer(self.tree.branch)
-        wizard_form = Form(self.env["abs.explain.access.wizard"].with_user(self.gov_user).with_context(
-            active_model="res.partner", active_id=customer.id))
+        wizard_form = Form(
+            self.env["abs.explain.access.wizard"]
+            .with_user(self.gov_user)
+            .with_context(active_model="res.partner", active_id=customer.id)
+        )
         self.assertEqual(wizard_form.customer_id, customer)
         self.assertEqual(wizard_form.serviced_account_id, self.tree.branch)
 

@@ -18,12 +18,15 @@ class AbsBackfillWizard(models.TransientModel):
     _description = "Backfill customer assignments from V2 stamps"
 
     company_id = fields.Many2one(
-        "res.company", string="Company",
+        "res.company",
+        string="Company",
         help="Only stamps pointing at Service Accounts of this company. Empty: all companies.",
     )
     state = fields.Selection(
         [("new", "New"), ("planned", "Dry run done"), ("done", "Backfill done")],
-        default="new", required=True, readonly=True,
+        default="new",
+        required=True,
+        readonly=True,
     )
     would_create = fields.Integer(readonly=True)
     created = fields.Integer(readonly=True)
@@ -74,15 +77,24 @@ class AbsBackfillWizard(models.TransientModel):
         # env._ rather than _: the comprehensions hide the caller's frame from _.
         _ = self.env._
         lines = [
-            _("create: %(partner)s (id %(pid)s) in SA %(sa)s, actor %(actor)s",
-              partner=row["partner_name"], pid=row["partner_id"], sa=row["account_name"],
-              actor=row["actor_id"] or _("none (unassigned)"))
+            _(
+                "create: %(partner)s (id %(pid)s) in SA %(sa)s, actor %(actor)s",
+                partner=row["partner_name"],
+                pid=row["partner_id"],
+                sa=row["account_name"],
+                actor=row["actor_id"] or _("none (unassigned)"),
+            )
             for row in report["sample"]
         ]
         lines += [
-            _("skip: %(partner)s (id %(pid)s): %(why)s (SA %(sa)s, actor %(actor)s)",
-              partner=row["partner_name"], pid=row["partner_id"], why=row["message"],
-              sa=row["account_id"], actor=row["actor_id"] or _("none"))
+            _(
+                "skip: %(partner)s (id %(pid)s): %(why)s (SA %(sa)s, actor %(actor)s)",
+                partner=row["partner_name"],
+                pid=row["partner_id"],
+                why=row["message"],
+                sa=row["account_id"],
+                actor=row["actor_id"] or _("none"),
+            )
             for row in report["skipped_sample"]
         ]
         return "\n".join(lines)

@@ -83,7 +83,7 @@ class AbsEnrollMemberWizard(models.TransientModel):
             # Back-office call: authority comes from the Odoo group allowed to
             # use this wizard (Governance Manager), not from a membership in the
             # SA, so no actor_partner is passed; the chatter records the user.
-            membership = self.env["ov.membership"].enroll(
+            membership = self.env["ov.membership"]._abs_enroll(
                 self.serviced_account_id,
                 self.person_partner_id,
                 self.role_code,

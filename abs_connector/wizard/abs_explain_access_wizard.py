@@ -27,9 +27,7 @@ class AbsExplainAccessWizard(models.TransientModel):
     membership_id = fields.Many2one("ov.membership", string="Membership Used", readonly=True)
     role_code = fields.Selection(selection=ROLE_SELECTION, string="Role", readonly=True)
     policy = fields.Selection(selection=POLICY_SELECTION, string="Visibility Policy", readonly=True)
-    hierarchy_scope = fields.Selection(
-        selection=HIERARCHY_SELECTION, string="Hierarchy Scope", readonly=True
-    )
+    hierarchy_scope = fields.Selection(selection=HIERARCHY_SELECTION, string="Hierarchy Scope", readonly=True)
     assignment_id = fields.Many2one("ov.sa_customer_assignment", string="Assignment", readonly=True)
     actor_id = fields.Many2one("res.partner", string="Assigned Agent", readonly=True)
 
@@ -79,7 +77,7 @@ class AbsExplainAccessWizard(models.TransientModel):
     def action_explain(self):
         self.ensure_one()
         with governance_errors_as_user_errors():
-            answer = self.env["ov.serviced_account"].explain_access(
+            answer = self.env["ov.serviced_account"]._abs_explain_access(
                 self.person_partner_id, self.serviced_account_id, self.customer_id
             )
         self.write(self._answer_values(answer))

@@ -1,7 +1,7 @@
 from odoo import Command, _, api, fields, models
 from odoo.exceptions import UserError
 
-from ..models.res_partner_portal import (
+from ..models.res_partner import (
     PORTAL_ALREADY,
     PORTAL_GRANTED,
     PORTAL_SKIPPED_INTERNAL_EMAIL,
@@ -22,7 +22,9 @@ class AbsGrantPortalWizard(models.TransientModel):
 
     serviced_account_id = fields.Many2one("ov.serviced_account", string="Service Account")
     partner_ids = fields.Many2many(
-        "res.partner", string="Customers", required=True,
+        "res.partner",
+        string="Customers",
+        required=True,
         domain="[('assignment_ids', 'any',"
         " [('state', '=', 'active'), ('account_id', '=?', serviced_account_id)])]",
     )
@@ -39,7 +41,8 @@ class AbsGrantPortalWizard(models.TransientModel):
             wizard.granted_count = statuses.count(PORTAL_GRANTED)
             wizard.already_count = statuses.count(PORTAL_ALREADY)
             wizard.skipped_count = statuses.count(PORTAL_SKIPPED_NO_EMAIL) + statuses.count(
-                PORTAL_SKIPPED_INTERNAL_EMAIL)
+                PORTAL_SKIPPED_INTERNAL_EMAIL
+            )
 
     @api.model
     def default_get(self, fields_list):
@@ -49,10 +52,12 @@ class AbsGrantPortalWizard(models.TransientModel):
             # From the account itself: every customer of it who has no user yet.
             sa = self.env["ov.serviced_account"].browse(ids[0]).exists()
             values.setdefault("serviced_account_id", sa.id)
-            uninvited = self.env["res.partner"].search([
-                ("assignment_ids", "any", [("account_id", "=", sa.id), ("state", "=", "active")]),
-                ("user_ids", "=", False),
-            ])
+            uninvited = self.env["res.partner"].search(
+                [
+                    ("assignment_ids", "any", [("account_id", "=", sa.id), ("state", "=", "active")]),
+                    ("user_ids", "=", False),
+                ]
+            )
             values.setdefault("partner_ids", [Command.set(uninvited.ids)])
             return values
         partners, sa = selected_customers(self.env)
@@ -69,18 +74,27 @@ class AbsGrantPortalWizard(models.TransientModel):
 
         def is_governed(partner):
             return partner.assignment_ids.filtered(
-                lambda row: row.state == "active" and (not sa or row.account_id == sa))
+                lambda row: row.state == "active" and (not sa or row.account_id == sa)
+            )
 
         strangers = self.partner_ids.filtered(lambda partner: not is_governed(partner))
         if strangers and sa:
-            raise UserError(_(
-                "These contacts are not customers of %(sa)s: %(names)s. "
-                "Remove them or pick their Service Account.",
-                sa=sa.display_name, names=", ".join(strangers.mapped("display_name"))))
+            raise UserError(
+                _(
+                    "These contacts are not customers of %(sa)s: %(names)s. "
+                    "Remove them or pick their Service Account.",
+                    sa=sa.display_name,
+                    names=", ".join(strangers.mapped("display_name")),
+                )
+            )
         if strangers:
-            raise UserError(_(
-                "These contacts are not governed customers: %(names)s. Portal onboarding from here is for "
-                "customers of a Service Account.", names=", ".join(strangers.mapped("display_name"))))
+            raise UserError(
+                _(
+                    "These contacts are not governed customers: %(names)s. "
+                    "Portal onboarding from here is for customers of a Service Account.",
+                    names=", ".join(strangers.mapped("display_name")),
+                )
+            )
 
     def action_grant(self):
         self.ensure_one()

@@ -1,6 +1,6 @@
 from odoo import api, fields, models
 
-from ..models.res_partner_portal import PORTAL_STATUSES
+from ..models.res_partner import PORTAL_STATUSES
 
 
 class AbsGrantPortalWizardLine(models.TransientModel):

@@ -70,7 +70,7 @@ class AbsReassignCustomersWizard(models.TransientModel):
             # Back-office call: authority comes from the Odoo group allowed to
             # use this wizard, not from a membership in the SA (assigned_by None
             # skips that check) ...
-            created = self.env["ov.sa_customer_assignment"].reassign(
+            created = self.env["ov.sa_customer_assignment"]._abs_reassign(
                 self.partner_ids, self.serviced_account_id, new_actor, None
             )
         # ... but the history must still say who did it.
@@ -78,12 +78,15 @@ class AbsReassignCustomersWizard(models.TransientModel):
         if new_actor:
             message = _(
                 "%(count)s customer(s) of %(sa)s are now assigned to %(agent)s.",
-                count=len(created), sa=self.serviced_account_id.display_name, agent=new_actor.display_name,
+                count=len(created),
+                sa=self.serviced_account_id.display_name,
+                agent=new_actor.display_name,
             )
         else:
             message = _(
                 "%(count)s customer(s) of %(sa)s are now unassigned.",
-                count=len(created), sa=self.serviced_account_id.display_name,
+                count=len(created),
+                sa=self.serviced_account_id.display_name,
             )
         return {
             "type": "ir.actions.client",

@@ -36,7 +36,9 @@ class AbsRevokeMembershipWizard(models.TransientModel):
         for wizard in self:
             # Governance computes it from the same rows action_revoke releases
             # (including covered sub-accounts), so the preview cannot drift.
-            wizard.unassigned_count = wizard.membership_id.get_revoke_preview() if wizard.membership_id else 0
+            wizard.unassigned_count = (
+                wizard.membership_id._abs_revoke_preview() if wizard.membership_id else 0
+            )
 
     def action_revoke(self):
         self.ensure_one()

@@ -140,15 +140,18 @@ def render_policy_table(addon: Path) -> str:
     ]
     for policy in visibility.POLICIES:
         ctx = visibility.AccessContext(
-            person_id=7, sa_id=42, sa_parent_path="1/42/", membership_id=1, membership_sa_id=42,
-            role_code="staff", policy=policy,
+            person_id=7,
+            sa_id=42,
+            sa_parent_path="1/42/",
+            membership_id=1,
+            membership_sa_id=42,
+            role_code="staff",
+            policy=policy,
         )
         domain = visibility.assignment_domain(ctx)
         roles = [r for r in visibility.ROLES if visibility.ROLE_DEFAULT_POLICY.get(r) == policy]
         default_for = ", ".join(f"`{r}`" for r in roles) or "manual override only"
-        out.append(
-            f"| `{policy}` | {POLICY_MEANING.get(policy, '')} | `{domain!r}` | {default_for} |"
-        )
+        out.append(f"| `{policy}` | {POLICY_MEANING.get(policy, '')} | `{domain!r}` | {default_for} |")
     return "\n".join(out) + "\n"
 
 
@@ -502,8 +505,9 @@ def render_openapi(document: dict) -> str:
         if tags.get(tag, {}).get("description"):
             out += [esc_block(tags[tag]["description"]), ""]
         for path, method, op, shared_params in members:
-            out += render_operation(path, method, op, shared_params, document, link_ref,
-                                    global_security, security_schemes)
+            out += render_operation(
+                path, method, op, shared_params, document, link_ref, global_security, security_schemes
+            )
 
     if schemas:
         out += ["## Schemas", ""]
@@ -557,8 +561,9 @@ def resolve(document: dict, obj):
     return obj
 
 
-def render_operation(path, method, op, shared_params, document, link_ref, global_security,
-                     security_schemes) -> list[str]:
+def render_operation(
+    path, method, op, shared_params, document, link_ref, global_security, security_schemes
+) -> list[str]:
     anchor = operation_anchor(method, path)
     out = [f"### `{method.upper()} {path}` {{ #{anchor} }}", ""]
     if op.get("summary"):
@@ -584,8 +589,11 @@ def render_operation(path, method, op, shared_params, document, link_ref, global
     if isinstance(body, dict) and body.get("content"):
         for media, content in body["content"].items():
             schema = content.get("schema", {})
-            out += [f"Request body (`{esc(media)}`{', required' if body.get('required') else ''}): "
-                    f"{schema_type(schema, link_ref)}", ""]
+            out += [
+                f"Request body (`{esc(media)}`{', required' if body.get('required') else ''}): "
+                f"{schema_type(schema, link_ref)}",
+                "",
+            ]
             table = field_table(resolve(document, schema), link_ref)
             if table:
                 out += [table, ""]

@@ -15,8 +15,9 @@ from services import start_mosquitto
 def _require_environment():
     missing = [name for name in ("ODOO_PATH", "ABS_TEMPLATE_DB") if not os.environ.get(name)]
     if missing:
-        pytest.fail(f"e2e tests need {', '.join(missing)}: run them with ./dev test --only e2e",
-                    pytrace=False)
+        pytest.fail(
+            f"e2e tests need {', '.join(missing)}: run them with ./dev test --only e2e", pytrace=False
+        )
 
 
 @pytest.fixture(scope="session")

@@ -65,8 +65,11 @@ def create_database(dbname, template=TEMPLATE_DB):
     conn = connect("postgres")
     try:
         with conn.cursor() as cr:
-            cr.execute(sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
-                sql.Identifier(dbname), sql.Identifier(template)))
+            cr.execute(
+                sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
+                    sql.Identifier(dbname), sql.Identifier(template)
+                )
+            )
     finally:
         conn.close()
 
@@ -74,12 +77,17 @@ def create_database(dbname, template=TEMPLATE_DB):
 def _base_args(dbname, subcommand=None):
     params = db_params()
     return [
-        sys.executable, str(ODOO_PATH / "odoo-bin"), *([subcommand] if subcommand else []),
+        sys.executable,
+        str(ODOO_PATH / "odoo-bin"),
+        *([subcommand] if subcommand else []),
         f"--addons-path={ODOO_PATH / 'addons'},{REPO}",
         f"--upgrade-path={MIGRATIONS}",
-        f"--db_host={params['host']}", f"--db_port={params['port']}",
-        f"--db_user={params['user']}", f"--db_password={params['password']}",
-        "-d", dbname,
+        f"--db_host={params['host']}",
+        f"--db_port={params['port']}",
+        f"--db_user={params['user']}",
+        f"--db_password={params['password']}",
+        "-d",
+        dbname,
     ]
 
 
@@ -93,8 +101,14 @@ def odoo_bin(dbname, *args, label="run", timeout=1800, stdin=None, subcommand=No
     command = [*_base_args(dbname, subcommand), *args]
     with open(log_path, "w") as log:
         completed = subprocess.run(
-            command, stdout=log, stderr=subprocess.STDOUT, input=stdin, text=True,
-            timeout=timeout, cwd=REPO, check=False,
+            command,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            input=stdin,
+            text=True,
+            timeout=timeout,
+            cwd=REPO,
+            check=False,
         )
     output = log_path.read_text()
     errors = [line for line in output.splitlines() if " ERROR " in line or " CRITICAL " in line]

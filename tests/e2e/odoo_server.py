@@ -23,7 +23,10 @@ class OdooServer:
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.mqtt_port = mqtt_port
         self.config = devodoo.write_config(
-            odoo_cli.ODOO_PATH, f"e2e-{dbname}", http_port=self.port, mqtt_port=mqtt_port,
+            odoo_cli.ODOO_PATH,
+            f"e2e-{dbname}",
+            http_port=self.port,
+            mqtt_port=mqtt_port,
             extra={"abs_mqtt_topic_prefix": f"abs/{dbname}", **(extra_config or {})},
         )
         self.log = odoo_cli.LOG_DIR / f"{dbname}.server.log"
@@ -32,13 +35,34 @@ class OdooServer:
 
     def create(self):
         odoo_cli.create_database(self.db)
-        odoo_cli.odoo_bin(self.db, "-c", str(self.config), "-i", "abs_connector", "--without-demo=all",
-                          "--stop-after-init", "--no-http", label="install")
+        odoo_cli.odoo_bin(
+            self.db,
+            "-c",
+            str(self.config),
+            "-i",
+            "abs_connector",
+            "--without-demo=all",
+            "--stop-after-init",
+            "--no-http",
+            label="install",
+        )
         return self
 
     def start(self):
-        cmd = [sys.executable, str(odoo_cli.ODOO_PATH / "odoo-bin"), "-c", str(self.config), "-d", self.db,
-               "--db-filter", f"^{self.db}$", "--http-port", str(self.port), "--max-cron-threads", "1"]
+        cmd = [
+            sys.executable,
+            str(odoo_cli.ODOO_PATH / "odoo-bin"),
+            "-c",
+            str(self.config),
+            "-d",
+            self.db,
+            "--db-filter",
+            f"^{self.db}$",
+            "--http-port",
+            str(self.port),
+            "--max-cron-threads",
+            "1",
+        ]
         with Path(self.log).open("a") as handle:
             self.process = subprocess.Popen(cmd, stdout=handle, stderr=subprocess.STDOUT)
         self._wait_healthy()

@@ -106,8 +106,13 @@ def walkthrough(odoo_server, tmp_path_factory):
     script = walkthrough_script(blocks, result_file)
     (workdir / "walkthrough.sh").write_text(script)
     completed = subprocess.run(
-        ["bash", str(workdir / "walkthrough.sh")], cwd=workdir, env=env,
-        capture_output=True, text=True, timeout=300, check=False,
+        ["bash", str(workdir / "walkthrough.sh")],
+        cwd=workdir,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
     )
     assert completed.returncode == 0, (
         f"docs/agent/start-here.md failed against the live server (exit {completed.returncode}).\n"
@@ -121,8 +126,14 @@ def walkthrough(odoo_server, tmp_path_factory):
 def test_walkthrough_page_has_every_task_as_bash_blocks():
     text = PAGE.read_text(encoding="utf-8")
     blocks = "\n".join(bash_blocks(text))
-    for call in ("/api/auth/token", "/api/me/service-accounts", "/api/contacts",
-                 "-X PUT", "mosquitto_sub", "/api/auth/refresh"):
+    for call in (
+        "/api/auth/token",
+        "/api/me/service-accounts",
+        "/api/contacts",
+        "-X PUT",
+        "mosquitto_sub",
+        "/api/auth/refresh",
+    ):
         assert call in blocks, f"the walkthrough no longer executes {call}"
 
 
@@ -146,13 +157,16 @@ def test_walkthrough_customer_is_assigned_to_the_agent_in_the_new_branch(odoo_se
     conn = odoo_server.connect()
     try:
         with conn.cursor() as cr:
-            cr.execute("""
+            cr.execute(
+                """
                 SELECT sa.parent_id, sa.name, a.state, e.login
                 FROM ov_sa_customer_assignment a
                 JOIN ov_serviced_account sa ON sa.id = a.account_id
                 JOIN abs_employee e ON e.partner_id = a.actor_id
                 WHERE a.partner_id = %s AND a.account_id = %s
-            """, [int(results["CUSTOMER_ID"]), int(results["SA"])])
+            """,
+                [int(results["CUSTOMER_ID"]), int(results["SA"])],
+            )
             rows = cr.fetchall()
     finally:
         conn.close()

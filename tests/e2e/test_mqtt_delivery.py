@@ -22,8 +22,8 @@ SA = env["ov.serviced_account"]
 seed = SA._get_company_seed(env.company)
 manager = env["res.partner"].create({{"name": "Relay Manager {tag}",
                                      "email": "relay.manager.{tag}@example.com"}})
-branch = SA.create_branch({{"name": "Relay Branch {tag}", "parent_id": seed.id}}, manager)
-customer = env["res.partner"].abs_create_governed_customer(
+branch = SA._abs_create_branch({{"name": "Relay Branch {tag}", "parent_id": seed.id}}, manager)
+customer = env["res.partner"]._abs_create_governed_customer(
     branch, {{"name": "Relay Customer {tag}", "email": "relay.customer.{tag}@example.com"}}, manager,
     portal_access=False)
 print("ABS_IDS=%s,%s,%s" % (branch.id, manager.id, customer.id), flush=True)
@@ -39,14 +39,18 @@ def events_module():
 
 def shell(server, code, label):
     """Run ``code`` in an odoo-bin shell configured exactly like the server."""
-    return odoo_cli.odoo_bin(server.db, "-c", str(server.config), "--no-http", label=label,
-                             stdin=code, subcommand="shell")
+    return odoo_cli.odoo_bin(
+        server.db, "-c", str(server.config), "--no-http", label=label, stdin=code, subcommand="shell"
+    )
 
 
 def outbox_states(server, subject_id):
     with server.connect() as conn, conn.cursor() as cr:
-        cr.execute("SELECT state FROM abs_event_outbox "
-                   "WHERE subject_model = 'res.partner' AND subject_id = %s ORDER BY id", [subject_id])
+        cr.execute(
+            "SELECT state FROM abs_event_outbox "
+            "WHERE subject_model = 'res.partner' AND subject_id = %s ORDER BY id",
+            [subject_id],
+        )
         return [row[0] for row in cr.fetchall()]
 
 
@@ -57,8 +61,11 @@ def test_event_committed_by_a_process_that_dies_before_publishing_arrives_after_
         try:
             # The process commits, then dies before any after-commit work: the
             # first post-commit callback (registered before the change) exits.
-            code = ("import os\nenv.cr.postcommit.add(lambda: os._exit(0))\n" + SETUP.format(tag=tag)
-                    + "env.cr.commit()\nprint('NOT REACHED', flush=True)\n")
+            code = (
+                "import os\nenv.cr.postcommit.add(lambda: os._exit(0))\n"
+                + SETUP.format(tag=tag)
+                + "env.cr.commit()\nprint('NOT REACHED', flush=True)\n"
+            )
             output = shell(odoo_server, code, label=f"crash-{tag}")
             assert "NOT REACHED" not in output
             customer_id = int(re.search(r"ABS_IDS=\d+,\d+,(\d+)", output).group(1))
@@ -81,12 +88,17 @@ def test_five_changes_during_a_broker_outage_arrive_in_order_exactly_once(odoo_s
     mqtt_broker.stop()
     try:
         for n in range(5):
-            shell(odoo_server, (
-                f"partner = env['res.partner'].browse({customer_id})\n"
-                f"partner.abs_update_governed_customer({{'phone': '+228 90 000 20{n}'}}, "
-                f"env['ov.serviced_account'].browse({branch_id}), env['res.partner'].browse({manager_id}))\n"
-                "env.cr.commit()\n"
-            ), label=f"outage-change-{tag}-{n}")
+            shell(
+                odoo_server,
+                (
+                    f"partner = env['res.partner'].browse({customer_id})\n"
+                    f"partner._abs_update_governed_customer({{'phone': '+228 90 000 20{n}'}}, "
+                    f"env['ov.serviced_account'].browse({branch_id}), "
+                    f"env['res.partner'].browse({manager_id}))\n"
+                    "env.cr.commit()\n"
+                ),
+                label=f"outage-change-{tag}-{n}",
+            )
         assert outbox_states(odoo_server, customer_id)[-5:] == ["pending"] * 5
     finally:
         mqtt_broker.start()

@@ -35,18 +35,18 @@ company_b = env["res.company"].create({"name": "Upgrade Company B"})
 seed_a, seed_b = SA._get_company_seed(main), SA._get_company_seed(company_b)
 mia = Partner.create({"name": "Mia Manager", "email": "mia@upgrade.example"})
 ben = Partner.create({"name": "Ben Manager", "email": "ben@upgrade.example", "company_id": company_b.id})
-north = SA.create_branch({"name": "North", "parent_id": seed_a.id}, mia)
-south = SA.create_branch({"name": "South", "parent_id": north.id}, mia)
-closed = SA.create_branch({"name": "Closed", "parent_id": seed_a.id}, mia)
+north = SA._abs_create_branch({"name": "North", "parent_id": seed_a.id}, mia)
+south = SA._abs_create_branch({"name": "South", "parent_id": north.id}, mia)
+closed = SA._abs_create_branch({"name": "Closed", "parent_id": seed_a.id}, mia)
 closed.action_set_inactive()
-east_b = SA.with_company(company_b).create_branch(
+east_b = SA.with_company(company_b)._abs_create_branch(
     {"name": "East B", "parent_id": seed_b.id, "company_id": company_b.id}, ben)
 ana = Partner.create({"name": "Ana Agent", "email": "ana@upgrade.example"})
 bob = Partner.create({"name": "Bob Agent", "email": "bob@upgrade.example"})
 Membership = env["ov.membership"]
-Membership.enroll(north, ana, "agent")
-Membership.enroll(south, ana, "agent")
-Membership.enroll(east_b, bob, "agent")
+Membership._abs_enroll(north, ana, "agent")
+Membership._abs_enroll(south, ana, "agent")
+Membership._abs_enroll(east_b, bob, "agent")
 names = ["assigned", "unassigned", "archived", "south", "company_b", "inactive_sa",
          "missing_sa", "missing_actor", "not_stamped"]
 customers = {name: Partner.create({"name": "Customer " + name}).id for name in names}
@@ -73,7 +73,10 @@ def _scalar(conn, query, params=()):
 
 def _tree(conn):
     """Root and seeds, described without ids so two databases can be compared."""
-    return sorted(_rows(conn, """
+    return sorted(
+        _rows(
+            conn,
+            """
         SELECT sa.name, sa.is_global_root, sa.is_seed, parent.is_global_root, sa.company_id,
                sa.source_company_id, sa.state, sa.account_class,
                sa.partner_id = company.partner_id AS uses_company_partner
@@ -81,22 +84,31 @@ def _tree(conn):
      LEFT JOIN ov_serviced_account parent ON parent.id = sa.parent_id
      LEFT JOIN res_company company ON company.id = sa.source_company_id
          WHERE sa.is_global_root OR sa.is_seed
-    """))
+    """,
+        )
+    )
 
 
 def _snapshot(conn):
     """Every row the migrations may touch."""
     return {
-        "accounts": _rows(conn, """
+        "accounts": _rows(
+            conn,
+            """
             SELECT id, name, parent_id, parent_path, is_global_root, is_seed, source_company_id,
                    company_id, partner_id, state, account_class, write_date
-              FROM ov_serviced_account ORDER BY id"""),
-        "assignments": _rows(conn, """
+              FROM ov_serviced_account ORDER BY id""",
+        ),
+        "assignments": _rows(
+            conn,
+            """
             SELECT id, account_id, partner_id, actor_id, state, date_from, date_to, assigned_by_id, write_date
-              FROM ov_sa_customer_assignment ORDER BY id"""),
+              FROM ov_sa_customer_assignment ORDER BY id""",
+        ),
         "partners": _scalar(conn, "SELECT COUNT(*) FROM res_partner"),
-        "stamps": _rows(conn, "SELECT id, x_sa_id, x_actor_id FROM res_partner"
-                              " WHERE x_sa_id IS NOT NULL ORDER BY id"),
+        "stamps": _rows(
+            conn, "SELECT id, x_sa_id, x_actor_id FROM res_partner" " WHERE x_sa_id IS NOT NULL ORDER BY id"
+        ),
     }
 
 
@@ -122,11 +134,14 @@ def _rewind_to_v2(conn, fx):
             ("missing_actor", fx["north"], fx["ghost"]),
         ]
         for name, sa_id, actor_id in stamps:
-            cr.execute("UPDATE res_partner SET x_sa_id = %s, x_actor_id = %s WHERE id = %s",
-                       [sa_id, actor_id, c[name]])
+            cr.execute(
+                "UPDATE res_partner SET x_sa_id = %s, x_actor_id = %s WHERE id = %s",
+                [sa_id, actor_id, c[name]],
+            )
         cr.execute("UPDATE res_partner SET active = FALSE WHERE id = %s", [c["archived"]])
-        cr.execute("UPDATE res_partner SET create_date = '2024-03-01 08:30:00' WHERE id = %s",
-                   [c["assigned"]])
+        cr.execute(
+            "UPDATE res_partner SET create_date = '2024-03-01 08:30:00' WHERE id = %s", [c["assigned"]]
+        )
         cr.execute("DELETE FROM res_partner WHERE id = %s", [fx["ghost"]])
         cr.execute("DELETE FROM ov_sa_customer_assignment")
         cr.execute("DELETE FROM abs_event_outbox")
@@ -177,48 +192,77 @@ def upgraded():
 
 def test_upgrade_runs_the_three_migrations_in_order(upgraded):
     log = upgraded["log"]
-    positions = [log.find(f"Running migration [{version}>]") for version in
-                 ("18.0.1.0.2", "18.0.1.1.0", "18.0.1.1.1")]
+    positions = [
+        log.find(f"Running migration [{version}>]") for version in ("18.0.1.0.2", "18.0.1.1.0", "18.0.1.1.1")
+    ]
     assert all(pos >= 0 for pos in positions), positions
     assert positions == sorted(positions)
-    assert _scalar(upgraded["conn"], "SELECT latest_version FROM ir_module_module"
-                   " WHERE name = 'abs_connector'") == NEW_VERSION
+    assert (
+        _scalar(
+            upgraded["conn"], "SELECT latest_version FROM ir_module_module" " WHERE name = 'abs_connector'"
+        )
+        == NEW_VERSION
+    )
 
 
 def test_upgrade_creates_exactly_one_global_root(upgraded):
     conn, fx = upgraded["conn"], upgraded["fx"]
-    roots = _rows(conn, """
+    roots = _rows(
+        conn,
+        """
         SELECT name, parent_id, source_company_id, company_id, state, is_seed, parent_path, id
-          FROM ov_serviced_account WHERE is_global_root""")
+          FROM ov_serviced_account WHERE is_global_root""",
+    )
     assert len(roots) == 1
     name, parent, source, company, state, is_seed, path, root_id = roots[0]
     assert (name, parent, source, company, state, is_seed) == (
-        "OV Global Root", None, None, fx["main_company"], "active", False)
+        "OV Global Root",
+        None,
+        None,
+        fx["main_company"],
+        "active",
+        False,
+    )
     assert path == f"{root_id}/"
 
 
 def test_upgrade_creates_one_seed_per_company_under_the_root(upgraded):
     conn, fx = upgraded["conn"], upgraded["fx"]
     root_id = _scalar(conn, "SELECT id FROM ov_serviced_account WHERE is_global_root")
-    seeds = _rows(conn, """
+    seeds = _rows(
+        conn,
+        """
         SELECT sa.source_company_id, sa.company_id, sa.parent_id, sa.name = c.name,
                sa.partner_id = c.partner_id, sa.state, sa.parent_path = %s || sa.id || '/'
           FROM ov_serviced_account sa JOIN res_company c ON c.id = sa.source_company_id
-         WHERE sa.is_seed ORDER BY sa.source_company_id""", [f"{root_id}/"])
+         WHERE sa.is_seed ORDER BY sa.source_company_id""",
+        [f"{root_id}/"],
+    )
     companies = [row[0] for row in _rows(conn, "SELECT id FROM res_company ORDER BY id")]
     assert [row[0] for row in seeds] == companies
     assert {fx["main_company"], fx["company_b"]} <= set(companies)
     for company, sa_company, parent, same_name, company_partner, state, path_ok in seeds:
         assert (sa_company, parent, same_name, company_partner, state, path_ok) == (
-            company, root_id, True, True, "active", True)
+            company,
+            root_id,
+            True,
+            True,
+            "active",
+            True,
+        )
 
 
 def test_upgrade_puts_v2_top_level_branches_under_their_company_seed(upgraded):
     conn, fx = upgraded["conn"], upgraded["fx"]
-    parents = dict(_rows(conn, """
+    parents = dict(
+        _rows(
+            conn,
+            """
         SELECT sa.id, COALESCE(parent.source_company_id, -parent.id)
           FROM ov_serviced_account sa JOIN ov_serviced_account parent ON parent.id = sa.parent_id
-         WHERE NOT sa.is_seed AND NOT sa.is_global_root"""))
+         WHERE NOT sa.is_seed AND NOT sa.is_global_root""",
+        )
+    )
     assert parents == {
         fx["north"]: fx["main_company"],
         fx["closed"]: fx["main_company"],
@@ -226,46 +270,71 @@ def test_upgrade_puts_v2_top_level_branches_under_their_company_seed(upgraded):
         fx["south"]: -fx["north"],
     }
     # parent_path is consistent for every account, all the way down.
-    broken = _rows(conn, """
+    broken = _rows(
+        conn,
+        """
         SELECT sa.id FROM ov_serviced_account sa LEFT JOIN ov_serviced_account p ON p.id = sa.parent_id
-         WHERE sa.parent_path != COALESCE(p.parent_path, '') || sa.id || '/'""")
+         WHERE sa.parent_path != COALESCE(p.parent_path, '') || sa.id || '/'""",
+    )
     assert broken == []
     assert _scalar(conn, "SELECT COUNT(*) FROM ov_serviced_account") == fx["v2_accounts"] + 1 + len(
-        _rows(conn, "SELECT id FROM res_company"))
+        _rows(conn, "SELECT id FROM res_company")
+    )
 
 
 def test_upgrade_backfills_one_active_assignment_per_valid_stamp(upgraded):
     conn, fx = upgraded["conn"], upgraded["fx"]
     c = fx["customers"]
-    rows = _rows(conn, """
+    rows = _rows(
+        conn,
+        """
         SELECT a.partner_id, a.account_id, a.actor_id, a.state, a.date_to, a.assigned_by_id,
                a.date_from = p.create_date, a.company_id = sa.company_id
           FROM ov_sa_customer_assignment a
           JOIN res_partner p ON p.id = a.partner_id
           JOIN ov_serviced_account sa ON sa.id = a.account_id
-         ORDER BY a.partner_id""")
-    expected = sorted([
-        (c["assigned"], fx["north"], fx["ana"]),
-        (c["unassigned"], fx["north"], None),
-        (c["archived"], fx["north"], fx["ana"]),
-        (c["south"], fx["south"], fx["ana"]),
-        (c["company_b"], fx["east_b"], fx["bob"]),
-    ])
+         ORDER BY a.partner_id""",
+    )
+    expected = sorted(
+        [
+            (c["assigned"], fx["north"], fx["ana"]),
+            (c["unassigned"], fx["north"], None),
+            (c["archived"], fx["north"], fx["ana"]),
+            (c["south"], fx["south"], fx["ana"]),
+            (c["company_b"], fx["east_b"], fx["bob"]),
+        ]
+    )
     assert [row[:3] for row in rows] == expected
     for _partner, _sa, _actor, state, date_to, assigned_by, date_from_is_creation, same_company in rows:
         assert (state, date_to, assigned_by, date_from_is_creation, same_company) == (
-            "active", None, None, True, True)
-    assert str(_scalar(conn, "SELECT date_from FROM ov_sa_customer_assignment WHERE partner_id = %s",
-                       [c["assigned"]])) == "2024-03-01 08:30:00"
+            "active",
+            None,
+            None,
+            True,
+            True,
+        )
+    assert (
+        str(
+            _scalar(
+                conn, "SELECT date_from FROM ov_sa_customer_assignment WHERE partner_id = %s", [c["assigned"]]
+            )
+        )
+        == "2024-03-01 08:30:00"
+    )
 
 
 def test_upgrade_reports_and_keeps_stamps_it_cannot_migrate(upgraded):
     conn, fx, log = upgraded["conn"], upgraded["fx"], upgraded["log"]
     c = fx["customers"]
     # Skipped customers keep their stamps untouched for the operator to fix.
-    stamps = dict((pid, (sa, actor)) for pid, sa, actor in _rows(
-        conn, "SELECT id, x_sa_id, x_actor_id FROM res_partner WHERE id IN %s",
-        [(c["inactive_sa"], c["missing_sa"], c["missing_actor"])]))
+    stamps = dict(
+        (pid, (sa, actor))
+        for pid, sa, actor in _rows(
+            conn,
+            "SELECT id, x_sa_id, x_actor_id FROM res_partner WHERE id IN %s",
+            [(c["inactive_sa"], c["missing_sa"], c["missing_actor"])],
+        )
+    )
     assert stamps == {
         c["inactive_sa"]: (fx["closed"], fx["ana"]),
         c["missing_sa"]: (fx["missing_sa"], fx["ana"]),
@@ -275,11 +344,16 @@ def test_upgrade_reports_and_keeps_stamps_it_cannot_migrate(upgraded):
     assert "'missing_sa': 1" in log and "'inactive_sa': 1" in log and "'missing_actor': 1" in log
     assert "created 5," in log
     # The foreign keys exist again; only existing rows are exempt from them.
-    keys = dict(_rows(conn, """
+    keys = dict(
+        _rows(
+            conn,
+            """
         SELECT a.attname, fk.convalidated FROM pg_constraint fk
           JOIN pg_class t ON t.oid = fk.conrelid
           JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = fk.conkey[1]
-         WHERE fk.contype = 'f' AND t.relname = 'res_partner' AND a.attname IN ('x_sa_id', 'x_actor_id')"""))
+         WHERE fk.contype = 'f' AND t.relname = 'res_partner' AND a.attname IN ('x_sa_id', 'x_actor_id')""",
+        )
+    )
     assert keys == {"x_sa_id": False, "x_actor_id": False}
 
 

@@ -15,8 +15,10 @@ import bench_governance  # noqa: E402  (found through the sys.path entry above)
 import bench_seed  # noqa: E402
 
 # A real line of Odoo 18's access log (werkzeug logger with the perf filter).
-ACCESS_LINE = ('2026-11-23 16:53:57,493 27618 INFO abs_bench_dev2 werkzeug: 127.0.0.1 - - '
-               '[23/Nov/2026 16:53:57] "GET /api/contacts?limit=50 HTTP/1.1" 200 - 14 0.089 0.134')
+ACCESS_LINE = (
+    "2026-11-23 16:53:57,493 27618 INFO abs_bench_dev2 werkzeug: 127.0.0.1 - - "
+    '[23/Nov/2026 16:53:57] "GET /api/contacts?limit=50 HTTP/1.1" 200 - 14 0.089 0.134'
+)
 
 
 def test_access_log_line_yields_path_status_and_query_count():
@@ -44,7 +46,8 @@ def test_every_sa_gets_an_agent_and_every_tenth_agent_of_an_sa_is_assigned_only(
     for k in range(1, 21):
         policies = [policy for _j, sa, policy in placed if sa == k]
         assert [n for n, policy in enumerate(policies, 1) if policy] == [
-            n for n in range(1, len(policies) + 1) if n % 10 == 2]
+            n for n in range(1, len(policies) + 1) if n % 10 == 2
+        ]
 
 
 def test_people_plan_is_reproducible_and_skewed_towards_the_first_sa():

@@ -66,8 +66,9 @@ def test_junit_report_is_counted(tmp_path):
 
 
 def test_cbor2_pin_is_replaced_in_odoo_requirements(tmp_path):
-    (tmp_path / "requirements.txt").write_text("cbor2==5.4.2 ; python_version < '3.12'\n"
-                                               "cbor2==5.6.2 ; python_version >= '3.12'\nlxml==4.9.3\n")
+    (tmp_path / "requirements.txt").write_text(
+        "cbor2==5.4.2 ; python_version < '3.12'\n" "cbor2==5.6.2 ; python_version >= '3.12'\nlxml==4.9.3\n"
+    )
     text = venv.odoo_requirements(tmp_path)
     assert "5.4.2" not in text and "5.6.2" not in text
     assert text.count("cbor2==5.6.5") == 1 and "lxml==4.9.3" in text

@@ -25,11 +25,23 @@ EVENT_SCHEMAS = ADDON / "governance" / "schemas" / "events"
 
 # Seed 001's key-concepts table: every concept must keep a row that links somewhere real.
 SEED_001_CONCEPTS = (
-    "Three-level model", "SA hierarchy", "Customer creation", "Visibility policies",
-    "V3-canonical reassignment", "Membership revocation side-effects", "One-active-assignment-per-SA",
-    "Legacy backfill", "Roadmap for Phase 2+", "Product taxonomy", "Warehouse & stock management",
-    "Invoice governance gap", "Subscription lifecycle", "Complete API surface", "Odoo modules reference",
-    "Operations pre-flight checklist", "Common config mistakes",
+    "Three-level model",
+    "SA hierarchy",
+    "Customer creation",
+    "Visibility policies",
+    "V3-canonical reassignment",
+    "Membership revocation side-effects",
+    "One-active-assignment-per-SA",
+    "Legacy backfill",
+    "Roadmap for Phase 2+",
+    "Product taxonomy",
+    "Warehouse & stock management",
+    "Invoice governance gap",
+    "Subscription lifecycle",
+    "Complete API surface",
+    "Odoo modules reference",
+    "Operations pre-flight checklist",
+    "Common config mistakes",
 )
 
 
@@ -99,9 +111,22 @@ def isolated_imports():
 def site(tmp_path_factory):
     out = tmp_path_factory.mktemp("site")
     completed = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "--config-file", str(REPO / "mkdocs.yml"),
-         "--site-dir", str(out)],
-        cwd=REPO, capture_output=True, text=True, timeout=300, check=False,
+        [
+            sys.executable,
+            "-m",
+            "mkdocs",
+            "build",
+            "--strict",
+            "--config-file",
+            str(REPO / "mkdocs.yml"),
+            "--site-dir",
+            str(out),
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
     )
     assert completed.returncode == 0, f"mkdocs build --strict failed:\n{completed.stdout}\n{completed.stderr}"
     return out
@@ -174,8 +199,12 @@ def test_api_reference_lists_every_path_method_and_schema(site, isolated_imports
     hook = load_hook()
     document = hook.load_openapi(ADDON)
     page = anchors(page_html(site, "reference/api.md"))
-    operations = [(path, method) for path, item in document["paths"].items()
-                  for method in hook.HTTP_METHODS if method in item]
+    operations = [
+        (path, method)
+        for path, item in document["paths"].items()
+        for method in hook.HTTP_METHODS
+        if method in item
+    ]
     assert operations
     for path, method in operations:
         anchor = hook.operation_anchor(method, path)
@@ -268,6 +297,7 @@ def test_walkthrough_bash_blocks_are_valid_bash():
     text = (DOCS / "agent" / "start-here.md").read_text(encoding="utf-8")
     blocks = re.findall(r"^```bash[ \t]*\n(.*?)^```[ \t]*$", text, flags=re.MULTILINE | re.DOTALL)
     assert len(blocks) >= 8, "the walkthrough lost its executable steps"
-    completed = subprocess.run(["bash", "-n"], input="\n".join(blocks), capture_output=True, text=True,
-                               check=False)
+    completed = subprocess.run(
+        ["bash", "-n"], input="\n".join(blocks), capture_output=True, text=True, check=False
+    )
     assert completed.returncode == 0, completed.stderr

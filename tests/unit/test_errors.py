@@ -28,18 +28,21 @@ def assert_error_body(body, code):
     json.dumps(body)
 
 
-@pytest.mark.parametrize(("klass", "status", "code"), [
-    (errors.BadRequest, 400, "bad_request"),
-    (errors.Unauthorized, 401, "unauthorized"),
-    (errors.Forbidden, 403, "forbidden"),
-    (errors.NotFound, 404, "not_found"),
-    (errors.MethodNotAllowed, 405, "method_not_allowed"),
-    (errors.Conflict, 409, "conflict"),
-    (errors.PayloadTooLarge, 413, "payload_too_large"),
-    (errors.Unprocessable, 422, "validation_error"),
-    (errors.TooManyRequests, 429, "too_many_requests"),
-    (errors.ServiceUnavailable, 503, "service_unavailable"),
-])
+@pytest.mark.parametrize(
+    ("klass", "status", "code"),
+    [
+        (errors.BadRequest, 400, "bad_request"),
+        (errors.Unauthorized, 401, "unauthorized"),
+        (errors.Forbidden, 403, "forbidden"),
+        (errors.NotFound, 404, "not_found"),
+        (errors.MethodNotAllowed, 405, "method_not_allowed"),
+        (errors.Conflict, 409, "conflict"),
+        (errors.PayloadTooLarge, 413, "payload_too_large"),
+        (errors.Unprocessable, 422, "validation_error"),
+        (errors.TooManyRequests, 429, "too_many_requests"),
+        (errors.ServiceUnavailable, 503, "service_unavailable"),
+    ],
+)
 def test_own_error_classes_map_to_their_status_and_code(klass, status, code):
     status_out, body = errors.to_http(klass("Explained.", details={"field": "email"}))
     assert status_out == status
@@ -71,14 +74,17 @@ def test_method_not_allowed_lists_allowed_methods():
     assert errors.MethodNotAllowed(allowed=["POST", "GET"]).headers["Allow"] == "GET, POST"
 
 
-@pytest.mark.parametrize(("name", "status", "code", "keeps_message"), [
-    ("odoo.exceptions.UserError", 422, "validation_error", True),
-    ("odoo.exceptions.ValidationError", 422, "validation_error", True),
-    ("odoo.exceptions.AccessError", 403, "forbidden", False),
-    ("odoo.exceptions.AccessDenied", 401, "unauthorized", False),
-    ("odoo.exceptions.MissingError", 404, "not_found", False),
-    ("jsonschema.exceptions.ValidationError", 422, "validation_error", True),
-])
+@pytest.mark.parametrize(
+    ("name", "status", "code", "keeps_message"),
+    [
+        ("odoo.exceptions.UserError", 422, "validation_error", True),
+        ("odoo.exceptions.ValidationError", 422, "validation_error", True),
+        ("odoo.exceptions.AccessError", 403, "forbidden", False),
+        ("odoo.exceptions.AccessDenied", 401, "unauthorized", False),
+        ("odoo.exceptions.MissingError", 404, "not_found", False),
+        ("jsonschema.exceptions.ValidationError", 422, "validation_error", True),
+    ],
+)
 def test_foreign_exceptions_map_by_class_name(name, status, code, keeps_message):
     _klass, exc = make_foreign(name, message="A sentence.")
     status_out, body = errors.to_http(exc)
@@ -102,8 +108,7 @@ def test_most_specific_odoo_class_wins_along_the_mro():
 
 
 def test_access_error_message_is_not_leaked():
-    _klass, exc = make_foreign("odoo.exceptions.AccessError",
-                               message="uid 7 may not read res.partner(101,)")
+    _klass, exc = make_foreign("odoo.exceptions.AccessError", message="uid 7 may not read res.partner(101,)")
     _status, body = errors.to_http(exc)
     assert "res.partner" not in body["error"]["message"]
 
@@ -118,17 +123,20 @@ def test_json_decode_error_maps_to_bad_request():
     assert errors.to_http(excinfo.value)[0] == 400
 
 
-@pytest.mark.parametrize(("exc", "status"), [
-    (wz.BadRequest(), 400),
-    (wz.Unauthorized(), 401),
-    (wz.Forbidden(), 403),
-    (wz.NotFound(), 404),
-    (wz.MethodNotAllowed(valid_methods=["GET"]), 405),
-    (wz.Conflict(), 409),
-    (wz.RequestEntityTooLarge(), 413),
-    (wz.UnprocessableEntity(), 422),
-    (wz.TooManyRequests(), 429),
-])
+@pytest.mark.parametrize(
+    ("exc", "status"),
+    [
+        (wz.BadRequest(), 400),
+        (wz.Unauthorized(), 401),
+        (wz.Forbidden(), 403),
+        (wz.NotFound(), 404),
+        (wz.MethodNotAllowed(valid_methods=["GET"]), 405),
+        (wz.Conflict(), 409),
+        (wz.RequestEntityTooLarge(), 413),
+        (wz.UnprocessableEntity(), 422),
+        (wz.TooManyRequests(), 429),
+    ],
+)
 def test_werkzeug_http_exceptions_map_by_status(exc, status):
     status_out, body = errors.to_http(exc)
     assert status_out == status
@@ -140,12 +148,15 @@ def test_werkzeug_405_keeps_the_allowed_methods():
     assert error.headers["Allow"] == "GET, PUT"
 
 
-@pytest.mark.parametrize("exc", [
-    RuntimeError("password=hunter2 at /srv/app.py line 3"),
-    KeyError("x"),
-    ZeroDivisionError(),
-    wz.InternalServerError(),
-])
+@pytest.mark.parametrize(
+    "exc",
+    [
+        RuntimeError("password=hunter2 at /srv/app.py line 3"),
+        KeyError("x"),
+        ZeroDivisionError(),
+        wz.InternalServerError(),
+    ],
+)
 def test_unexpected_exception_is_a_500_that_reveals_nothing(exc):
     status, body = errors.to_http(exc)
     assert status == 500

@@ -21,13 +21,19 @@ class FakeRecords:
 
 
 def envelope(event_type="customer.updated", data=None, **kwargs):
-    return events.build_envelope(event_type, SA_ID, kwargs.pop("model", "res.partner"), kwargs.pop("id", 101),
-                                 actor=kwargs.pop("actor", {"partner_id": 11, "employee_id": 3}),
-                                 data={"changed": {"phone": "+228 90 000 002"}} if data is None else data,
-                                 **kwargs)
+    return events.build_envelope(
+        event_type,
+        SA_ID,
+        kwargs.pop("model", "res.partner"),
+        kwargs.pop("id", 101),
+        actor=kwargs.pop("actor", {"partner_id": 11, "employee_id": 3}),
+        data={"changed": {"phone": "+228 90 000 002"}} if data is None else data,
+        **kwargs,
+    )
 
 
 # ---- schema files ----
+
 
 @pytest.mark.parametrize("event_type", events.EVENT_TYPES)
 def test_every_event_type_has_a_valid_json_schema_2020_12(event_type):
@@ -62,11 +68,15 @@ def test_all_schemas_describe_the_same_envelope():
 
 
 def test_schema_version_is_read_from_the_schema_file():
-    assert events.schema_version("customer.created") == events.load_schema("customer.created")[
-        "properties"]["schema_version"]["const"] == 1
+    assert (
+        events.schema_version("customer.created")
+        == events.load_schema("customer.created")["properties"]["schema_version"]["const"]
+        == 1
+    )
 
 
 # ---- envelopes ----
+
 
 def test_envelope_carries_every_required_field_and_validates():
     event = envelope()
@@ -118,8 +128,13 @@ def test_updated_event_needs_at_least_one_changed_field():
 
 
 def test_secret_keys_never_reach_the_payload_at_any_depth():
-    event = envelope(data={"changed": {"phone": "1", "password": "hunter2", "x_api_key": "k"},
-                           "access_token": "t", "password_hash": "$pbkdf2$"})
+    event = envelope(
+        data={
+            "changed": {"phone": "1", "password": "hunter2", "x_api_key": "k"},
+            "access_token": "t",
+            "password_hash": "$pbkdf2$",
+        }
+    )
     assert event["data"] == {"changed": {"phone": "1"}}
     assert "hunter2" not in json.dumps(event)
 
@@ -131,13 +146,23 @@ def test_schema_refuses_secret_looking_keys_that_bypass_scrubbing():
 
 
 def test_odoo_values_become_json_values():
-    data = {"changed": {"country_id": FakeRecords("res.country", [7]),
-                        "category_id": FakeRecords("res.partner.category", [1, 2]),
-                        "parent_id": False, "date": date(2026, 4, 23),
-                        "write_date": datetime(2026, 4, 23, 10, 0, tzinfo=UTC)}}
+    data = {
+        "changed": {
+            "country_id": FakeRecords("res.country", [7]),
+            "category_id": FakeRecords("res.partner.category", [1, 2]),
+            "parent_id": False,
+            "date": date(2026, 4, 23),
+            "write_date": datetime(2026, 4, 23, 10, 0, tzinfo=UTC),
+        }
+    }
     changed = envelope(data=data)["data"]["changed"]
-    assert changed == {"country_id": 7, "category_id": [1, 2], "parent_id": None, "date": "2026-04-23",
-                       "write_date": "2026-04-23T10:00:00.000000Z"}
+    assert changed == {
+        "country_id": 7,
+        "category_id": [1, 2],
+        "parent_id": None,
+        "date": "2026-04-23",
+        "write_date": "2026-04-23T10:00:00.000000Z",
+    }
 
 
 def test_system_action_has_null_actor():
@@ -153,6 +178,7 @@ def test_encoding_is_compact_utf8_json():
 
 
 # ---- topics ----
+
 
 def test_topic_is_prefix_sa_and_type():
     assert events.build_topic("abs/prod", 42, "customer.created") == "abs/prod/sa/42/customer.created"
@@ -174,6 +200,7 @@ def test_unusable_topic_prefix_is_refused(prefix):
 
 # ---- settings ----
 
+
 def settings_from(values, dbname="odoo_prod"):
     return events.parse_settings(values.get, dbname)
 
@@ -186,9 +213,17 @@ def test_settings_without_host_mean_no_broker():
 
 
 def test_settings_are_parsed_from_odoo_conf_strings():
-    settings = settings_from({"abs_mqtt_host": "broker", "abs_mqtt_port": "8883", "abs_mqtt_tls": "True",
-                              "abs_mqtt_username": "relay", "abs_mqtt_password": "s3cret",
-                              "abs_mqtt_topic_prefix": "tenant/abs", "abs_event_max_attempts": "3"})
+    settings = settings_from(
+        {
+            "abs_mqtt_host": "broker",
+            "abs_mqtt_port": "8883",
+            "abs_mqtt_tls": "True",
+            "abs_mqtt_username": "relay",
+            "abs_mqtt_password": "s3cret",
+            "abs_mqtt_topic_prefix": "tenant/abs",
+            "abs_event_max_attempts": "3",
+        }
+    )
     assert settings.configured
     assert (settings.host, settings.port, settings.tls) == ("broker", 8883, True)
     assert settings.topic_prefix == "tenant/abs"
@@ -196,10 +231,17 @@ def test_settings_are_parsed_from_odoo_conf_strings():
     assert "s3cret" not in repr(settings)
 
 
-@pytest.mark.parametrize(("key", "value"), [
-    ("abs_mqtt_port", "eighty"), ("abs_mqtt_port", "0"), ("abs_mqtt_tls", "maybe"),
-    ("abs_mqtt_protocol", "4"), ("abs_event_max_attempts", "0"), ("abs_mqtt_connect_timeout", "-1"),
-])
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("abs_mqtt_port", "eighty"),
+        ("abs_mqtt_port", "0"),
+        ("abs_mqtt_tls", "maybe"),
+        ("abs_mqtt_protocol", "4"),
+        ("abs_event_max_attempts", "0"),
+        ("abs_mqtt_connect_timeout", "-1"),
+    ],
+)
 def test_bad_setting_is_refused_naming_its_key(key, value):
     with pytest.raises(events.EventError, match=key):
         settings_from({"abs_mqtt_host": "broker", key: value})
@@ -213,6 +255,7 @@ def test_every_setting_key_is_documented_with_a_default_and_meaning():
 
 
 # ---- retry timing ----
+
 
 def test_retry_delay_doubles_after_each_failure():
     assert [events.retry_delay(n, base=30, cap=10_000) for n in range(1, 6)] == [30, 60, 120, 240, 480]

@@ -137,6 +137,7 @@ def test_list_order_is_an_allowlist(document):
 
 # ----------------------------------------------------------------- validation from the document
 
+
 def test_valid_contact_body_passes():
     body = {"name": "Marie Dupont", "email": "marie@client.com", "phone": "+228 90 000 001"}
     assert openapi.validate_body("ContactCreate", body) is body
@@ -155,25 +156,40 @@ def test_update_needs_at_least_one_field():
         openapi.validate_body("ContactUpdate", {})
 
 
-@pytest.mark.parametrize("body", [
-    {}, {"name": ""}, {"name": "   "}, {"name": 5}, {"name": "M", "email": "not-an-email"},
-    {"name": "M", "country_code": "FRA"}, {"name": "x" * 300}, [], "text", None,
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {},
+        {"name": ""},
+        {"name": "   "},
+        {"name": 5},
+        {"name": "M", "email": "not-an-email"},
+        {"name": "M", "country_code": "FRA"},
+        {"name": "x" * 300},
+        [],
+        "text",
+        None,
+    ],
+)
 def test_invalid_contact_bodies_are_refused(body):
     with pytest.raises(Unprocessable):
         openapi.validate_body("ContactCreate", body)
 
 
 def test_enroll_requires_a_known_role_and_accepts_an_optional_password():
-    openapi.validate_body("EnrollRequest", {"name": "Jean", "email": "jean@example.com",
-                                            "role_code": "agent"})
-    openapi.validate_body("EnrollRequest", {"name": "Jean", "email": "jean@example.com",
-                                            "role_code": "agent", "password": "longenough"})
+    openapi.validate_body(
+        "EnrollRequest", {"name": "Jean", "email": "jean@example.com", "role_code": "agent"}
+    )
+    openapi.validate_body(
+        "EnrollRequest",
+        {"name": "Jean", "email": "jean@example.com", "role_code": "agent", "password": "longenough"},
+    )
     with pytest.raises(Unprocessable):
         openapi.validate_body("EnrollRequest", {"name": "J", "email": "j@x.y", "role_code": "root"})
     with pytest.raises(Unprocessable):
-        openapi.validate_body("EnrollRequest", {"name": "J", "email": "j@x.y", "role_code": "agent",
-                                                "password": "short"})
+        openapi.validate_body(
+            "EnrollRequest", {"name": "J", "email": "j@x.y", "role_code": "agent", "password": "short"}
+        )
 
 
 def test_validation_uses_the_published_document(monkeypatch):

@@ -9,8 +9,21 @@ import pytest
 import yaml
 
 REPO = Path(__file__).resolve().parents[2]
-COMMUNITY_ADDONS = {"base", "mail", "contacts", "portal", "auth_signup", "sale", "crm", "account", "hr",
-                    "sale_management", "web", "bus", "web_hierarchy"}
+COMMUNITY_ADDONS = {
+    "base",
+    "mail",
+    "contacts",
+    "portal",
+    "auth_signup",
+    "sale",
+    "crm",
+    "account",
+    "hr",
+    "sale_management",
+    "web",
+    "bus",
+    "web_hierarchy",
+}
 
 
 @pytest.fixture(scope="module")
@@ -89,8 +102,11 @@ def test_manifest_is_odoo_18_lgpl_and_depends_on_community_addons_only():
 
 
 def test_requirements_pin_what_the_addon_imports():
-    pins = dict(line.split("==") for line in (REPO / "requirements.txt").read_text().splitlines()
-                if "==" in line and not line.startswith("#"))
+    pins = dict(
+        line.split("==")
+        for line in (REPO / "requirements.txt").read_text().splitlines()
+        if "==" in line and not line.startswith("#")
+    )
     names = {name.split("[")[0].lower(): version for name, version in pins.items()}
     assert {"pyjwt", "paho-mqtt", "passlib", "psycopg2"} <= set(names)
     assert names["paho-mqtt"].startswith("2.")

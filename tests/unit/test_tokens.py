@@ -24,9 +24,11 @@ def rsa_pair():
     private_pem = private.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     ).decode()
-    public_pem = private.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-    ).decode()
+    public_pem = (
+        private.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
     return private_pem, public_pem
 
 
@@ -38,15 +40,18 @@ def native():
 @pytest.fixture
 def external(tmp_path, rsa_pair):
     (tmp_path / "teams.pem").write_text(rsa_pair[1])
-    return tokens.parse_issuer_entry({
-        "issuer": "https://login.example.com/tenant",
-        "audience": "api://abs",
-        "algorithms": ["RS256"],
-        "public_key_file": "teams.pem",
-        "identity_claim": "email",
-        "leeway_seconds": 10,
-        "require_jti": False,
-    }, base_dir=str(tmp_path))
+    return tokens.parse_issuer_entry(
+        {
+            "issuer": "https://login.example.com/tenant",
+            "audience": "api://abs",
+            "algorithms": ["RS256"],
+            "public_key_file": "teams.pem",
+            "identity_claim": "email",
+            "leeway_seconds": 10,
+            "require_jti": False,
+        },
+        base_dir=str(tmp_path),
+    )
 
 
 def native_claims(**overrides):
@@ -68,6 +73,7 @@ def reason_of(excinfo):
 
 
 # ----------------------------------------------------------------- configuration
+
 
 def test_native_config_refuses_missing_secret():
     with pytest.raises(TokenConfigError):
@@ -91,8 +97,10 @@ def test_external_issuer_refuses_symmetric_or_none_algorithms(tmp_path, rsa_pair
     (tmp_path / "k.pem").write_text(rsa_pair[1])
     for algs in (["HS256"], ["none"], ["RS256", "HS256"], []):
         with pytest.raises(TokenConfigError):
-            tokens.parse_issuer_entry({"issuer": "i", "audience": "a", "algorithms": algs,
-                                       "public_key_file": "k.pem"}, base_dir=str(tmp_path))
+            tokens.parse_issuer_entry(
+                {"issuer": "i", "audience": "a", "algorithms": algs, "public_key_file": "k.pem"},
+                base_dir=str(tmp_path),
+            )
 
 
 def test_external_issuer_needs_exactly_one_key_source(tmp_path, rsa_pair):
@@ -101,8 +109,9 @@ def test_external_issuer_needs_exactly_one_key_source(tmp_path, rsa_pair):
     with pytest.raises(TokenConfigError):
         tokens.parse_issuer_entry(base, base_dir=str(tmp_path))
     with pytest.raises(TokenConfigError):
-        tokens.parse_issuer_entry(dict(base, public_key_file="k.pem", jwks_url="https://x/jwks"),
-                                  base_dir=str(tmp_path))
+        tokens.parse_issuer_entry(
+            dict(base, public_key_file="k.pem", jwks_url="https://x/jwks"), base_dir=str(tmp_path)
+        )
 
 
 def test_external_issuer_refuses_private_key_file_and_plain_http_jwks(tmp_path, rsa_pair):
@@ -148,6 +157,7 @@ def test_issuers_file_is_a_json_list_without_duplicates(tmp_path, rsa_pair):
 
 # ----------------------------------------------------------------- accepted tokens
 
+
 def test_issued_native_token_verifies_and_carries_all_required_claims(native):
     token, claims = tokens.issue_access_token(native, 7, 900, now=NOW, extra_claims={"email": "a@b.c"})
     verified, config = verify(token, [native])
@@ -159,13 +169,24 @@ def test_issued_native_token_verifies_and_carries_all_required_claims(native):
 def test_issued_tokens_have_distinct_jti(native):
     first, _ = tokens.issue_access_token(native, 7, 900, now=NOW)
     second, _ = tokens.issue_access_token(native, 7, 900, now=NOW)
-    assert jwt.decode(first, options={"verify_signature": False})["jti"] != \
-        jwt.decode(second, options={"verify_signature": False})["jti"]
+    assert (
+        jwt.decode(first, options={"verify_signature": False})["jti"]
+        != jwt.decode(second, options={"verify_signature": False})["jti"]
+    )
 
 
 def test_external_rs256_token_with_identity_claim_verifies(native, external, rsa_pair):
-    token = sign({"iss": external.issuer, "aud": "api://abs", "email": "jean@example.com",
-                  "iat": NOW, "exp": NOW + 60}, key=rsa_pair[0], algorithm="RS256")
+    token = sign(
+        {
+            "iss": external.issuer,
+            "aud": "api://abs",
+            "email": "jean@example.com",
+            "iat": NOW,
+            "exp": NOW + 60,
+        },
+        key=rsa_pair[0],
+        algorithm="RS256",
+    )
     claims, config = verify(token, [native, external])
     assert config is external and claims["email"] == "jean@example.com"
 
@@ -175,6 +196,7 @@ def test_token_expired_within_leeway_is_accepted(native):
 
 
 # ----------------------------------------------------------------- refused tokens
+
 
 def test_token_expired_beyond_leeway_is_refused(native):
     with pytest.raises(Unauthorized) as excinfo:
@@ -273,8 +295,11 @@ def test_rs256_token_claiming_the_native_issuer_is_refused(native, rsa_pair):
 
 
 def test_external_token_without_identity_claim_is_refused(external, rsa_pair):
-    token = sign({"iss": external.issuer, "aud": "api://abs", "sub": "abc", "iat": NOW, "exp": NOW + 60},
-                 key=rsa_pair[0], algorithm="RS256")
+    token = sign(
+        {"iss": external.issuer, "aud": "api://abs", "sub": "abc", "iat": NOW, "exp": NOW + 60},
+        key=rsa_pair[0],
+        algorithm="RS256",
+    )
     with pytest.raises(Unauthorized):
         verify(token, [external])
 
@@ -301,6 +326,7 @@ def test_default_clock_is_used_when_now_is_omitted(native):
 
 
 # ----------------------------------------------------------------- helpers
+
 
 @pytest.mark.parametrize("value", [None, "", "Basic abc", "Bearer", "Bearer ", "Token abc", "Bearer a b"])
 def test_bearer_header_must_be_a_bearer_credential(value):

@@ -11,18 +11,27 @@ SA = 42
 
 def ctx(role="agent", policy=None, scope="this_node_only", path="1/3/42/"):
     return AccessContext(
-        person_id=JEAN, sa_id=SA, sa_parent_path=path, membership_id=5, membership_sa_id=SA,
-        role_code=role, policy=effective_policy(role, policy), hierarchy_scope=scope,
+        person_id=JEAN,
+        sa_id=SA,
+        sa_parent_path=path,
+        membership_id=5,
+        membership_sa_id=SA,
+        role_code=role,
+        policy=effective_policy(role, policy),
+        hierarchy_scope=scope,
     )
 
 
-@pytest.mark.parametrize(("role", "expected"), [
-    ("agent", "assigned_plus_unassigned"),
-    ("staff", "sa_wide"),
-    ("admin", "sa_wide"),
-    ("finance", "sa_wide"),
-    ("viewer", "sa_wide"),
-])
+@pytest.mark.parametrize(
+    ("role", "expected"),
+    [
+        ("agent", "assigned_plus_unassigned"),
+        ("staff", "sa_wide"),
+        ("admin", "sa_wide"),
+        ("finance", "sa_wide"),
+        ("viewer", "sa_wide"),
+    ],
+)
 def test_role_default_policy(role, expected):
     assert effective_policy(role) == expected
     assert effective_policy(role, None) == expected
@@ -43,29 +52,60 @@ def test_unknown_role_or_policy_is_refused():
 
 
 def test_agent_domain_is_own_or_unassigned_active_assignments_in_the_sa():
-    assert customer_domain(ctx("agent")) == [("assignment_ids", "any", [
-        ("state", "=", "active"), ("account_id", "=", SA),
-        "|", ("actor_id", "=", JEAN), ("actor_id", "=", False),
-    ])]
+    assert customer_domain(ctx("agent")) == [
+        (
+            "assignment_ids",
+            "any",
+            [
+                ("state", "=", "active"),
+                ("account_id", "=", SA),
+                "|",
+                ("actor_id", "=", JEAN),
+                ("actor_id", "=", False),
+            ],
+        )
+    ]
 
 
 def test_staff_domain_is_the_whole_sa():
-    assert customer_domain(ctx("staff")) == [("assignment_ids", "any", [
-        ("state", "=", "active"), ("account_id", "=", SA),
-    ])]
+    assert customer_domain(ctx("staff")) == [
+        (
+            "assignment_ids",
+            "any",
+            [
+                ("state", "=", "active"),
+                ("account_id", "=", SA),
+            ],
+        )
+    ]
 
 
 def test_assigned_only_domain_is_own_customers():
-    assert customer_domain(ctx("agent", "assigned_only")) == [("assignment_ids", "any", [
-        ("state", "=", "active"), ("account_id", "=", SA), ("actor_id", "=", JEAN),
-    ])]
+    assert customer_domain(ctx("agent", "assigned_only")) == [
+        (
+            "assignment_ids",
+            "any",
+            [
+                ("state", "=", "active"),
+                ("account_id", "=", SA),
+                ("actor_id", "=", JEAN),
+            ],
+        )
+    ]
 
 
 def test_descendants_scope_matches_the_subtree_by_parent_path():
     domain = customer_domain(ctx("staff", scope="this_node_and_descendants"))
-    assert domain == [("assignment_ids", "any", [
-        ("state", "=", "active"), ("account_id.parent_path", "=like", "1/3/42/%"),
-    ])]
+    assert domain == [
+        (
+            "assignment_ids",
+            "any",
+            [
+                ("state", "=", "active"),
+                ("account_id.parent_path", "=like", "1/3/42/%"),
+            ],
+        )
+    ]
 
 
 def test_customer_domain_never_lists_ids():
@@ -83,7 +123,10 @@ def test_no_context_or_no_read_right_sees_nothing():
 
 def test_stamp_domain_uses_the_v2_stamps():
     assert stamp_domain(ctx("agent")) == [
-        ("x_sa_id", "=", SA), "|", ("x_actor_id", "=", JEAN), ("x_actor_id", "=", False),
+        ("x_sa_id", "=", SA),
+        "|",
+        ("x_actor_id", "=", JEAN),
+        ("x_actor_id", "=", False),
     ]
     assert stamp_domain(ctx("finance"), "read_invoices") == [("x_sa_id", "=", SA)]
     assert stamp_domain(ctx("staff", scope="this_node_and_descendants")) == [
@@ -91,19 +134,22 @@ def test_stamp_domain_uses_the_v2_stamps():
     ]
 
 
-@pytest.mark.parametrize(("role", "capability", "granted"), [
-    ("agent", "create_customers", True),
-    ("agent", "assign_customers", False),
-    ("agent", "manage_members", False),
-    ("staff", "manage_members", True),
-    ("staff", "manage_account", False),
-    ("admin", "manage_account", True),
-    ("finance", "read_invoices", True),
-    ("finance", "write_customers", False),
-    ("viewer", "read_customers", True),
-    ("viewer", "write_customers", False),
-    ("nobody", "read_customers", False),
-])
+@pytest.mark.parametrize(
+    ("role", "capability", "granted"),
+    [
+        ("agent", "create_customers", True),
+        ("agent", "assign_customers", False),
+        ("agent", "manage_members", False),
+        ("staff", "manage_members", True),
+        ("staff", "manage_account", False),
+        ("admin", "manage_account", True),
+        ("finance", "read_invoices", True),
+        ("finance", "write_customers", False),
+        ("viewer", "read_customers", True),
+        ("viewer", "write_customers", False),
+        ("nobody", "read_customers", False),
+    ],
+)
 def test_role_capabilities(role, capability, granted):
     assert visibility.has_capability(role, capability) is granted
 

@@ -36,7 +36,7 @@ def cmd_test(args):
         if "lint" in layers_wanted:
             results.append(layers.lint())
         if "unit" in layers_wanted:
-            results.append(layers.unit())
+            results.append(layers.unit(args.pytest_k))
         odoo_layers = [name for name in ("odoo", "e2e") if name in layers_wanted]
         if odoo_layers and problem:
             results += [LayerResult(name, skip_reason=f"{problem} (set ODOO_PATH)") for name in odoo_layers]
@@ -45,9 +45,11 @@ def cmd_test(args):
             config = odoo.write_config(tree, "test", http_port=odoo.free_port())
             template = odoo.ensure_template(tree, config)
             if "odoo" in layers_wanted:
-                results.append(layers.odoo_suites(tree, config, template, keep=args.keep))
+                results.append(
+                    layers.odoo_suites(tree, config, template, keep=args.keep, test_tags=args.test_tags)
+                )
             if "e2e" in layers_wanted:
-                results.append(layers.e2e(tree, template))
+                results.append(layers.e2e(tree, template, args.pytest_k))
     finally:
         postgres.stop(started)
     print("", flush=True)
@@ -71,8 +73,9 @@ def cmd_run(args):
     try:
         ensure_demo_database(tree, config, args.db)
         print_welcome(tree, config, args)
-        return subprocess.run(odoo.odoo_cmd(tree, config, "-d", args.db, "--db-filter", f"^{args.db}$"),
-                              check=False).returncode
+        return subprocess.run(
+            odoo.odoo_cmd(tree, config, "-d", args.db, "--db-filter", f"^{args.db}$"), check=False
+        ).returncode
     except KeyboardInterrupt:
         return 0
     finally:
@@ -92,8 +95,9 @@ def cmd_bench(args):
     config = odoo.write_config(tree, "bench", http_port=odoo.free_port())
     template = odoo.ensure_template(tree, config)
     env = {**os.environ, "ODOO_PATH": str(tree), "ABS_TEMPLATE_DB": template, **layers.postgres_env()}
-    return subprocess.run([str(VENV_PYTHON), str(script), *args.bench_args], cwd=REPO, env=env,
-                          check=False).returncode
+    return subprocess.run(
+        [str(VENV_PYTHON), str(script), *args.bench_args], cwd=REPO, env=env, check=False
+    ).returncode
 
 
 def ensure_demo_database(tree, config, db):
@@ -150,11 +154,18 @@ def parser():
     test = sub.add_parser("test", help="run every test layer and print one summary line per layer")
     test.add_argument("--only", help=f"comma-separated layers among {','.join(ALL_LAYERS)}")
     test.add_argument("--keep", action="store_true", help="keep the Odoo test database afterwards")
+    test.add_argument(
+        "--test-tags",
+        default="/abs_connector",
+        help="Odoo --test-tags for the odoo layer (default /abs_connector), e.g. /abs_connector:TestApiAuth",
+    )
+    test.add_argument("-k", dest="pytest_k", help="pytest -k expression for the unit and e2e layers")
     test.set_defaults(func=cmd_test)
     bench = sub.add_parser("bench", help="run a benchmark (governance, backfill, relay); it prints figures")
     bench.add_argument("name", nargs="?", default="governance", help="which benchmark (default governance)")
-    bench.add_argument("bench_args", nargs=argparse.REMAINDER,
-                       help="passed to the benchmark, e.g. --customers 1000000")
+    bench.add_argument(
+        "bench_args", nargs=argparse.REMAINDER, help="passed to the benchmark, e.g. --customers 1000000"
+    )
     bench.set_defaults(func=cmd_bench)
     return main
 

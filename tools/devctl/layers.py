@@ -31,6 +31,7 @@ def lint():
     """ruff over the repository, and pylint-odoo's mandatory checks over the addon."""
     checks = [
         ([_bin("ruff"), "check", "."], "ruff.log"),
+        ([_bin("ruff"), "format", "--check", "."], "ruff-format.log"),
         ([_bin("pylint"), f"--rcfile={PYLINT_RC}", str(ADDON)], "pylint-odoo.log"),
     ]
     passed = sum(_step(cmd, log) for cmd, log in checks)
@@ -42,28 +43,58 @@ def pytest_layer(name, path, env=None, extra=()):
     junit.parent.mkdir(parents=True, exist_ok=True)
     junit.unlink(missing_ok=True)
     # pytest-odoo would boot Odoo inside pytest; these layers test from outside.
-    cmd = [str(VENV_PYTHON), "-m", "pytest", str(path), "-q", "-rs",
-           "-p", "no:cacheprovider", "-p", "no:odoo", f"--junitxml={junit}", *extra]
+    cmd = [
+        str(VENV_PYTHON),
+        "-m",
+        "pytest",
+        str(path),
+        "-q",
+        "-rs",
+        "-p",
+        "no:cacheprovider",
+        "-p",
+        "no:odoo",
+        f"--junitxml={junit}",
+        *extra,
+    ]
     code = subprocess.run(cmd, cwd=REPO, env={**os.environ, **(env or {})}, check=False).returncode
     if code == 5:  # pytest: no test collected
         return LayerResult(name, failed=1, skip_reason="")
     return from_junit(name, junit)
 
 
-def unit():
-    return pytest_layer("unit", REPO / "tests" / "unit")
+def unit(k=None):
+    return pytest_layer("unit", REPO / "tests" / "unit", extra=("-k", k) if k else ())
 
 
-def odoo_suites(odoo_path, config, template, keep=False):
-    """Install the addon on a copy of the template with tests enabled."""
+def odoo_suites(odoo_path, config, template, keep=False, test_tags="/abs_connector"):
+    """Install the addon on a copy of the template with tests enabled.
+
+    ``test_tags`` narrows the run (Odoo's --test-tags syntax), e.g.
+    ``/abs_connector:TestApiAuth`` while working on one suite.
+    """
     db = f"abs_test_{os.getpid()}"
     postgres.copy_database(template, db)
     log = STATE / "logs" / "odoo-tests.log"
     port = odoo.free_port()
     say(f"Odoo suites on database {db} (log: {log})")
-    cmd = odoo.odoo_cmd(odoo_path, config, "-d", db, "-i", "abs_connector", "--without-demo=all",
-                        "--test-enable", "--test-tags", "/abs_connector", "--stop-after-init",
-                        "--http-port", str(port), "--log-level", "test")
+    cmd = odoo.odoo_cmd(
+        odoo_path,
+        config,
+        "-d",
+        db,
+        "-i",
+        "abs_connector",
+        "--without-demo=all",
+        "--test-enable",
+        "--test-tags",
+        "/abs_connector",
+        "--stop-after-init",
+        "--http-port",
+        str(port),
+        "--log-level",
+        "test",
+    )
     try:
         with log.open("w") as handle:
             code = subprocess.run(cmd, stdout=handle, stderr=subprocess.STDOUT, check=False).returncode
@@ -82,18 +113,18 @@ def _print_failures(text):
     shown = 0
     for index, line in enumerate(lines):
         if (" ERROR " in line or " CRITICAL " in line or " FAIL" in line) and shown < 40:
-            print("\n".join(lines[index:index + 25]), flush=True)
+            print("\n".join(lines[index : index + 25]), flush=True)
             shown += 1
 
 
-def e2e(odoo_path, template):
+def e2e(odoo_path, template, k=None):
     env = {
         "ODOO_PATH": str(odoo_path),
         "ABS_TEMPLATE_DB": template,
         "ABS_STATE_DIR": str(STATE),
         **postgres_env(),
     }
-    return pytest_layer("e2e", REPO / "tests" / "e2e", env=env)
+    return pytest_layer("e2e", REPO / "tests" / "e2e", env=env, extra=("-k", k) if k else ())
 
 
 def postgres_env():

@@ -50,22 +50,24 @@ def write_config(odoo_path, name, http_port, mqtt_port=1883, extra=None):
     parser = configparser.ConfigParser(interpolation=None)
     parser.read(REPO / "odoo.conf")
     options = parser["options"]
-    options.update({
-        "addons_path": f"{odoo_path / 'addons'},{REPO}",
-        "upgrade_path": str(MIGRATIONS),
-        "data_dir": str(STATE / "data"),
-        "db_host": postgres.DB_HOST,
-        "db_port": str(postgres.DB_PORT),
-        "db_user": postgres.DB_USER,
-        "db_password": postgres.DB_PASSWORD,
-        "http_interface": "127.0.0.1",
-        "http_port": str(http_port),
-        "admin_passwd": local_secret("admin_passwd"),
-        "abs_jwt_secret": local_secret("abs_jwt_secret"),
-        "abs_mqtt_host": "127.0.0.1",
-        "abs_mqtt_port": str(mqtt_port),
-        **(extra or {}),
-    })
+    options.update(
+        {
+            "addons_path": f"{odoo_path / 'addons'},{REPO}",
+            "upgrade_path": str(MIGRATIONS),
+            "data_dir": str(STATE / "data"),
+            "db_host": postgres.DB_HOST,
+            "db_port": str(postgres.DB_PORT),
+            "db_user": postgres.DB_USER,
+            "db_password": postgres.DB_PASSWORD,
+            "http_interface": "127.0.0.1",
+            "http_port": str(http_port),
+            "admin_passwd": local_secret("admin_passwd"),
+            "abs_jwt_secret": local_secret("abs_jwt_secret"),
+            "abs_mqtt_host": "127.0.0.1",
+            "abs_mqtt_port": str(mqtt_port),
+            **(extra or {}),
+        }
+    )
     path = STATE / f"{name}.conf"
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w") as handle:
@@ -99,9 +101,20 @@ def ensure_template(odoo_path, config):
     log = STATE / f"{name}.log"
     with log.open("w") as handle:
         result = subprocess.run(
-            odoo_cmd(odoo_path, config, "-d", name, "-i", ",".join(addon_dependencies()),
-                     "--without-demo=all", "--stop-after-init", "--no-http"),
-            stdout=handle, stderr=subprocess.STDOUT, check=False,
+            odoo_cmd(
+                odoo_path,
+                config,
+                "-d",
+                name,
+                "-i",
+                ",".join(addon_dependencies()),
+                "--without-demo=all",
+                "--stop-after-init",
+                "--no-http",
+            ),
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+            check=False,
         )
     if result.returncode != 0:
         postgres.drop_database(name)
@@ -114,8 +127,9 @@ def install_addon(odoo_path, config, db, log, demo):
     if not demo:
         args.append("--without-demo=all")
     with log.open("w") as handle:
-        result = subprocess.run(odoo_cmd(odoo_path, config, *args),
-                                stdout=handle, stderr=subprocess.STDOUT, check=False)
+        result = subprocess.run(
+            odoo_cmd(odoo_path, config, *args), stdout=handle, stderr=subprocess.STDOUT, check=False
+        )
     if result.returncode != 0:
         raise DevError(f"installing abs_connector into {db} failed; read {log}")
 
@@ -130,6 +144,15 @@ def require_port(port):
 
 
 def run_cli(odoo_path, config, db, *args):
-    cmd = [str(VENV_PYTHON), str(odoo_path / "odoo-bin"), f"--addons-path={odoo_path / 'addons'},{REPO}",
-           *args[:1], "-c", str(config), "-d", db, *args[1:]]
+    cmd = [
+        str(VENV_PYTHON),
+        str(odoo_path / "odoo-bin"),
+        f"--addons-path={odoo_path / 'addons'},{REPO}",
+        *args[:1],
+        "-c",
+        str(config),
+        "-d",
+        db,
+        *args[1:],
+    ]
     return run(cmd, capture_output=True).stdout.strip()

@@ -55,8 +55,9 @@ def from_odoo_log(name, text, returncode):
     skipped = len(ODOO_SKIPPED.findall(text))
     problems = int(returncode != 0 and failed + errors == 0) + len(addon_warnings(text))
     problems += sum(1 for line in text.splitlines() if is_stray_error(line))
-    return LayerResult(name, passed=total - failed - errors - skipped,
-                       failed=failed + errors + problems, skipped=skipped)
+    return LayerResult(
+        name, passed=total - failed - errors - skipped, failed=failed + errors + problems, skipped=skipped
+    )
 
 
 def is_stray_error(line):
@@ -69,8 +70,11 @@ OUR_NAMES = re.compile(r"abs_connector|\b(?:ov|abs)\.[a-z_]+")
 
 def addon_warnings(text):
     """Warnings Odoo's loader, ORM or fields logged about the addon (not its tests)."""
-    return [m.group(0) for m in ADDON_WARNING.finditer(text)
-            if ".tests" not in m.group("logger") and OUR_NAMES.search(m.group("msg"))]
+    return [
+        m.group(0)
+        for m in ADDON_WARNING.finditer(text)
+        if ".tests" not in m.group("logger") and OUR_NAMES.search(m.group("msg"))
+    ]
 
 
 def summary(results):

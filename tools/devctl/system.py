@@ -20,8 +20,12 @@ PACKAGES = {
 
 def missing_packages(names=PACKAGES):
     # dpkg-query exits 1 as soon as one name is unknown, yet still reports the others.
-    status = subprocess.run(["dpkg-query", "-W", "-f=${Package} ${db:Status-Status}\n", *names],
-                            capture_output=True, text=True, check=False).stdout
+    status = subprocess.run(
+        ["dpkg-query", "-W", "-f=${Package} ${db:Status-Status}\n", *names],
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout
     installed = {line.split()[0] for line in status.splitlines() if line.endswith(" installed")}
     return [name for name in names if name not in installed]
 

@@ -42,43 +42,62 @@ def migrate(cr, version):
 
 
 def _has_foreign_key(cr, table, column):
-    cr.execute(SQL(
-        """
+    cr.execute(
+        SQL(
+            """
         SELECT 1
           FROM pg_constraint fk
           JOIN pg_class c ON c.oid = fk.conrelid
           JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = fk.conkey[1]
          WHERE fk.contype = 'f' AND c.relname = %s AND a.attname = %s
         """,
-        table, column,
-    ))
+            table,
+            column,
+        )
+    )
     return bool(cr.fetchone())
 
 
 def _keep_dangling(cr, table, model, column, target):
     if _has_foreign_key(cr, table, column):
         return
-    cr.execute(SQL(
-        "SELECT COUNT(*) FROM %(table)s t WHERE t.%(column)s IS NOT NULL"
-        " AND NOT EXISTS (SELECT 1 FROM %(target)s x WHERE x.id = t.%(column)s)",
-        table=SQL.identifier(table), column=SQL.identifier(column), target=SQL.identifier(target),
-    ))
+    cr.execute(
+        SQL(
+            "SELECT COUNT(*) FROM %(table)s t WHERE t.%(column)s IS NOT NULL"
+            " AND NOT EXISTS (SELECT 1 FROM %(target)s x WHERE x.id = t.%(column)s)",
+            table=SQL.identifier(table),
+            column=SQL.identifier(column),
+            target=SQL.identifier(target),
+        )
+    )
     dangling = cr.fetchone()[0]
     if not dangling:
         return  # Odoo adds a normal, validated key itself
-    cr.execute(SQL(
-        "SELECT on_delete FROM ir_model_fields WHERE model = %s AND name = %s", model, column,
-    ))
+    cr.execute(
+        SQL(
+            "SELECT on_delete FROM ir_model_fields WHERE model = %s AND name = %s",
+            model,
+            column,
+        )
+    )
     row = cr.fetchone()
     on_delete = ((row and row[0]) or "set null").upper()
     if on_delete not in ("SET NULL", "RESTRICT", "CASCADE"):
         on_delete = "SET NULL"
-    cr.execute(SQL(
-        "ALTER TABLE %s ADD FOREIGN KEY (%s) REFERENCES %s(id) ON DELETE %s NOT VALID",
-        SQL.identifier(table), SQL.identifier(column), SQL.identifier(target), SQL(on_delete),
-    ))
+    cr.execute(
+        SQL(
+            "ALTER TABLE %s ADD FOREIGN KEY (%s) REFERENCES %s(id) ON DELETE %s NOT VALID",
+            SQL.identifier(table),
+            SQL.identifier(column),
+            SQL.identifier(target),
+            SQL(on_delete),
+        )
+    )
     _logger.warning(
         "abs_connector upgrade: %s row(s) of %s have a %s pointing at a missing %s; "
         "foreign key added as NOT VALID, rows kept for review",
-        dangling, table, column, target,
+        dangling,
+        table,
+        column,
+        target,
     )

@@ -78,7 +78,6 @@ def _bad_request(message):
 
 
 class BenchBaselines(http.Controller):
-
     def _as_proxy_user(self):
         uid = int(request.env["ir.config_parameter"].sudo().get_param(PROXY_UID_PARAM) or 0)
         if not uid:
