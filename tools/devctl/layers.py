@@ -76,6 +76,7 @@ def odoo_suites(odoo_path, config, template, keep=False, test_tags="/abs_connect
     db = f"abs_test_{os.getpid()}"
     postgres.copy_database(template, db)
     log = STATE / "logs" / "odoo-tests.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
     port = odoo.free_port()
     say(f"Odoo suites on database {db} (log: {log})")
     cmd = odoo.odoo_cmd(
