@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from . import layers, mosquitto, odoo, postgres, system, venv
+from . import layers, mosquitto, odoo, postgres, processes, system, venv
 from .errors import DevError
 from .paths import REPO, STATE, VENV_PYTHON, odoo_path, odoo_tree_problem
 from .results import LayerResult, summary
@@ -67,20 +67,28 @@ def cmd_run(args):
     tree = odoo_path()
     venv.ensure(tree)
     odoo.require_port(args.port)
-    postgres.ensure_running()
-    broker = mosquitto.start(args.mqtt_port)
-    config = odoo.write_config(tree, "run", http_port=args.port, mqtt_port=args.mqtt_port)
-    try:
-        ensure_demo_database(tree, config, args.db)
-        print_welcome(tree, config, args)
-        return subprocess.run(
-            odoo.odoo_cmd(tree, config, "-d", args.db, "--db-filter", f"^{args.db}$"), check=False
-        ).returncode
-    except KeyboardInterrupt:
-        return 0
-    finally:
-        if broker:
-            broker.terminate()
+    database, broker, server = None, None, None
+    # Ctrl-C, SIGTERM (a supervisor) and SIGHUP (a closed terminal) all end up
+    # in the same finally: what was started here is stopped here.
+    with processes.stop_signals_interrupt():
+        try:
+            database = postgres.ensure_running()
+            broker = mosquitto.start(args.mqtt_port)
+            config = odoo.write_config(tree, "run", http_port=args.port, mqtt_port=args.mqtt_port)
+            ensure_demo_database(tree, config, args.db)
+            print_welcome(tree, config, args)
+            server = processes.start(
+                odoo.odoo_cmd(tree, config, "-d", args.db, "--db-filter", f"^{args.db}$")
+            )
+            return server.wait()
+        except KeyboardInterrupt as interruption:
+            say(f"stopping ({interruption or 'Ctrl-C'})")
+            return 0
+        finally:
+            processes.ignore_stop_signals()
+            processes.stop(server)
+            processes.stop(broker, timeout=5)
+            postgres.stop(database)
 
 
 def cmd_bench(args):
@@ -139,7 +147,7 @@ abs_connector is starting on {base}  (database {db})
   Then list the customers the agent may see in its Service Account:
     curl -s {base}/api/me/service-accounts -H "Authorization: Bearer $TOKEN"
     curl -s {base}/api/contacts -H "Authorization: Bearer $TOKEN" -H "X-SA-ID: <sa id>"
-Stop with Ctrl-C.
+Stop with Ctrl-C (or SIGTERM / SIGHUP): everything started here stops with it.
 """
 
 

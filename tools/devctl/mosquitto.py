@@ -3,9 +3,9 @@
 import getpass
 import shutil
 import socket
-import subprocess
 import time
 
+from . import processes
 from .errors import DevError
 from .paths import STATE
 from .shell import say
@@ -44,7 +44,7 @@ def start(port):
     state.mkdir(parents=True, exist_ok=True)
     config = state / "mosquitto.conf"
     config.write_text(CONFIG.format(port=port, state=state, user=getpass.getuser()))
-    process = subprocess.Popen([binary, "-c", str(config)], start_new_session=True)
+    process = processes.start([binary, "-c", str(config)])
     for _ in range(50):
         if port_open(port):
             say(f"MQTT broker on 127.0.0.1:{port}")
