@@ -89,7 +89,7 @@ def odoo_suites(odoo_path, config, template, keep=False, test_tags="/abs_connect
         "--without-demo=all",
         "--test-enable",
         "--test-tags",
-        "/abs_connector",
+        test_tags or "/abs_connector",
         "--stop-after-init",
         "--http-port",
         str(port),
