@@ -5,7 +5,7 @@ from ..governance.errors import Conflict
 
 # Fields of an active row that governance operations may change; everything
 # else is fixed once written, and expired rows are history.
-_MUTABLE_WHILE_ACTIVE = {"actor_id", "state", "date_to", "assigned_by_id"}
+_MUTABLE_WHILE_ACTIVE = {"actor_id", "state", "date_to", "assigned_by_id", "note"}
 
 
 class OvSaCustomerAssignment(models.Model):
@@ -51,6 +51,7 @@ class OvSaCustomerAssignment(models.Model):
     date_to = fields.Datetime()
     assigned_by_id = fields.Many2one("res.partner", string="Assigned By", ondelete="restrict")
     company_id = fields.Many2one(related="account_id.company_id", store=True, index=True)
+    note = fields.Char(readonly=True, help="Why the row ended other than by a reassignment, e.g. a merge.")
     actor_employee_id = fields.Many2one(
         "abs.employee", compute="_compute_actor_employee_id", string="Assigned Employee"
     )
@@ -167,6 +168,29 @@ class OvSaCustomerAssignment(models.Model):
         raise UserError(_("Customer assignments are history and are never deleted."))
 
     # ---- operations ----
+
+    @api.model
+    def _abs_prepare_partner_merge(self, src_partners, dst_partner):
+        """Before Odoo's Merge Contacts re-points rows to ``dst_partner``: keep one active
+        row per account and expire the others with a note.
+
+        Re-pointing two active rows of one account would hit the one-active index, and
+        Odoo's merge then deletes the source rows: history would be lost.
+        """
+        rows = self._abs_history_admin().search(
+            [("partner_id", "in", (src_partners | dst_partner).ids), ("state", "=", "active")],
+            order="date_from desc, id desc",
+        )
+        doomed = rows.browse()
+        for account in rows.account_id:
+            in_account = rows.filtered(lambda row, account=account: row.account_id == account)
+            survivor = in_account.filtered(lambda row: row.partner_id == dst_partner)[:1] or in_account[:1]
+            doomed |= in_account - survivor
+        if doomed:
+            note = _("Merged into %(name)s (#%(id)s).", name=dst_partner.display_name, id=dst_partner.id)
+            doomed.write({"state": "expired", "date_to": fields.Datetime.now(), "note": note})
+            doomed.flush_recordset(["state", "date_to", "note"])
+        return doomed
 
     def _abs_clear_actor(self):
         """Make these active assignments unassigned (seed 002 Stage 5); they stay active."""

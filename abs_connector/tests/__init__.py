@@ -17,6 +17,7 @@ from . import (
     test_events_relay,
     test_governance_security,
     test_membership,
+    test_partner_merge,
     test_portal_access_rules,
     test_portal_api,
     test_portal_home,

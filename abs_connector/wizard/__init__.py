@@ -7,4 +7,5 @@ from . import (
     abs_grant_portal_wizard_line,
     abs_reassign_customers_wizard,
     abs_revoke_membership_wizard,
+    base_partner_merge_automatic_wizard,
 )
