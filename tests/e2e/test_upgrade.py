@@ -17,6 +17,7 @@ install hook. Finally the migrations run a second time (module rewound to
 
 import json
 import os
+from pathlib import Path
 
 import odoo_cli
 import pytest
@@ -370,3 +371,29 @@ def test_running_the_migrations_again_changes_nothing(upgraded):
     assert "Running migration [18.0.1.1.0>]" in log
     assert "created 0," in log
     assert _snapshot(conn) == before
+
+
+def test_upgrade_without_upgrade_path_is_refused_and_changes_nothing(upgraded):
+    conn = upgraded["conn"]
+    with conn.cursor() as cr:
+        # Back to V2's version only: had the guard let it through, the upgrade would
+        # record the new version and run no script, which the version check catches.
+        _set_module_version(cr, OLD_VERSION)
+    before = _snapshot(conn)
+    try:
+        with pytest.raises(odoo_cli.OdooRunError) as refused:
+            odoo_cli.upgrade(DB, label="upgrade-without-path", upgrade_path=None)
+        log_path = str(refused.value).split("log: ", 1)[1].split("\n", 1)[0]
+        log = Path(log_path).read_text()
+        assert "UpgradeScriptsUnreachable" in log
+        assert "the migration scripts of 18.0.1.0.2, 18.0.1.1.0, 18.0.1.1.1" in log
+        assert "are not reachable through upgrade_path" in log
+        assert "Running migration [18.0.1.0.2>]" not in log
+        assert (
+            _scalar(conn, "SELECT latest_version FROM ir_module_module WHERE name = 'abs_connector'")
+            == OLD_VERSION
+        )
+        assert _snapshot(conn) == before
+    finally:
+        with conn.cursor() as cr:
+            _set_module_version(cr, NEW_VERSION)

@@ -9,6 +9,7 @@ import ast
 import configparser
 from pathlib import Path
 
+import pytest
 import yaml
 
 REPO = Path(__file__).resolve().parents[2]
@@ -64,3 +65,42 @@ def test_every_script_defines_migrate_cr_version_and_skips_fresh_installs():
         assert isinstance(first, ast.If), script
         assert ast.unparse(first.test) == "not version", script
         assert isinstance(first.body[0], ast.Return), script
+
+
+def test_upgrade_guard_lists_every_migration_version_folder():
+    from upgrade_guard import UPGRADE_STEPS
+
+    folders = sorted((path.name for path in MIGRATIONS.iterdir() if path.is_dir()), key=_version_key)
+    assert list(UPGRADE_STEPS) == folders
+
+
+def test_upgrade_guard_ships_inside_the_addon_where_odoo_always_finds_it():
+    guard = REPO / "abs_connector" / "migrations" / "0.0.0"
+    scripts = [path.name for path in guard.glob("*.py")]
+    assert scripts == ["pre-refuse_unreachable_upgrade_scripts.py"]
+    migrate = _migrate_function(guard / scripts[0])
+    assert [arg.arg for arg in migrate.args.args] == ["cr", "version"]
+
+
+def test_upgrade_guard_accepts_the_repository_migrations_directory():
+    from upgrade_guard import check_upgrade_scripts_reachable
+
+    check_upgrade_scripts_reachable("18.0.1.0.1", _manifest_version(), [str(REPO / "migrations")])
+
+
+def test_upgrade_guard_refuses_a_missing_or_wrong_upgrade_path():
+    from upgrade_guard import UpgradeScriptsUnreachable, check_upgrade_scripts_reachable
+
+    for upgrade_dirs in ([], [str(MIGRATIONS)], ["/nonexistent"]):
+        with pytest.raises(UpgradeScriptsUnreachable, match="18.0.1.0.2, 18.0.1.1.0"):
+            check_upgrade_scripts_reachable("18.0.1.0.1", _manifest_version(), upgrade_dirs)
+
+
+def test_upgrade_guard_only_requires_the_steps_newer_than_the_installed_version():
+    from upgrade_guard import check_upgrade_scripts_reachable, pending_steps
+
+    assert pending_steps("18.0.1.1.0", "18.0.1.1.1", ("18.0.1.0.2", "18.0.1.1.0", "18.0.1.1.1")) == [
+        "18.0.1.1.1"
+    ]
+    newest = max(EXPECTED_VERSIONS, key=_version_key)
+    check_upgrade_scripts_reachable(newest, newest, [])
