@@ -47,6 +47,9 @@
     ],
     "demo": [],
     "assets": {
+        "web.assets_backend": [
+            "abs_connector/static/src/js/governance_conflict_dialog.js",
+        ],
         "web.assets_tests": [
             "abs_connector/static/src/tours/**/*",
         ],

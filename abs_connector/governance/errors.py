@@ -4,11 +4,12 @@ Every error the API returns has the same body::
 
     {"error": {"code": "<machine code>", "message": "<sentence for a human>", "details": {...}}}
 
-The governance layer raises these classes (``Conflict`` for duplicates and "only manager"
-refusals), the API raises them for transport problems, and :func:`to_http` turns them -- and
-Odoo's own exceptions, recognised by class name so this module never imports Odoo -- into a
-status and a body. An exception nobody planned for answers 500 with a generic message: the
-cause goes to the server log, never to the client.
+The API raises these classes for transport and request problems; the model layer raises
+Odoo's exceptions and the addon's ``GovernanceConflict`` (a ``UserError`` carrying ``details``,
+``abs_connector/exceptions.py``) for governance refusals. :func:`to_http` turns all of them --
+foreign classes recognised by name so this module never imports Odoo -- into a status and a
+body: ``GovernanceConflict`` answers 409 with its details. An exception nobody planned for
+answers 500 with a generic message: the cause goes to the server log, never to the client.
 """
 
 import logging
@@ -135,6 +136,7 @@ class ServiceUnavailable(AbsError):
 # Foreign exceptions, by fully qualified class name, checked along the MRO so that a
 # subclass (e.g. Odoo's MissingError, a UserError) finds its most specific entry first.
 _FOREIGN = {
+    "odoo.addons.abs_connector.exceptions.GovernanceConflict": (Conflict, "keep"),
     "odoo.exceptions.MissingError": (NotFound, None),
     "odoo.exceptions.AccessDenied": (Unauthorized, None),
     "odoo.exceptions.AccessError": (Forbidden, None),
@@ -174,6 +176,12 @@ def _foreign_message(exc):
     return message or None
 
 
+def _foreign_details(exc):
+    """The ``details`` dict a foreign exception carries (``GovernanceConflict``), else ``None``."""
+    details = getattr(exc, "details", None)
+    return details if isinstance(details, dict) else None
+
+
 def as_abs_error(exc):
     """Return ``exc`` as an :class:`AbsError` (the same object when it already is one).
 
@@ -186,7 +194,9 @@ def as_abs_error(exc):
     for name in _qualified_names(exc):
         if name in _FOREIGN:
             klass, keep = _FOREIGN[name]
-            return klass(_foreign_message(exc) if keep else None)
+            if not keep:
+                return klass()
+            return klass(_foreign_message(exc), _foreign_details(exc))
     code = getattr(exc, "code", None)
     if type(exc).__module__.startswith("werkzeug") and isinstance(code, int):
         klass = _WERKZEUG_BY_STATUS.get(code)

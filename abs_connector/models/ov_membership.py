@@ -2,8 +2,8 @@ from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL
 
+from ..exceptions import GovernanceConflict
 from ..governance import visibility
-from ..governance.errors import Conflict
 
 ROLE_SELECTION = [
     ("staff", "Staff"),
@@ -465,7 +465,7 @@ class OvMembership(models.Model):
         Creates the person's abs.employee if missing.
 
         :param extra: scope_policy, hierarchy_scope, effective_from, effective_to, manager_member_id.
-        :raise Conflict: the person already holds a membership in ``sa``.
+        :raise GovernanceConflict: the person already holds a membership in ``sa``.
         :raise AccessError: the actor may not manage members of ``sa`` or grant that role.
         :raise ValidationError: inactive account, unknown role, a company instead of a person.
         """
@@ -507,7 +507,7 @@ class OvMembership(models.Model):
         )
         existing = candidate._abs_overlapping_memberships()
         if existing:
-            raise Conflict(
+            raise GovernanceConflict(
                 _("%(person)s is already a member of %(sa)s.", person=person_partner.name, sa=sa.name),
                 details={"membership_id": existing[0].id},
             )
@@ -543,7 +543,7 @@ class OvMembership(models.Model):
     def action_suspend(self, actor_partner=None):
         """Suspend: the member keeps their customers but loses access until reinstated.
 
-        :raise Conflict: it is the only manager of its account.
+        :raise GovernanceConflict: it is the only manager of its account.
         """
         self._abs_check_transition(
             actor_partner, ("active",), _("Only an active membership can be suspended.")
@@ -566,7 +566,7 @@ class OvMembership(models.Model):
         there, unassigned; V2 stamps naming the person are cleared.
 
         :returns: the number of customers that became unassigned.
-        :raise Conflict: it is the only manager of its account.
+        :raise GovernanceConflict: it is the only manager of its account.
         """
         self._abs_check_transition(
             actor_partner, ("active", "suspended"), _("This membership is already revoked.")
@@ -606,7 +606,7 @@ class OvMembership(models.Model):
                 limit=1,
             )
             if not successor:
-                raise Conflict(
+                raise GovernanceConflict(
                     _(
                         "%(person)s is the only manager of %(sa)s; appoint another manager first.",
                         person=membership.person_partner_id.name,

@@ -1,7 +1,7 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
-from ..governance.errors import Conflict
+from ..exceptions import GovernanceConflict
 
 # Fields of an active row that governance operations may change; everything
 # else is fixed once written, and expired rows are history.
@@ -211,7 +211,7 @@ class OvSaCustomerAssignment(models.Model):
         :returns: the new assignment rows.
         :raise ValidationError: a customer not in ``sa``, or an actor who cannot hold customers there.
         :raise AccessError: ``assigned_by_partner`` may not assign customers in ``sa``.
-        :raise Conflict: nothing to do (all already assigned to that actor).
+        :raise GovernanceConflict: nothing to do (all already assigned to that actor).
         """
         Membership = self.env["ov.membership"]
         Membership._abs_check_actor(assigned_by_partner, sa, "assign_customers")
@@ -243,7 +243,7 @@ class OvSaCustomerAssignment(models.Model):
         new_actor_id = new_actor_partner.id if new_actor_partner else False
         moving = current.filtered(lambda a: a.actor_id.id != new_actor_id)
         if not moving:
-            raise Conflict(_("These customers are already assigned that way."))
+            raise GovernanceConflict(_("These customers are already assigned that way."))
         previous = {a.partner_id.id: (a.id, a.actor_id.id) for a in moving}
         recorded = Membership._abs_recorded_actor(assigned_by_partner)
         now = fields.Datetime.now()

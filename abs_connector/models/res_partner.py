@@ -4,8 +4,8 @@ from odoo import Command, _, api, fields, models
 from odoo.exceptions import MissingError, UserError, ValidationError
 from odoo.tools import email_normalize, escape_psql
 
+from ..exceptions import GovernanceConflict
 from ..governance import visibility
-from ..governance.errors import Conflict
 
 _logger = logging.getLogger(__name__)
 
@@ -201,7 +201,7 @@ class ResPartner(models.Model):
         With ``portal_access``, the Service Account / company setting decides whether
         the customer is invited to the portal.
 
-        :raise Conflict: a customer with that e-mail is already in ``sa``.
+        :raise GovernanceConflict: a customer with that e-mail is already in ``sa``.
         :raise AccessError: the actor may not create customers in ``sa``.
         :raise ValidationError: inactive account, governance fields in ``vals``.
         """
@@ -211,7 +211,7 @@ class ResPartner(models.Model):
         ctx = self.env["ov.membership"]._abs_check_actor(actor_partner, sa, "create_customers")
         duplicate = self._abs_find_customer_by_email(sa, vals.get("email"))
         if duplicate:
-            raise Conflict(
+            raise GovernanceConflict(
                 _("A customer with this e-mail already exists in %(sa)s.", sa=sa.name),
                 details={"partner_id": duplicate.id},
             )
@@ -266,7 +266,7 @@ class ResPartner(models.Model):
         if "email" in vals and email_normalize(vals["email"] or "") != self.email_normalized:
             duplicate = self._abs_find_customer_by_email(sa, vals["email"])
             if duplicate and duplicate != self:
-                raise Conflict(
+                raise GovernanceConflict(
                     _("A customer with this e-mail already exists in %(sa)s.", sa=sa.name),
                     details={"partner_id": duplicate.id},
                 )

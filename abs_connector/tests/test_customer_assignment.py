@@ -6,7 +6,7 @@ from odoo.exceptions import AccessError, MissingError, UserError, ValidationErro
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
-from ..governance.errors import Conflict
+from ..exceptions import GovernanceConflict
 from .common import AbsGovernanceCase
 
 
@@ -50,7 +50,7 @@ class TestGovernedCustomerLifecycle(AbsGovernanceCase):
 
     def test_duplicate_email_in_the_same_account_is_a_conflict(self):
         self.make_customer(self.tree.branch, self.tree.jean, email="dup@client.com")
-        with self.assertRaises(Conflict):
+        with self.assertRaises(GovernanceConflict):
             self.make_customer(self.tree.branch, self.tree.kwame, email=" DUP@client.com ")
         other = self.make_customer(self.tree.sub_branch, None, email="dup@client.com")
         self.assertTrue(other, "another account may have its own customer with that address")
@@ -205,7 +205,7 @@ class TestCustomerAssignment(AbsGovernanceCase):
             self.Assignment._abs_reassign(stranger, self.tree.branch, self.tree.kwame, self.tree.alice)
 
     def test_reassign_to_the_same_actor_is_a_conflict(self):
-        with self.assertRaises(Conflict):
+        with self.assertRaises(GovernanceConflict):
             self.Assignment._abs_reassign(self.marie, self.tree.branch, self.tree.jean, self.tree.alice)
 
     def test_history_is_never_deleted(self):

@@ -4,9 +4,9 @@ from unittest.mock import patch
 
 from odoo import fields
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tests import tagged
+from odoo.tests import HttpCase, tagged
 
-from ..governance.errors import Conflict
+from ..exceptions import GovernanceConflict
 from .common import AbsGovernanceCase
 
 
@@ -45,7 +45,7 @@ class TestMembershipRules(AbsGovernanceCase):
             )
 
     def test_second_live_membership_in_the_same_account_is_a_conflict(self):
-        with self.assertRaises(Conflict) as caught:
+        with self.assertRaises(GovernanceConflict) as caught:
             self.env["ov.membership"]._abs_enroll(self.tree.branch, self.tree.jean, "viewer")
         self.assertEqual(caught.exception.details["membership_id"], self.tree.jean_membership.id)
 
@@ -169,10 +169,10 @@ class TestMembershipLifecycle(AbsGovernanceCase):
         self.assertEqual(self.tree.kwame_membership.membership_state, "active")
 
     def test_revoking_the_only_manager_is_a_conflict(self):
-        with self.assertRaises(Conflict):
+        with self.assertRaises(GovernanceConflict):
             self.tree.alice_membership.action_revoke()
         self.assertEqual(self.tree.alice_membership.membership_state, "active")
-        with self.assertRaises(Conflict):
+        with self.assertRaises(GovernanceConflict):
             self.tree.alice_membership.action_suspend()
 
     def test_revoking_a_manager_hands_over_to_another_manager(self):
@@ -363,3 +363,48 @@ class TestSystemCalls(AbsGovernanceCase):
             ._abs_reassign(self.marie, self.tree.branch, None, None)
         )
         self.assertEqual(new.assigned_by_id, self.manager.partner_id)
+
+
+@tagged("post_install", "-at_install", "abs_governance")
+class TestOnlyManagerSuspendButton(HttpCase, AbsGovernanceCase):
+    """The Suspend button goes through /web/dataset/call_button, as the web client does."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.tree = cls.make_sa_tree()
+
+    def test_suspend_button_on_the_only_manager_answers_a_readable_governance_conflict(self):
+        self.authenticate("admin", "admin")
+        response = self.url_open(
+            "/web/dataset/call_button",
+            data=json.dumps(
+                {
+                    "jsonrpc": "2.0",
+                    "method": "call",
+                    "params": {
+                        "model": "ov.membership",
+                        "method": "action_suspend",
+                        "args": [[self.tree.alice_membership.id]],
+                        "kwargs": {},
+                    },
+                }
+            ),
+            headers={"Content-Type": "application/json"},
+        )
+        error = response.json()["error"]["data"]
+        self.assertEqual(error["name"], "odoo.addons.abs_connector.exceptions.GovernanceConflict")
+        self.assertEqual(
+            error["message"],
+            "Alice is the only manager of Togo Field Operations; appoint another manager first.",
+        )
+        self.tree.alice_membership.invalidate_recordset()
+        self.assertEqual(self.tree.alice_membership.membership_state, "active")
+
+    def test_web_client_shows_a_governance_conflict_as_a_warning_not_a_traceback(self):
+        # The web client picks the dialog by exception class name; the backend bundle
+        # registers GovernanceConflict as a plain warning (no "Odoo Server Error").
+        paths = [asset[0] for asset in self.env["ir.asset"]._get_asset_paths("web.assets_backend", {})]
+        self.assertTrue(
+            any(path.endswith("abs_connector/static/src/js/governance_conflict_dialog.js") for path in paths)
+        )

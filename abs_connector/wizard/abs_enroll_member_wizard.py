@@ -1,7 +1,6 @@
 from odoo import _, api, fields, models
 
 from ..models.ov_membership import HIERARCHY_SELECTION, POLICY_SELECTION, ROLE_HELP, ROLE_SELECTION
-from .abs_wizard_errors import governance_errors_as_user_errors
 
 
 class AbsEnrollMemberWizard(models.TransientModel):
@@ -79,16 +78,15 @@ class AbsEnrollMemberWizard(models.TransientModel):
 
     def action_enroll(self):
         self.ensure_one()
-        with governance_errors_as_user_errors():
-            # Back-office call: authority comes from the Odoo group allowed to
-            # use this wizard (Governance Manager), not from a membership in the
-            # SA, so no actor_partner is passed; the chatter records the user.
-            membership = self.env["ov.membership"]._abs_enroll(
-                self.serviced_account_id,
-                self.person_partner_id,
-                self.role_code,
-                **self._enroll_options(),
-            )
+        # Back-office call: authority comes from the Odoo group allowed to
+        # use this wizard (Governance Manager), not from a membership in the
+        # SA, so no actor_partner is passed; the chatter records the user.
+        membership = self.env["ov.membership"]._abs_enroll(
+            self.serviced_account_id,
+            self.person_partner_id,
+            self.role_code,
+            **self._enroll_options(),
+        )
         return {
             "type": "ir.actions.act_window",
             "name": _("Membership"),

@@ -1,7 +1,6 @@
 from odoo import _, api, fields, models
 
 from ..models.ov_membership import HIERARCHY_SELECTION, POLICY_SELECTION, ROLE_SELECTION
-from .abs_wizard_errors import governance_errors_as_user_errors
 
 
 class AbsExplainAccessWizard(models.TransientModel):
@@ -76,10 +75,9 @@ class AbsExplainAccessWizard(models.TransientModel):
 
     def action_explain(self):
         self.ensure_one()
-        with governance_errors_as_user_errors():
-            answer = self.env["ov.serviced_account"]._abs_explain_access(
-                self.person_partner_id, self.serviced_account_id, self.customer_id
-            )
+        answer = self.env["ov.serviced_account"]._abs_explain_access(
+            self.person_partner_id, self.serviced_account_id, self.customer_id
+        )
         self.write(self._answer_values(answer))
         return {
             "type": "ir.actions.act_window",

@@ -1,7 +1,6 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
-from .abs_wizard_errors import governance_errors_as_user_errors
 from .abs_wizard_selection import active_ids, selected_customers
 
 
@@ -66,13 +65,12 @@ class AbsReassignCustomersWizard(models.TransientModel):
     def action_reassign(self):
         self.ensure_one()
         new_actor = self._new_actor_partner()
-        with governance_errors_as_user_errors():
-            # Back-office call: authority comes from the Odoo group allowed to
-            # use this wizard, not from a membership in the SA (assigned_by None
-            # skips that check) ...
-            created = self.env["ov.sa_customer_assignment"]._abs_reassign(
-                self.partner_ids, self.serviced_account_id, new_actor, None
-            )
+        # Back-office call: authority comes from the Odoo group allowed to
+        # use this wizard, not from a membership in the SA (assigned_by None
+        # skips that check) ...
+        created = self.env["ov.sa_customer_assignment"]._abs_reassign(
+            self.partner_ids, self.serviced_account_id, new_actor, None
+        )
         # ... but the history must still say who did it.
         created.write({"assigned_by_id": self.env.user.partner_id.id})
         if new_actor:

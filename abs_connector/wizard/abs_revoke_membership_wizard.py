@@ -1,7 +1,5 @@
 from odoo import _, api, fields, models
 
-from .abs_wizard_errors import governance_errors_as_user_errors
-
 
 class AbsRevokeMembershipWizard(models.TransientModel):
     """Confirm the revocation of a membership, showing its impact first.
@@ -42,10 +40,9 @@ class AbsRevokeMembershipWizard(models.TransientModel):
 
     def action_revoke(self):
         self.ensure_one()
-        with governance_errors_as_user_errors():
-            # Back-office call: authority comes from the Odoo group that may open
-            # this wizard, not from a membership, hence no actor_partner.
-            unassigned = self.membership_id.action_revoke()
+        # Back-office call: authority comes from the Odoo group that may open
+        # this wizard, not from a membership, hence no actor_partner.
+        unassigned = self.membership_id.action_revoke()
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",

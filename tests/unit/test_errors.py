@@ -168,3 +168,23 @@ def test_unexpected_exception_is_a_500_that_reveals_nothing(exc):
 def test_expected_refusals_are_logged_below_warning():
     assert errors.Conflict().loglevel < 30
     assert errors.AbsError().status == 500
+
+
+def test_governance_conflict_from_the_model_layer_maps_to_409_with_its_details():
+    user_error, _ = make_foreign("odoo.exceptions.UserError")
+    klass = types.new_class("GovernanceConflict", (user_error,))
+    klass.__module__ = "odoo.addons.abs_connector.exceptions"
+    klass.__qualname__ = "GovernanceConflict"
+    exc = klass("Ana is the only manager of North; appoint another manager first.")
+    exc.details = {"membership_id": 7}
+    status, body = errors.to_http(exc)
+    assert status == 409
+    assert_error_body(body, "conflict")
+    assert body["error"]["message"].startswith("Ana is the only manager")
+    assert body["error"]["details"] == {"membership_id": 7}
+
+
+def test_a_foreign_exception_without_details_answers_empty_details():
+    _, exc = make_foreign("odoo.exceptions.ValidationError", message="Bad value.")
+    exc.details = "not a dict"
+    assert errors.to_http(exc)[1]["error"]["details"] == {}
