@@ -5,7 +5,7 @@ from odoo.http import request
 
 from ..governance import errors, tokens
 from ..models.ir_http import DEFAULT_ACCESS_TTL, DEFAULT_REFRESH_TTL
-from .common import api_route, dispatch, json_response, read_json_body
+from .common import api_route, client_address, dispatch, json_response, read_json_body
 
 
 def _ir_http():
@@ -55,9 +55,9 @@ class AbsAuthController(http.Controller):
         body = read_json_body("TokenRequest")
         _ir_http()._abs_native_config()  # 503 before touching credentials when not configured
         attempts = request.env["abs.login_attempt"]
-        attempts._abs_check_throttle(body["login"])
+        remote_addr = client_address()
+        attempts._abs_check_throttle(body["login"], remote_addr)
         employee = request.env["abs.employee"]._authenticate(body["login"], body["password"])
-        remote_addr = request.httprequest.remote_addr
         if not employee:
             attempts._abs_record(body["login"], remote_addr, success=False)
             return _refusal(

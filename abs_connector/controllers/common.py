@@ -10,6 +10,7 @@ import re
 
 from odoo import fields, http
 from odoo.http import request
+from odoo.tools import config
 
 from ..governance import api_schemas, errors, openapi
 
@@ -52,6 +53,21 @@ def dispatch(handlers, *args, **kwargs):
 
 def identity():
     return request.abs_identity
+
+
+def client_address():
+    """The address of the client, as the sign-in throttle counts it.
+
+    Behind a reverse proxy (Odoo's ``proxy_mode`` on), the last ``X-Forwarded-For`` entry:
+    the one the trusted proxy appended, which the client cannot choose. Otherwise the TCP
+    peer; a client's own ``X-Forwarded-For`` is then ignored.
+    """
+    httprequest = request.httprequest
+    if config.get("proxy_mode"):
+        forwarded = [part.strip() for part in httprequest.headers.get("X-Forwarded-For", "").split(",")]
+        if forwarded[-1]:
+            return forwarded[-1]
+    return httprequest.remote_addr or ""
 
 
 def json_response(body, status=200, headers=None):

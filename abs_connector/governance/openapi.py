@@ -86,7 +86,8 @@ OPERATIONS = (
         body="TokenRequest",
         errors=(401, 429, 503),
         description="Returns a short-lived access token and a refresh token. Too many failed "
-        "attempts for a login answer 429 until the window passes.",
+        "attempts for a login (however it is spelt) or from one client address answer 429 "
+        "with a Retry-After header until the window passes.",
     ),
     _op(
         "post",

@@ -5,6 +5,7 @@ from . import (
     test_api_orders,
     test_api_security,
     test_api_service_accounts,
+    test_api_sign_in_throttle,
     test_api_transport,
     test_backfill,
     test_backfill_api,
