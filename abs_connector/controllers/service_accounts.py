@@ -138,7 +138,7 @@ class AbsServiceAccountController(http.Controller):
             raise errors.NotFound("Membership not found.", details={"id": membership_id})
         if membership.membership_state == "revoked":
             raise errors.Conflict("This membership is already revoked.", details={"id": membership_id})
-        unassigned = membership.action_revoke(actor_partner=context.actor_partner)
+        unassigned = membership._abs_revoke(actor_partner=context.actor_partner)
         return json_response(
             {
                 "membership_id": membership.id,

@@ -1,5 +1,5 @@
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 
 
 class OvConflictReview(models.Model):
@@ -90,20 +90,31 @@ class OvConflictReview(models.Model):
         # Flagging is governance's own bookkeeping: whoever enrolls cannot skip it.
         return self.sudo()
 
-    def action_accept(self, note=None):
-        """Record that a reviewer accepts the combination."""
-        return self._abs_decide("accepted", note)
+    # ---- buttons: the note is the form's field, the reviewer the signed-in user ----
 
-    def action_reject(self, note=None):
+    def action_accept(self):
+        """Record that a reviewer accepts the combination."""
+        return self._abs_decide("accepted")
+
+    def action_reject(self):
         """Record that a reviewer rejects the combination (the memberships are
         left for a manager to suspend or revoke: that is a separate decision)."""
-        return self._abs_decide("rejected", note)
+        return self._abs_decide("rejected")
 
     def action_reset_to_review(self):
+        self._abs_check_reviewer()
         self.write({"state": "to_review", "reviewer_id": False, "reviewed_on": False})
         return True
 
-    def _abs_decide(self, state, note):
+    def _abs_check_reviewer(self):
+        # Deciding is a Governance Manager's call; the ACL says so too, but the
+        # buttons say it first, in words.
+        if not self.env.su and not self.env.user.has_group("abs_connector.group_abs_governance_manager"):
+            raise AccessError(_("Only Governance Managers review cross-company memberships."))
+        self.check_access("write")
+
+    def _abs_decide(self, state, note=None):
+        self._abs_check_reviewer()
         if any(review.state != "to_review" for review in self):
             raise UserError(_("Only a review still to do can be decided; reset it first."))
         vals = {"state": state, "reviewer_id": self.env.user.id, "reviewed_on": fields.Datetime.now()}

@@ -540,10 +540,23 @@ class OvMembership(models.Model):
         # waits for the first and then sees it.
         self.env.cr.execute(SQL("SELECT id FROM ov_serviced_account WHERE id = %s FOR UPDATE", sa.id))
 
-    def action_suspend(self, actor_partner=None):
+    # ---- back-office buttons: the actor is the signed-in user, never an argument ----
+
+    def action_suspend(self):
+        """Suspend button of the membership form (Governance Managers: system authority)."""
+        return self._abs_suspend()
+
+    def action_reinstate(self):
+        """Reinstate button of the membership form (Governance Managers: system authority)."""
+        return self._abs_reinstate()
+
+    # ---- lifecycle ----
+
+    def _abs_suspend(self, actor_partner=None):
         """Suspend: the member keeps their customers but loses access until reinstated.
 
         :raise GovernanceConflict: it is the only manager of its account.
+        :raise AccessError: the actor may not manage this member.
         """
         self._abs_check_transition(
             actor_partner, ("active",), _("Only an active membership can be suspended.")
@@ -553,7 +566,7 @@ class OvMembership(models.Model):
         )
         return True
 
-    def action_reinstate(self, actor_partner=None):
+    def _abs_reinstate(self, actor_partner=None):
         """Reinstate a suspended membership."""
         self._abs_check_transition(
             actor_partner, ("suspended",), _("Only a suspended membership can be reinstated.")
@@ -561,12 +574,13 @@ class OvMembership(models.Model):
         self.write({"membership_state": "active"})
         return True
 
-    def action_revoke(self, actor_partner=None):
+    def _abs_revoke(self, actor_partner=None):
         """Revoke (seed 002 Stage 5): the person's customers in the account stay
         there, unassigned; V2 stamps naming the person are cleared.
 
         :returns: the number of customers that became unassigned.
         :raise GovernanceConflict: it is the only manager of its account.
+        :raise AccessError: the actor may not manage this member.
         """
         self._abs_check_transition(
             actor_partner, ("active", "suspended"), _("This membership is already revoked.")

@@ -422,9 +422,13 @@ class OvServicedAccount(models.Model):
         )
 
     def action_set_inactive(self):
+        """Deactivate button: an inactive account grants nobody access."""
+        self.env["ov.membership"]._abs_check_system_caller()
         self.write({"state": "inactive"})
 
     def action_set_active(self):
+        """Reactivate button."""
+        self.env["ov.membership"]._abs_check_system_caller()
         self.write({"state": "active"})
 
     # ---- access explainer ----

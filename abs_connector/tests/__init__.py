@@ -23,6 +23,7 @@ from . import (
     test_portal_api,
     test_portal_home,
     test_portal_onboarding,
+    test_rpc_surface,
     test_serviced_account,
     test_ui_tour,
     test_visibility,

@@ -206,7 +206,7 @@ class TestApiSecurity(AbsApiCase):
 
     def test_revoked_members_token_is_refused_on_every_sa_endpoint(self):
         token = self.token_for(self.jean)
-        self.tree.jean_membership.action_revoke()
+        self.tree.jean_membership._abs_revoke()
         before = self.snapshot()
         for method, path, body in self.jwt_endpoints()[1:]:
             with self.subTest(endpoint=f"{method} {path}"):

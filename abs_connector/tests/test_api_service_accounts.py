@@ -207,7 +207,7 @@ class TestApiServiceAccounts(AbsApiCase):
     def test_revoked_agent_is_refused_on_the_very_next_request(self):
         token = self.token_for(self.jean)
         self.assertEqual(self.api("GET", "/api/contacts", token=token, sa=self.sa)[0], 200)
-        self.tree.jean_membership.action_revoke()
+        self.tree.jean_membership._abs_revoke()
         self.assertError(self.api("GET", "/api/contacts", token=token, sa=self.sa), 403)
 
     def test_suspended_agent_is_refused_until_reinstated(self):
@@ -281,6 +281,6 @@ class TestApiServiceAccounts(AbsApiCase):
         self.assertEqual(by_sa[self.tree.sub_branch.id]["effective_policy"], "assigned_only")
 
     def test_me_shows_a_revoked_membership_as_not_live(self):
-        self.tree.jean_membership.action_revoke()
+        self.tree.jean_membership._abs_revoke()
         _status, body = self.api("GET", "/api/me/service-accounts", person=self.jean)
         self.assertEqual([(i["membership_state"], i["live"]) for i in body["items"]], [("revoked", False)])

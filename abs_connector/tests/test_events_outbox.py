@@ -67,9 +67,9 @@ class TestEventOutbox(AbsGovernanceCase):
             {"phone": "+228 90 000 002", "city": "Lomé"}, tree.branch, tree.jean
         )
         self.env["ov.sa_customer_assignment"]._abs_reassign(customer, tree.branch, tree.kwame, tree.alice)
-        tree.kwame_membership.action_revoke(tree.alice)
+        tree.kwame_membership._abs_revoke(tree.alice)
         customer._abs_archive_governed_customer(tree.branch, tree.alice)
-        tree.jean_membership.action_suspend(tree.alice)
+        tree.jean_membership._abs_suspend(tree.alice)
         emitted = self.Outbox.search([("subject_id", "!=", 0)], order="id")
         types = set(emitted.mapped("event_type"))
         self.assertLessEqual(set(events.EVENT_TYPES), types, "each type is emitted by a lifecycle method")

@@ -83,7 +83,7 @@ class TestRelayDelivery(RelayCase):
         customer = self.make_customer(tree.branch, tree.jean)
         customer._abs_update_governed_customer({"city": "Lomé"}, tree.branch, tree.jean)
         self.env["ov.sa_customer_assignment"]._abs_reassign(customer, tree.branch, tree.kwame, tree.alice)
-        tree.kwame_membership.action_revoke(tree.alice)
+        tree.kwame_membership._abs_revoke(tree.alice)
         customer._abs_archive_governed_customer(tree.branch, tree.alice)
         newcomer = self.make_member(tree.branch, "agent")
         queued = self.Outbox.search([("state", "=", "pending")], order="id")

@@ -142,7 +142,7 @@ class TestAccessExplainer(AbsGovernanceCase):
         self.assertIn("has no membership", answer["reason"])
 
     def test_explains_revoked_membership(self):
-        self.tree.kwame_membership.action_revoke()
+        self.tree.kwame_membership._abs_revoke()
         answer = self.SA._abs_explain_access(self.tree.kwame, self.tree.branch, self.marie)
         self.assertFalse(answer["visible"])
         self.assertIn("revoked", answer["reason"])

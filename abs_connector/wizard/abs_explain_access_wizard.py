@@ -75,6 +75,10 @@ class AbsExplainAccessWizard(models.TransientModel):
 
     def action_explain(self):
         self.ensure_one()
+        # The explainer reads governance with elevated rights: ask only about
+        # what the caller may read.
+        self.serviced_account_id.check_access("read")
+        (self.person_partner_id | self.customer_id).check_access("read")
         answer = self.env["ov.serviced_account"]._abs_explain_access(
             self.person_partner_id, self.serviced_account_id, self.customer_id
         )

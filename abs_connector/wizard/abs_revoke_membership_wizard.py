@@ -32,7 +32,7 @@ class AbsRevokeMembershipWizard(models.TransientModel):
     @api.depends("membership_id")
     def _compute_unassigned_count(self):
         for wizard in self:
-            # Governance computes it from the same rows action_revoke releases
+            # Governance computes it from the same rows _abs_revoke releases
             # (including covered sub-accounts), so the preview cannot drift.
             wizard.unassigned_count = (
                 wizard.membership_id._abs_revoke_preview() if wizard.membership_id else 0
@@ -42,7 +42,7 @@ class AbsRevokeMembershipWizard(models.TransientModel):
         self.ensure_one()
         # Back-office call: authority comes from the Odoo group that may open
         # this wizard, not from a membership, hence no actor_partner.
-        unassigned = self.membership_id.action_revoke()
+        unassigned = self.membership_id._abs_revoke()
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",
