@@ -5,6 +5,7 @@ Account context of ``X-SA-ID``, list parameters and JSON responses. Errors are r
 ``governance.errors`` classes; ``ir.http._handle_error`` renders them (and rolls back).
 """
 
+import functools
 import json
 import re
 
@@ -16,6 +17,9 @@ from ..governance import api_schemas, errors, openapi
 
 _SA_HEADER_RE = re.compile(r"^[1-9][0-9]{0,9}$")
 _INT_RE = re.compile(r"^(0|[1-9][0-9]{0,9})$")
+# Printable ASCII without spaces, as the IETF draft and the common clients (UUIDs) send it.
+_IDEMPOTENCY_KEY_RE = re.compile(r"^[\x21-\x7e]{1,255}$")
+IDEMPOTENCY_HEADER = "Idempotency-Key"
 MAX_INT = 2147483647
 
 
@@ -74,6 +78,78 @@ def json_response(body, status=200, headers=None):
     all_headers = {"Cache-Control": "no-store"}
     all_headers.update(headers or {})
     return request.make_json_response(body, headers=list(all_headers.items()), status=status)
+
+
+# ---------------------------------------------------------------------------- idempotency
+
+
+def idempotent(handler):
+    """Make a create handler honour the ``Idempotency-Key`` header.
+
+    The first request with a key runs ``handler`` and its answer is stored in the same
+    transaction; a later request of the same caller with the same key and the same method,
+    path, ``X-SA-ID`` and JSON body (within 24 h) gets that answer back, with the header
+    ``Idempotent-Replayed: true``, and changes nothing. The same key with another request
+    answers 422 ``idempotency_key_reused``. Without the header the handler simply runs.
+    Refusals are not stored: they roll back with the rest of the request.
+
+    Use it on the handler that ``dispatch`` calls (after authentication)::
+
+        @idempotent
+        def _create(self, params): ...
+    """
+
+    @functools.wraps(handler)
+    def wrapper(*args, **kwargs):
+        key = _idempotency_key()
+        if key is None:
+            return handler(*args, **kwargs)
+        keys = request.env["abs.idempotency_key"]
+        owner = _idempotency_owner()
+        httprequest = request.httprequest
+        fingerprint = keys._abs_fingerprint(
+            httprequest.method,
+            httprequest.path,
+            httprequest.headers.get("X-SA-ID"),
+            httprequest.get_data(cache=True),
+        )
+        stored = keys._abs_claim(owner, key, fingerprint)
+        if stored is not None:
+            status, body_text = stored
+            return json_response(
+                json.loads(body_text), status=status, headers={"Idempotent-Replayed": "true"}
+            )
+        response = handler(*args, **kwargs)
+        keys._abs_remember(owner, key, response.status_code, response.get_data(as_text=True))
+        return response
+
+    return wrapper
+
+
+def _idempotency_key():
+    """The request's ``Idempotency-Key``, or None.
+
+    :raise BadRequest: present but empty, too long or not printable ASCII.
+    """
+    raw = request.httprequest.headers.get(IDEMPOTENCY_HEADER)
+    if raw is None:
+        return None
+    if not _IDEMPOTENCY_KEY_RE.match(raw):
+        raise errors.BadRequest(
+            "The Idempotency-Key header must be 1 to 255 printable ASCII characters without spaces.",
+            details={"header": IDEMPOTENCY_HEADER},
+        )
+    return raw
+
+
+def _idempotency_owner():
+    """Keys are per caller: nobody can replay, or block, another caller's answers."""
+    caller = identity()
+    if caller.kind == "api_key":
+        return f"api_key:{caller.api_key.id}"
+    if caller.kind == "jwt":
+        return f"employee:{caller.employee.id}"
+    return f"{caller.kind}:{request.httprequest.remote_addr}"
 
 
 # ---------------------------------------------------------------------------- body

@@ -14,6 +14,7 @@ from ..governance import api_schemas, errors, visibility
 from .common import (
     api_route,
     dispatch,
+    idempotent,
     json_response,
     list_params,
     paged,
@@ -149,6 +150,7 @@ class AbsContactController(http.Controller):
 
         return json_response(paged(request.env["res.partner"], domain, page, serialize))
 
+    @idempotent
     def _create(self, _params):
         context = sa_context()
         body = read_json_body("ContactCreate")

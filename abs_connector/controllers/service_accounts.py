@@ -5,7 +5,7 @@ from odoo.http import request
 from odoo.tools import email_normalize
 
 from ..governance import errors
-from .common import api_route, dispatch, identity, json_response, read_json_body, sa_context
+from .common import api_route, dispatch, idempotent, identity, json_response, read_json_body, sa_context
 
 
 def serialize_service_account(sa):
@@ -90,6 +90,7 @@ class AbsServiceAccountController(http.Controller):
     def abs_member(self, sa_id, membership_id, **_params):
         return dispatch({"DELETE": self._revoke}, sa_id, membership_id)
 
+    @idempotent
     def _create_branch(self):
         body = read_json_body("ServiceAccountCreate")
         parent = _existing("ov.serviced_account", body["parent_id"], "Parent service account")
@@ -108,6 +109,7 @@ class AbsServiceAccountController(http.Controller):
             _give_credentials(manager_employee, body.get("initial_admin_password"))
         return json_response(serialize_service_account(sa), status=201)
 
+    @idempotent
     def _enroll(self, sa_id):
         context = sa_context(path_sa_id=sa_id)
         context.require("manage_members")

@@ -19,6 +19,7 @@ __all__ = [
     "BadRequest",
     "Conflict",
     "Forbidden",
+    "IdempotencyKeyReused",
     "MethodNotAllowed",
     "NotFound",
     "PayloadTooLarge",
@@ -113,6 +114,13 @@ class Unprocessable(AbsError):
     default_message = "The request body is not valid."
 
 
+class IdempotencyKeyReused(Unprocessable):
+    """The ``Idempotency-Key`` of this request was already used for a different request."""
+
+    code = "idempotency_key_reused"
+    default_message = "This Idempotency-Key was already used for another request."
+
+
 class TooManyRequests(AbsError):
     status = 429
     code = "too_many_requests"
@@ -144,8 +152,22 @@ _FOREIGN = {
     "odoo.exceptions.UserError": (Unprocessable, "keep"),
     "jsonschema.exceptions.ValidationError": (Unprocessable, "keep"),
     "psycopg2.errors.UniqueViolation": (Conflict, None),
+    # Two requests changed the same rows at once and Odoo's retries ran out: the client may
+    # retry, as after a lost race -- a conflict, not a server fault.
+    "psycopg2.errors.SerializationFailure": (Conflict, None),
+    "psycopg2.errors.DeadlockDetected": (Conflict, None),
+    "psycopg2.errors.LockNotAvailable": (Conflict, None),
     "json.decoder.JSONDecodeError": (BadRequest, None),
 }
+
+_RACE_CAUSES = frozenset(
+    {
+        "psycopg2.errors.UniqueViolation",
+        "psycopg2.errors.SerializationFailure",
+        "psycopg2.errors.DeadlockDetected",
+    }
+)
+RACE_MESSAGE = "Another request changed the same data at the same time; read it again before retrying."
 
 # werkzeug's HTTP exceptions carry their status in ``code``; they reach us when Odoo or
 # werkzeug refuses a request before our code runs (unknown path, body over the limit...).
@@ -191,6 +213,11 @@ def as_abs_error(exc):
     """
     if isinstance(exc, AbsError):
         return exc
+    cause = exc.__cause__
+    if cause is not None and any(name in _RACE_CAUSES for name in _qualified_names(cause)):
+        # Odoo turns a unique violation at commit into a ValidationError naming the table and
+        # column; the client only needs to know that another request got there first.
+        return Conflict(RACE_MESSAGE)
     for name in _qualified_names(exc):
         if name in _FOREIGN:
             klass, keep = _FOREIGN[name]

@@ -52,6 +52,7 @@ def _op(
     query=(),
     errors=(),
     description=None,
+    idempotent=False,
 ):
     return {
         "method": method,
@@ -67,6 +68,7 @@ def _op(
         "query": tuple(query),
         "errors": tuple(errors),
         "description": description,
+        "idempotent": idempotent,
     }
 
 
@@ -125,6 +127,7 @@ OPERATIONS = (
         "ServiceAccount",
         body="ServiceAccountCreate",
         errors=(404, 409),
+        idempotent=True,
     ),
     _op(
         "post",
@@ -140,6 +143,7 @@ OPERATIONS = (
         errors=(404, 409),
         description="Reuses the partner with the same normalized email. Without a password an "
         "activation mail goes to the person.",
+        idempotent=True,
     ),
     _op(
         "delete",
@@ -187,6 +191,7 @@ OPERATIONS = (
         body="ContactCreate",
         sa_scoped=True,
         errors=(409,),
+        idempotent=True,
     ),
     _op(
         "get",
@@ -360,6 +365,17 @@ _SA_HEADER = {
 }
 
 
+_IDEMPOTENCY_HEADER = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "description": "Makes a retry safe: the same key with the same request within 24 hours returns "
+    "the first answer (header Idempotent-Replayed: true) without creating anything; the same key "
+    "with another request answers 422 idempotency_key_reused.",
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[\\x21-\\x7e]+$"},
+}
+
+
 def list_order_values(orders):
     """The ``order`` values a list accepts, e.g. ``name asc``."""
     return {f"{key} {way}": f"{expr} {way}" for key, expr in orders.items() for way in ("asc", "desc")}
@@ -404,6 +420,8 @@ def _operation_object(operation):
     parameters += [copy.deepcopy(_QUERY_PARAMS[name]) for name in operation["query"]]
     if operation["sa_scoped"]:
         parameters.append(copy.deepcopy(_SA_HEADER))
+    if operation["idempotent"]:
+        parameters.append(copy.deepcopy(_IDEMPOTENCY_HEADER))
     result = {
         "operationId": operation["operation_id"],
         "summary": operation["summary"],

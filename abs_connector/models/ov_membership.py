@@ -535,6 +535,19 @@ class OvMembership(models.Model):
         )
         return membership
 
+    def _abs_serialize_with_lifecycle(self):
+        """Order this transaction with any concurrent change of these memberships.
+
+        A real write, not ``FOR UPDATE``: under REPEATABLE READ only a row *changed* by a
+        concurrent transaction makes the other fail and be replayed on fresh data. A customer
+        created for a member and the revocation of that member thus never both commit blind
+        to each other.
+        """
+        if self:
+            self.env.cr.execute(
+                SQL("UPDATE ov_membership SET write_date = write_date WHERE id = ANY(%s)", self.ids)
+            )
+
     def _abs_lock_account(self, sa):
         # Two enrollments of the same person racing each other: the second
         # waits for the first and then sees it.

@@ -190,6 +190,24 @@ class ResPartner(models.Model):
             limit=1,
         )
 
+    def _abs_check_email_free(self, sa, email):
+        """Refuse an e-mail another customer of ``sa`` has -- also against a request creating
+        that customer at this very moment: both write the same serialization key, so the
+        database lets one commit and replays the other, which then finds the first's customer.
+
+        :raise GovernanceConflict: another customer of ``sa`` has this e-mail.
+        """
+        normalized = email_normalize(email or "")
+        if not normalized:
+            return
+        self.env["abs.serialization_key"]._abs_serialize_on(f"customer-email:{sa.id}:{normalized}")
+        duplicate = self._abs_find_customer_by_email(sa, normalized)
+        if duplicate and duplicate not in self:
+            raise GovernanceConflict(
+                _("A customer with this e-mail already exists in %(sa)s.", sa=sa.name),
+                details={"partner_id": duplicate.id},
+            )
+
     # ---- lifecycle (seed 002 Stages 1, 3, 6) ----
 
     @api.model
@@ -209,15 +227,13 @@ class ResPartner(models.Model):
         if not sa or sa.state != "active":
             raise ValidationError(_("Customers can only be created in an active Service Account."))
         ctx = self.env["ov.membership"]._abs_check_actor(actor_partner, sa, "create_customers")
-        duplicate = self._abs_find_customer_by_email(sa, vals.get("email"))
-        if duplicate:
-            raise GovernanceConflict(
-                _("A customer with this e-mail already exists in %(sa)s.", sa=sa.name),
-                details={"partner_id": duplicate.id},
-            )
+        self._abs_check_email_free(sa, vals.get("email"))
         recorded = self.env["ov.membership"]._abs_recorded_actor(actor_partner)
         holder = actor_partner if ctx and ctx.can("hold_customers") else self.browse()
         membership = self.env["ov.membership"]._abs_reader().browse(ctx.membership_id if holder else [])
+        # A revocation of the holder running at the same moment either sees this customer
+        # and releases it, or makes this request replay and be refused.
+        membership._abs_serialize_with_lifecycle()
         employee = membership.employee_id if holder else None
         customer = self.create(
             {
@@ -264,12 +280,7 @@ class ResPartner(models.Model):
         self._abs_check_governance_vals(vals)
         self._abs_ensure_visible(sa, actor_partner, "write_customers")
         if "email" in vals and email_normalize(vals["email"] or "") != self.email_normalized:
-            duplicate = self._abs_find_customer_by_email(sa, vals["email"])
-            if duplicate and duplicate != self:
-                raise GovernanceConflict(
-                    _("A customer with this e-mail already exists in %(sa)s.", sa=sa.name),
-                    details={"partner_id": duplicate.id},
-                )
+            self._abs_check_email_free(sa, vals["email"])
         self.write(vals)
         changed = {fname: self._abs_event_value(fname) for fname in vals}
         recorded = self.env["ov.membership"]._abs_recorded_actor(actor_partner)

@@ -1,6 +1,7 @@
 from . import (
     test_api_auth,
     test_api_contacts,
+    test_api_idempotency,
     test_api_keys,
     test_api_orders,
     test_api_security,

@@ -117,6 +117,32 @@ def test_unique_violation_maps_to_conflict():
     assert errors.to_http(pg_errors.UniqueViolation("dup"))[0] == 409
 
 
+@pytest.mark.parametrize(
+    "exc",
+    [pg_errors.SerializationFailure("could not serialize"), pg_errors.DeadlockDetected("deadlock")],
+)
+def test_a_lost_race_past_odoos_retries_is_a_conflict_not_a_500(exc):
+    status, body = errors.to_http(exc)
+    assert status == 409
+    assert_error_body(body, "conflict")
+
+
+def test_validation_error_odoo_made_from_a_unique_violation_is_a_conflict_naming_nothing():
+    _klass, exc = make_foreign(
+        "odoo.exceptions.ValidationError", message="Model: Contact (res.partner) Field: email"
+    )
+    exc.__cause__ = pg_errors.UniqueViolation("dup")
+    status, body = errors.to_http(exc)
+    assert status == 409
+    assert "res.partner" not in body["error"]["message"]
+
+
+def test_reused_idempotency_key_is_a_422_with_its_own_code():
+    status, body = errors.to_http(errors.IdempotencyKeyReused())
+    assert status == 422
+    assert_error_body(body, "idempotency_key_reused")
+
+
 def test_json_decode_error_maps_to_bad_request():
     with pytest.raises(json.JSONDecodeError) as excinfo:
         json.loads("{")

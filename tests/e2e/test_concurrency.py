@@ -1,0 +1,265 @@
+"""Simultaneous requests against a live, multi-threaded Odoo: real transactions racing.
+
+Each test fires requests from several threads released together by a barrier, then reads the
+database as an operator would. Odoo's own runner cannot do this: its HTTP tests share one
+transaction.
+"""
+
+import re
+import threading
+import time
+import uuid
+
+import odoo_cli
+import pytest
+import requests
+
+ERROR_KEYS = {"code", "message", "details"}
+
+
+class Client:
+    def __init__(self, base_url):
+        self.base_url = base_url
+
+    def request(self, method, path, body=None, token=None, sa=None, api_key=None, headers=None):
+        all_headers = dict(headers or {})
+        if token:
+            all_headers["Authorization"] = f"Bearer {token}"
+        if sa:
+            all_headers["X-SA-ID"] = str(sa)
+        if api_key:
+            all_headers["X-API-KEY"] = api_key
+        response = requests.request(method, self.base_url + path, json=body, headers=all_headers, timeout=120)
+        return response.status_code, response.json()
+
+    def ok(self, method, path, body=None, expected=200, **kwargs):
+        status, data = self.request(method, path, body, **kwargs)
+        assert status == expected, f"{method} {path}: {status} {data}"
+        return data
+
+    def sign_in(self, login, password):
+        return self.ok("POST", "/api/auth/token", {"login": login, "password": password})["access_token"]
+
+
+def simultaneously(*calls):
+    """Run the calls in threads released at the same instant; return their results in order."""
+    barrier = threading.Barrier(len(calls))
+    results = [None] * len(calls)
+
+    def run(index, call):
+        barrier.wait()
+        try:
+            results[index] = call()
+        except Exception as exc:  # reported by the assertion below
+            results[index] = exc
+
+    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=180)
+    assert all(not isinstance(result, Exception) for result in results), results
+    return results
+
+
+def assert_error_shape(body):
+    assert set(body) == {"error"} and set(body["error"]) == ERROR_KEYS, body
+
+
+@pytest.fixture(scope="module")
+def team(odoo_server):
+    """A branch SA with a staff manager and two agents, all signed in."""
+    client = Client(odoo_server.base_url)
+    unique = uuid.uuid4().hex[:8]
+    password = f"race-{unique}"
+    manager_email = f"race.manager.{unique}@example.com"
+    output = odoo_cli.shell(
+        odoo_server.db,
+        f"p = env['res.partner'].create({{'name': 'Race Manager', 'email': {manager_email!r}}})\n"
+        "seed = env['ov.serviced_account'].search([('is_seed', '=', True)], limit=1)\n"
+        "env.cr.commit()\n"
+        "print('ABS_IDS=%s,%s' % (p.id, seed.id))\n",
+        label="race-shell",
+    )
+    match = re.search(r"ABS_IDS=(\d+),(\d+)", output)
+    assert match, output[-2000:]
+    manager_partner, seed = int(match.group(1)), int(match.group(2))
+    sa = client.ok(
+        "POST",
+        "/api/service-accounts",
+        {
+            "name": f"Race Branch {unique}",
+            "parent_id": seed,
+            "initial_admin_partner_id": manager_partner,
+            "initial_admin_password": password,
+        },
+        api_key=odoo_server.api_key,
+        expected=201,
+    )["id"]
+    manager = client.sign_in(manager_email, password)
+    agents = []
+    for name in ("Race Agent A", "Race Agent B"):
+        email = f"{name.lower().replace(' ', '.')}.{unique}@example.com"
+        enrolled = client.ok(
+            "POST",
+            f"/api/service-accounts/{sa}/members/enroll",
+            {"name": name, "email": email, "role_code": "agent", "password": password},
+            token=manager,
+            sa=sa,
+            expected=201,
+        )
+        agents.append({**enrolled, "token": client.sign_in(email, password)})
+    conn = odoo_server.connect()
+    yield {
+        "client": client,
+        "sa": sa,
+        "manager": manager,
+        "agents": agents,
+        "conn": conn,
+        "server": odoo_server,
+        "password": password,
+        "unique": unique,
+    }
+    conn.close()
+
+
+def rows(conn, sql, params=()):
+    with conn.cursor() as cr:
+        cr.execute(sql, params)
+        return cr.fetchall()
+
+
+def test_four_simultaneous_creates_of_one_email_make_one_customer_and_three_409s(team):
+    client, sa, agents = team["client"], team["sa"], team["agents"]
+    for attempt in range(3):
+        email = f"same.{attempt}.{team['unique']}@example.com"
+
+        def create(agent, email=email):
+            return client.request(
+                "POST", "/api/contacts", {"name": "Same Person", "email": email}, token=agent["token"], sa=sa
+            )
+
+        results = simultaneously(*(lambda agent=agent: create(agent) for agent in agents * 2))
+
+        statuses = sorted(status for status, _body in results)
+        assert statuses == [201, 409, 409, 409], results
+        winner = next(body for status, body in results if status == 201)
+        for status, body in results:
+            if status == 409:
+                assert_error_shape(body)
+                assert body["error"]["details"].get("partner_id") == winner["id"], body
+        customers = rows(
+            team["conn"],
+            "SELECT p.id FROM res_partner p JOIN ov_sa_customer_assignment a ON a.partner_id = p.id "
+            "WHERE a.account_id = %s AND a.state = 'active' AND p.email_normalized = %s",
+            [sa, email],
+        )
+        assert customers == [(winner["id"],)]
+
+
+def test_simultaneous_retries_with_one_idempotency_key_return_one_answer(team):
+    client, sa, agent = team["client"], team["sa"], team["agents"][0]
+    key = f"race-key-{team['unique']}"
+    body = {"name": "Retried Twice", "phone": "+228 2"}
+
+    def create():
+        return client.request(
+            "POST", "/api/contacts", body, token=agent["token"], sa=sa, headers={"Idempotency-Key": key}
+        )
+
+    first, second = simultaneously(create, create)
+
+    assert first[0] == second[0] == 201, (first, second)
+    assert first[1] == second[1]
+    count = rows(
+        team["conn"],
+        "SELECT count(*) FROM res_partner p JOIN ov_sa_customer_assignment a ON a.partner_id = p.id "
+        "WHERE a.account_id = %s AND p.name = 'Retried Twice'",
+        [sa],
+    )
+    assert count == [(1,)]
+
+
+def _enroll_agent(team, name):
+    client, sa = team["client"], team["sa"]
+    email = f"{name}.{uuid.uuid4().hex[:6]}@example.com"
+    enrolled = client.ok(
+        "POST",
+        f"/api/service-accounts/{sa}/members/enroll",
+        {"name": name, "email": email, "role_code": "agent", "password": team["password"]},
+        token=team["manager"],
+        sa=sa,
+        expected=201,
+    )
+    return {**enrolled, "token": client.sign_in(email, team["password"])}
+
+
+def _assignments_of(team, partner_id):
+    return rows(
+        team["conn"],
+        "SELECT count(*) FROM ov_sa_customer_assignment WHERE actor_id = %s AND state = 'active'",
+        [partner_id],
+    )[0][0]
+
+
+def test_create_waits_for_a_revocation_holding_the_membership_and_is_then_refused(team):
+    client, sa, server = team["client"], team["sa"], team["server"]
+    agent = _enroll_agent(team, "revoked.while.creating")
+    locker = server.connect()
+    locker.autocommit = False
+    result = {}
+    try:
+        with locker.cursor() as cr:
+            # what a revocation does first: change the membership row, not yet committed
+            cr.execute(
+                "UPDATE ov_membership SET membership_state = 'revoked' WHERE id = %s",
+                [agent["membership_id"]],
+            )
+            thread = threading.Thread(
+                target=lambda: result.update(
+                    answer=client.request(
+                        "POST",
+                        "/api/contacts",
+                        {"name": "Created During Revocation"},
+                        token=agent["token"],
+                        sa=sa,
+                    )
+                )
+            )
+            thread.start()
+            time.sleep(2)
+            assert thread.is_alive(), f"the create did not wait for the membership row: {result}"
+        locker.commit()
+        thread.join(timeout=120)
+    finally:
+        locker.close()
+    status, body = result["answer"]
+    assert status == 403, body
+    assert_error_shape(body)
+    assert _assignments_of(team, agent["partner_id"]) == 0
+
+
+def test_racing_creates_and_revocation_leave_nothing_assigned_to_the_revoked_person(team):
+    client, sa = team["client"], team["sa"]
+    for attempt in range(3):
+        agent = _enroll_agent(team, f"race.revoked.{attempt}")
+
+        def create(n, agent=agent, attempt=attempt):
+            return client.request(
+                "POST", "/api/contacts", {"name": f"Race {attempt}.{n}"}, token=agent["token"], sa=sa
+            )
+
+        def revoke(agent=agent):
+            return client.request(
+                "DELETE",
+                f"/api/service-accounts/{sa}/members/{agent['membership_id']}",
+                token=team["manager"],
+                sa=sa,
+            )
+
+        results = simultaneously(lambda: create(1), revoke, lambda: create(2))
+
+        assert results[1][0] == 200, results[1]
+        for status, body in (results[0], results[2]):
+            assert status in (201, 403), body
+        assert _assignments_of(team, agent["partner_id"]) == 0, results
