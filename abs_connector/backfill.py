@@ -48,8 +48,9 @@ DEFAULT_SAMPLE_SIZE = 10
 
 # Columns the INSERT fills itself; any other stored computed field of the
 # assignment model is recomputed by the ORM after the insert. The stored
-# company (related to the SA's) is filled by the INSERT too: recomputing it
-# through the ORM would cost minutes on a million rows.
+# company (related to the SA's) and the assigned/unassigned status are filled
+# by the INSERT too: recomputing them through the ORM would cost minutes on a
+# million rows.
 _INSERTED_COLUMNS = {
     "account_id",
     "partner_id",
@@ -61,6 +62,7 @@ _INSERTED_COLUMNS = {
     "create_date",
     "write_date",
     "company_id",
+    "assignment_status",
 }
 
 
@@ -251,9 +253,10 @@ def _insert_assignments(env, classified):
         SQL(
             """
         INSERT INTO ov_sa_customer_assignment
-               (account_id, partner_id, actor_id, state, date_from,
+               (account_id, partner_id, actor_id, state, date_from, assignment_status,
                 create_uid, write_uid, create_date, write_date %(company_column)s)
         SELECT c.account_id, c.partner_id, c.actor_id, 'active', c.date_from,
+               CASE WHEN c.actor_id IS NULL THEN 'unassigned' ELSE 'assigned' END,
                %(uid)s, %(uid)s, NOW() AT TIME ZONE 'UTC', NOW() AT TIME ZONE 'UTC' %(company_value)s
           FROM (%(classified)s) c
          WHERE c.outcome = %(create)s

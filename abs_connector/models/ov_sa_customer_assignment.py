@@ -47,6 +47,13 @@ class OvSaCustomerAssignment(models.Model):
         default="active",
         index=True,
     )
+    # Stored so the pivot and graph views can count assigned against unassigned customers.
+    assignment_status = fields.Selection(
+        [("assigned", "Assigned"), ("unassigned", "Unassigned")],
+        compute="_compute_assignment_status",
+        store=True,
+        string="Assignment",
+    )
     date_from = fields.Datetime(required=True, default=fields.Datetime.now)
     date_to = fields.Datetime()
     assigned_by_id = fields.Many2one("res.partner", string="Assigned By", ondelete="restrict")
@@ -69,6 +76,11 @@ class OvSaCustomerAssignment(models.Model):
             "CREATE INDEX IF NOT EXISTS ov_sa_customer_assignment_active_account_actor "
             "ON ov_sa_customer_assignment (account_id, actor_id, partner_id) WHERE state = 'active'"
         )
+
+    @api.depends("actor_id")
+    def _compute_assignment_status(self):
+        for assignment in self:
+            assignment.assignment_status = "assigned" if assignment.actor_id else "unassigned"
 
     @api.depends("actor_id")
     def _compute_actor_employee_id(self):

@@ -1,4 +1,5 @@
 from . import (
+    test_analysis_views,
     test_api_auth,
     test_api_contacts,
     test_api_idempotency,

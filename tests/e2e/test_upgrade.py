@@ -24,7 +24,7 @@ import pytest
 
 DB = os.environ.get("ABS_UPGRADE_DB", f"abs_e2e_upgrade_{os.getpid()}")
 OLD_VERSION = "18.0.1.0.1"
-NEW_VERSION = "18.0.1.1.1"
+NEW_VERSION = "18.0.1.2.0"
 
 # Built through the ORM while the module is installed; printed as one JSON line.
 V1_FIXTURE = """
@@ -145,6 +145,7 @@ def _rewind_to_v2(conn, fx):
         )
         cr.execute("DELETE FROM res_partner WHERE id = %s", [fx["ghost"]])
         cr.execute("DELETE FROM ov_sa_customer_assignment")
+        cr.execute("ALTER TABLE ov_sa_customer_assignment DROP COLUMN assignment_status")
         cr.execute("DELETE FROM abs_event_outbox")
         # V2 had no root and no seeds: branches sat at the top of the tree.
         cr.execute("""UPDATE ov_serviced_account SET parent_id = NULL WHERE parent_id IN
@@ -191,11 +192,10 @@ def upgraded():
             odoo_cli.drop_database(DB)
 
 
-def test_upgrade_runs_the_three_migrations_in_order(upgraded):
+def test_upgrade_runs_the_migrations_in_order(upgraded):
     log = upgraded["log"]
-    positions = [
-        log.find(f"Running migration [{version}>]") for version in ("18.0.1.0.2", "18.0.1.1.0", "18.0.1.1.1")
-    ]
+    versions = ("18.0.1.0.2", "18.0.1.1.0", "18.0.1.1.1", "18.0.1.2.0")
+    positions = [log.find(f"Running migration [{version}>]") for version in versions]
     assert all(pos >= 0 for pos in positions), positions
     assert positions == sorted(positions)
     assert (
@@ -322,6 +322,13 @@ def test_upgrade_backfills_one_active_assignment_per_valid_stamp(upgraded):
         )
         == "2024-03-01 08:30:00"
     )
+
+
+def test_upgrade_marks_each_backfilled_assignment_assigned_or_unassigned(upgraded):
+    conn, c = upgraded["conn"], upgraded["fx"]["customers"]
+    status = dict(_rows(conn, "SELECT partner_id, assignment_status FROM ov_sa_customer_assignment"))
+    assert status[c["unassigned"]] == "unassigned"
+    assert {status[c[name]] for name in ("assigned", "archived", "south", "company_b")} == {"assigned"}
 
 
 def test_upgrade_reports_and_keeps_stamps_it_cannot_migrate(upgraded):

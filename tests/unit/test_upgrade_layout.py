@@ -14,7 +14,7 @@ import yaml
 
 REPO = Path(__file__).resolve().parents[2]
 MIGRATIONS = REPO / "migrations" / "abs_connector"
-EXPECTED_VERSIONS = ["18.0.1.0.2", "18.0.1.1.0", "18.0.1.1.1"]
+EXPECTED_VERSIONS = ["18.0.1.0.2", "18.0.1.1.0", "18.0.1.1.1", "18.0.1.2.0"]
 
 
 def _version_key(version):
@@ -42,11 +42,11 @@ def test_shipped_odoo_conf_upgrade_path_is_where_docker_compose_mounts_migration
     assert mounts.get(upgrade_path) == "./migrations"
 
 
-def test_migration_versions_are_the_three_of_seed_002_each_with_a_post_script():
+def test_migration_versions_are_seed_002s_three_then_the_analysis_column_each_with_a_script():
     versions = sorted((path.name for path in MIGRATIONS.iterdir() if path.is_dir()), key=_version_key)
     assert versions == EXPECTED_VERSIONS
     for version in versions:
-        assert list((MIGRATIONS / version).glob("post-*.py")), version
+        assert list((MIGRATIONS / version).glob("p*-*.py")), version
 
 
 def test_manifest_version_is_the_newest_migration_so_every_script_runs_on_upgrade():
