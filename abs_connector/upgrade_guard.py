@@ -17,7 +17,7 @@ MODULE = "abs_connector"
 
 # Every version folder under migrations/abs_connector/, oldest first. A unit
 # test keeps this list equal to the folders on disk.
-UPGRADE_STEPS = ("18.0.1.0.2", "18.0.1.1.0", "18.0.1.1.1")
+UPGRADE_STEPS = ("18.0.1.0.2", "18.0.1.1.0", "18.0.1.1.1", "18.0.1.2.0")
 
 
 class UpgradeScriptsUnreachable(RuntimeError):

@@ -393,7 +393,7 @@ def test_upgrade_without_upgrade_path_is_refused_and_changes_nothing(upgraded):
         log_path = str(refused.value).split("log: ", 1)[1].split("\n", 1)[0]
         log = Path(log_path).read_text()
         assert "UpgradeScriptsUnreachable" in log
-        assert "the migration scripts of 18.0.1.0.2, 18.0.1.1.0, 18.0.1.1.1" in log
+        assert "the migration scripts of 18.0.1.0.2, 18.0.1.1.0, 18.0.1.1.1, 18.0.1.2.0" in log
         assert "are not reachable through upgrade_path" in log
         assert "Running migration [18.0.1.0.2>]" not in log
         assert (
