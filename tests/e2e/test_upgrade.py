@@ -194,8 +194,10 @@ def upgraded():
 
 def test_upgrade_runs_the_migrations_in_order(upgraded):
     log = upgraded["log"]
-    versions = ("18.0.1.0.2", "18.0.1.1.0", "18.0.1.1.1", "18.0.1.2.0")
+    versions = ("18.0.1.0.2", "18.0.1.1.0", "18.0.1.1.1")
     positions = [log.find(f"Running migration [{version}>]") for version in versions]
+    # pre- scripts run before the new code loads, so before every post- script
+    assert -1 < log.find("Running migration [>18.0.1.2.0] pre-assignment_status") < positions[0]
     assert all(pos >= 0 for pos in positions), positions
     assert positions == sorted(positions)
     assert (
