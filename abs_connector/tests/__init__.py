@@ -18,6 +18,7 @@ from . import (
     test_events_concurrency,
     test_events_outbox,
     test_events_relay,
+    test_events_relay_security,
     test_governance_security,
     test_membership,
     test_partner_merge,

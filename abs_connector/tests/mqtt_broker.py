@@ -25,6 +25,8 @@ import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
 MOSQUITTO = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
+MOSQUITTO_PASSWD = shutil.which("mosquitto_passwd") or "/usr/bin/mosquitto_passwd"
+OPENSSL = shutil.which("openssl") or "/usr/bin/openssl"
 
 
 def free_port():
@@ -46,11 +48,21 @@ class MosquittoBroker:
 
     ``deny_publish``: topic patterns nobody may publish to (an ACL), to make the
     broker refuse some events with a real PUBACK failure code.
+    ``users``: ``{name: password}``; when given, anonymous clients are refused and the
+    password file is made with Debian's ``mosquitto_passwd``.
+    ``acl``: the text of an ACL file (with ``users``).
+    ``tls``: ``(certfile, keyfile)`` of the listener's server certificate.
+    ``config``: a whole configuration instead (``{dir}`` and ``{port}`` are filled in),
+    to run a shipped configuration on loopback.
     """
 
-    def __init__(self, port=None, deny_publish=()):
+    def __init__(self, port=None, deny_publish=(), users=None, acl=None, tls=None, config=None):
         self.port = port or free_port()
         self.deny_publish = tuple(deny_publish)
+        self.users = dict(users or {})
+        self.acl = acl
+        self.tls = tls
+        self.config = config
         self.directory = Path(tempfile.mkdtemp(prefix="abs-mosquitto-"))
         self.process = None
 
@@ -58,22 +70,51 @@ class MosquittoBroker:
     def log_path(self):
         return self.directory / "mosquitto.log"
 
-    def _write_config(self):
-        lines = [
-            f"listener {self.port} 127.0.0.1",
+    def _common_lines(self):
+        return [
             # Started as root, mosquitto would switch to the 'mosquitto' user and
             # lose access to this private temporary directory: stay who we are.
             f"user {getpass.getuser()}",
-            "allow_anonymous true",
-            "persistence false",
             f"log_dest file {self.log_path}",
             "log_type all",
         ]
-        if self.deny_publish:
+
+    def _write_password_file(self):
+        path = self.directory / "passwd"
+        for number, (name, password) in enumerate(self.users.items()):
+            create = ["-c"] if number == 0 else []
+            subprocess.run(
+                [MOSQUITTO_PASSWD, *create, "-b", str(path), name, password],
+                check=True,
+                capture_output=True,
+            )
+        return path
+
+    def _write_config(self):
+        if self.config is not None:
+            if self.users:
+                self._write_password_file()
+            text = self.config.format(dir=self.directory, port=self.port)
+            config = self.directory / "mosquitto.conf"
+            config.write_text(text + "\n" + "\n".join(self._common_lines()) + "\n", encoding="utf-8")
+            return config
+        lines = [f"listener {self.port} 127.0.0.1", *self._common_lines(), "persistence false"]
+        if self.tls:
+            certfile, keyfile = self.tls
+            lines += [f"certfile {certfile}", f"keyfile {keyfile}"]
+        if self.users:
+            lines += ["allow_anonymous false", f"password_file {self._write_password_file()}"]
+        else:
+            lines.append("allow_anonymous true")
+        rules = self.acl
+        if rules is None and self.deny_publish:
             # Everyone may read and write everything except the denied topics.
+            rules = "\n".join(
+                ["topic readwrite #"] + [f"topic deny {pattern}" for pattern in self.deny_publish]
+            )
+        if rules is not None:
             acl = self.directory / "acl"
-            rules = ["topic readwrite #"] + [f"topic deny {pattern}" for pattern in self.deny_publish]
-            acl.write_text("\n".join(rules) + "\n", encoding="utf-8")
+            acl.write_text(rules + "\n", encoding="utf-8")
             lines.append(f"acl_file {acl}")
         config = self.directory / "mosquitto.conf"
         config.write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -126,36 +167,72 @@ class MosquittoBroker:
         return False
 
 
-class MqttSubscriber:
-    """Subscribes (QoS 1) to a topic filter and records every message received."""
+def make_throwaway_ca(directory, host="127.0.0.1"):
+    """A CA and a server certificate for ``host`` (an IP address), made with openssl for one
+    test run. Returns ``(ca_cert, server_cert, server_key)`` paths."""
+    directory = Path(directory)
+    ca_key, ca_cert = directory / "ca.key", directory / "ca.crt"
+    key, request, cert = directory / "server.key", directory / "server.csr", directory / "server.crt"
+    extensions = directory / "server.ext"
+    extensions.write_text(f"subjectAltName = IP:{host}\n", encoding="utf-8")
+    commands = [
+        ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=abs test CA",
+         "-keyout", ca_key, "-out", ca_cert],
+        ["req", "-newkey", "rsa:2048", "-nodes", "-subj", f"/CN={host}", "-keyout", key, "-out", request],
+        ["x509", "-req", "-in", request, "-CA", ca_cert, "-CAkey", ca_key, "-CAcreateserial", "-days", "2",
+         "-extfile", extensions, "-out", cert],
+    ]  # fmt: skip
+    for arguments in commands:
+        subprocess.run([OPENSSL, *map(str, arguments)], check=True, capture_output=True)
+    return ca_cert, cert, key
 
-    def __init__(self, port, topic_filter="#", host="127.0.0.1"):
+
+def _decoded(payload):
+    """An event's JSON payload, or the raw text of anything else (e.g. $SYS topics)."""
+    text = payload.decode("utf-8", errors="replace")
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+class MqttSubscriber:
+    """Subscribes (QoS 1) to a topic filter (or a list of them) and records every message received."""
+
+    def __init__(self, port, topic_filter="#", host="127.0.0.1", username=None, password=None, ca_certs=None):
         self.port = port
         self.host = host
         self.topic_filter = topic_filter
         self.messages = []
         self._cond = threading.Condition()
         self._subscribed = False
+        self.granted = []  # per topic filter: did the broker accept the subscription
         self.client = mqtt.Client(
             CallbackAPIVersion.VERSION2,
             protocol=mqtt.MQTTv5,
             client_id=f"abs-test-sub-{os.getpid()}-{id(self)}",
         )
+        if username:
+            self.client.username_pw_set(username, password)
+        if ca_certs:
+            self.client.tls_set(ca_certs=ca_certs)
         self.client.on_connect = self._on_connect
         self.client.on_subscribe = self._on_subscribe
         self.client.on_message = self._on_message
 
     def _on_connect(self, client, userdata, flags, reason_code, properties):
-        client.subscribe(self.topic_filter, qos=1)
+        filters = [self.topic_filter] if isinstance(self.topic_filter, str) else self.topic_filter
+        client.subscribe([(topic_filter, 1) for topic_filter in filters])
 
     def _on_subscribe(self, client, userdata, mid, reason_codes, properties):
         with self._cond:
+            self.granted = [not code.is_failure for code in reason_codes]
             self._subscribed = True
             self._cond.notify_all()
 
     def _on_message(self, client, userdata, message):
         with self._cond:
-            self.messages.append((message.topic, json.loads(message.payload.decode("utf-8"))))
+            self.messages.append((message.topic, _decoded(message.payload)))
             self._cond.notify_all()
 
     def __enter__(self):

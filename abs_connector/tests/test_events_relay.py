@@ -28,7 +28,7 @@ class RelayCase(AbsGovernanceCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.prefix = f"abs-test/{uuid.uuid4().hex[:8]}"
-        cls.broker = MosquittoBroker(deny_publish=[p.format(prefix=cls.prefix) for p in cls.deny_publish])
+        cls.broker = cls.make_broker()
         cls.addClassCleanup(cls.broker.cleanup)
         cls.broker.start()
         cls.startClassPatcher(
@@ -41,6 +41,9 @@ class RelayCase(AbsGovernanceCase):
                     "abs_mqtt_client_id": "abs-test-relay",
                     "abs_mqtt_connect_timeout": "2",
                     "abs_mqtt_ack_timeout": "5",
+                    "abs_mqtt_username": "",
+                    "abs_mqtt_password": "",
+                    **cls.relay_options(),
                 },
             )
         )
@@ -49,13 +52,27 @@ class RelayCase(AbsGovernanceCase):
         cls.Outbox = cls.env["abs.event.outbox"]
         cls.tree = cls.make_sa_tree()
 
+    @classmethod
+    def make_broker(cls):
+        return MosquittoBroker(deny_publish=[p.format(prefix=cls.prefix) for p in cls.deny_publish])
+
+    @classmethod
+    def relay_options(cls):
+        """odoo.conf keys of the relay for this class's broker."""
+        return {}
+
+    @classmethod
+    def subscriber_options(cls):
+        """How the test's subscriber connects to this class's broker."""
+        return {}
+
     def setUp(self):
         super().setUp()
         self.publish_committed()  # events of setUpClass are not this test's business
         self.subscriber = self.listen()
 
     def listen(self):
-        subscriber = MqttSubscriber(self.broker.port, f"{self.prefix}/#")
+        subscriber = MqttSubscriber(self.broker.port, f"{self.prefix}/#", **self.subscriber_options())
         subscriber.__enter__()
         self.addCleanup(subscriber.__exit__, None, None, None)
         return subscriber

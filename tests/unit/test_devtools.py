@@ -1,5 +1,6 @@
 """The developer tool's own logic: result counting, requirements, Odoo tree checks."""
 
+import configparser
 import re
 import shutil
 import socket
@@ -98,3 +99,20 @@ def test_missing_packages_names_only_what_is_missing():
         pytest.fail("dpkg-query is part of every Debian machine this project runs on")
     missing = system.missing_packages(["dpkg", "abs-no-such-package"])
     assert missing == ["abs-no-such-package"]
+
+
+def test_only_the_dev_run_config_loads_demo_data(tmp_path, monkeypatch):
+    monkeypatch.setattr(odoo, "STATE", tmp_path)
+    tree = Path("/opt/odoo18")
+
+    def options(path):
+        parser = configparser.ConfigParser(interpolation=None)
+        parser.read(path)
+        return parser["options"]
+
+    run = options(odoo.write_run_config(tree, http_port=8069, mqtt_port=1883))
+    test = options(odoo.write_config(tree, "test", http_port=8069))
+    assert run["without_demo"] == "False"
+    assert test["without_demo"] == "all"
+    # a random master password of this machine, never the shipped (empty) one
+    assert len(run["admin_passwd"]) >= 32

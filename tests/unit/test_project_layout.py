@@ -86,7 +86,15 @@ def test_odoo_conf_holds_no_secret():
     options = _odoo_conf()
     assert options["abs_jwt_secret"] == ""
     assert options["abs_mqtt_password"] == ""
-    assert options["admin_passwd"] == "CHANGE-ME"
+    assert options["admin_passwd"] == ""
+
+
+def test_odoo_conf_ships_no_demo_data_and_no_working_master_password():
+    options = _odoo_conf()
+    assert options["without_demo"] == "all"
+    # Odoo refuses every master-password operation while admin_passwd is empty
+    assert options["admin_passwd"] == ""
+    assert options["list_db"] == "False"
 
 
 def test_odoo_conf_points_upgrade_path_at_the_mounted_migrations():

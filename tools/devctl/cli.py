@@ -74,7 +74,7 @@ def cmd_run(args):
         try:
             database = postgres.ensure_running()
             broker = mosquitto.start(args.mqtt_port)
-            config = odoo.write_config(tree, "run", http_port=args.port, mqtt_port=args.mqtt_port)
+            config = odoo.write_run_config(tree, http_port=args.port, mqtt_port=args.mqtt_port)
             ensure_demo_database(tree, config, args.db)
             print_welcome(tree, config, args)
             server = processes.start(

@@ -76,6 +76,12 @@ def write_config(odoo_path, name, http_port, mqtt_port=1883, extra=None):
     return path
 
 
+def write_run_config(odoo_path, http_port, mqtt_port):
+    """The config of ``./dev run``: the shipped odoo.conf says ``without_demo = all``; this
+    local demo is the one place that loads demo data."""
+    return write_config(odoo_path, "run", http_port, mqtt_port, extra={"without_demo": "False"})
+
+
 def odoo_cmd(odoo_path, config, *args):
     return [str(VENV_PYTHON), str(odoo_path / "odoo-bin"), "-c", str(config), *args]
 
