@@ -57,10 +57,15 @@ ISSUER_FILE_KEYS = frozenset(
         "public_key_file",
         "jwks_url",
         "identity_claim",
+        "email_claim",
+        "require_email_verified",
         "leeway_seconds",
         "require_jti",
     }
 )
+# Claims that hold an address or a display login: they can be reassigned to someone else,
+# so they never identify a person on their own (see email_claim).
+UNSTABLE_IDENTITY_CLAIMS = frozenset({"email", "upn", "preferred_username", "unique_name", "name"})
 
 
 class TokenConfigError(Exception):
@@ -77,6 +82,8 @@ class IssuerConfig:
     key: object = None
     jwks_url: str = None
     identity_claim: str = "sub"
+    email_claim: str = None
+    require_email_verified: bool = False
     leeway_seconds: int = DEFAULT_LEEWAY_SECONDS
     require_jti: bool = True
     native: bool = False
@@ -135,8 +142,9 @@ def parse_issuer_entry(entry, base_dir="."):
     """Validate one entry of the external issuers file and build its :class:`IssuerConfig`.
 
     :param entry: dict with ``issuer``, ``audience``, ``algorithms``, one of
-        ``public_key_file`` / ``jwks_url``, optional ``identity_claim`` (default ``sub``),
-        ``leeway_seconds`` and ``require_jti`` (default true).
+        ``public_key_file`` / ``jwks_url``, optional ``identity_claim`` (a stable claim such as
+        ``sub`` or ``oid``, default ``sub``), ``email_claim`` (only with
+        ``require_email_verified: true``), ``leeway_seconds`` and ``require_jti`` (default true).
     :param base_dir: directory a relative ``public_key_file`` is resolved against.
     :raise TokenConfigError: on any missing, unknown or unsafe setting.
     """
@@ -176,6 +184,12 @@ def parse_issuer_entry(entry, base_dir="."):
     identity_claim = entry.get("identity_claim", "sub")
     if not isinstance(identity_claim, str) or not identity_claim:
         raise TokenConfigError(f"{issuer}: identity_claim must be a non-empty string.")
+    if identity_claim in UNSTABLE_IDENTITY_CLAIMS:
+        raise TokenConfigError(
+            f"{issuer}: identity_claim must be a stable claim (sub, oid), not {identity_claim!r}; "
+            "to map people by e-mail, set email_claim with require_email_verified."
+        )
+    email_claim, require_email_verified = _email_mapping(issuer, entry)
     require_jti = entry.get("require_jti", True)
     if not isinstance(require_jti, bool):
         raise TokenConfigError(f"{issuer}: require_jti must be true or false.")
@@ -186,10 +200,47 @@ def parse_issuer_entry(entry, base_dir="."):
         key=key,
         jwks_url=jwks_url or None,
         identity_claim=identity_claim,
+        email_claim=email_claim,
+        require_email_verified=require_email_verified,
         leeway_seconds=_leeway(entry.get("leeway_seconds", DEFAULT_LEEWAY_SECONDS)),
         require_jti=require_jti,
         native=False,
     )
+
+
+def _email_mapping(issuer, entry):
+    """``(email_claim, require_email_verified)`` of an issuer entry.
+
+    :raise TokenConfigError: an e-mail claim without ``require_email_verified: true``: an
+        address the issuer did not verify would let anyone who registers it there sign in as
+        the person who owns it here.
+    """
+    email_claim = entry.get("email_claim")
+    require_verified = entry.get("require_email_verified", False)
+    if not isinstance(require_verified, bool):
+        raise TokenConfigError(f"{issuer}: require_email_verified must be true or false.")
+    if email_claim is None:
+        return None, require_verified
+    if not isinstance(email_claim, str) or not email_claim:
+        raise TokenConfigError(f"{issuer}: email_claim must be a non-empty string.")
+    if not require_verified:
+        raise TokenConfigError(f"{issuer}: email_claim needs require_email_verified: true.")
+    return email_claim, True
+
+
+def federated_identity(claims, config):
+    """What designates the person in a verified external token.
+
+    :returns: ``(subject, email)``: the stable identity claim's value, and the e-mail address
+        to map a person by when the subject is not linked yet -- only when the issuer entry
+        maps e-mails and the token says ``email_verified: true``, else None.
+    """
+    subject = claims.get(config.identity_claim)
+    email = None
+    if config.email_claim and claims.get("email_verified") is True:
+        value = claims.get(config.email_claim)
+        email = value if isinstance(value, str) and value else None
+    return subject, email
 
 
 def _safe_jwks_url(url):

@@ -2,6 +2,7 @@ from . import (
     abs_api_key,
     abs_employee,
     abs_event_outbox,
+    abs_federated_identity,
     abs_governed_mixin,
     abs_idempotency_key,
     abs_login_attempt,

@@ -69,6 +69,12 @@ class AbsEmployee(models.Model):
     )
     active = fields.Boolean(default=True)
     membership_ids = fields.One2many("ov.membership", "employee_id", string="Memberships")
+    federated_identity_ids = fields.One2many(
+        "abs.federated_identity",
+        "employee_id",
+        string="Federated sign-in",
+        groups="abs_connector.group_abs_governance_manager",
+    )
 
     _sql_constraints = [
         ("partner_unique", "UNIQUE(partner_id)", "This person already has an employee identity."),

@@ -114,7 +114,10 @@ class IrHttp(models.AbstractModel):
             if isinstance(subject, str) and subject.isdigit() and len(subject) < 10:
                 employee = Employee.with_context(active_test=False).browse(int(subject)).exists()
         else:
-            employee = Employee._get_by_login(claims.get(config_used.identity_claim))
+            subject, email = tokens.federated_identity(claims, config_used)
+            employee = request.env["abs.federated_identity"]._abs_employee_for(
+                config_used.issuer, subject, email
+            )
         if not employee or not employee.active:
             raise errors.Unauthorized(
                 "This token does not designate an active account.", details={"reason": "subject"}

@@ -49,7 +49,9 @@ class TestApiSecurity(AbsApiCase):
                         "audience": EXTERNAL_AUDIENCE,
                         "algorithms": ["RS256"],
                         "public_key_file": "teams.pem",
-                        "identity_claim": "email",
+                        "identity_claim": "sub",
+                        "email_claim": "email",
+                        "require_email_verified": True,
                         "leeway_seconds": 30,
                     }
                 ],
@@ -171,7 +173,11 @@ class TestApiSecurity(AbsApiCase):
     def test_a_valid_external_issuer_token_resolves_to_the_persons_employee(self):
         token = jwt.encode(
             self.claims(
-                iss=EXTERNAL_ISSUER, aud=EXTERNAL_AUDIENCE, email=self.jean.email, sub="teams-object-id"
+                iss=EXTERNAL_ISSUER,
+                aud=EXTERNAL_AUDIENCE,
+                email=self.jean.email,
+                email_verified=True,
+                sub="teams-object-id",
             ),
             self.private_pem,
             algorithm="RS256",
@@ -183,7 +189,9 @@ class TestApiSecurity(AbsApiCase):
 
     def test_external_token_for_an_unknown_person_is_refused(self):
         token = jwt.encode(
-            self.claims(iss=EXTERNAL_ISSUER, aud=EXTERNAL_AUDIENCE, email="stranger@example.com"),
+            self.claims(
+                iss=EXTERNAL_ISSUER, aud=EXTERNAL_AUDIENCE, email="stranger@example.com", email_verified=True
+            ),
             self.private_pem,
             algorithm="RS256",
         )

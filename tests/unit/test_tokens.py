@@ -46,7 +46,9 @@ def external(tmp_path, rsa_pair):
             "audience": "api://abs",
             "algorithms": ["RS256"],
             "public_key_file": "teams.pem",
-            "identity_claim": "email",
+            "identity_claim": "oid",
+            "email_claim": "email",
+            "require_email_verified": True,
             "leeway_seconds": 10,
             "require_jti": False,
         },
@@ -180,6 +182,7 @@ def test_external_rs256_token_with_identity_claim_verifies(native, external, rsa
         {
             "iss": external.issuer,
             "aud": "api://abs",
+            "oid": "00000000-aaaa-bbbb-cccc-000000000001",
             "email": "jean@example.com",
             "iat": NOW,
             "exp": NOW + 60,
@@ -188,7 +191,7 @@ def test_external_rs256_token_with_identity_claim_verifies(native, external, rsa
         algorithm="RS256",
     )
     claims, config = verify(token, [native, external])
-    assert config is external and claims["email"] == "jean@example.com"
+    assert config is external and claims["oid"] == "00000000-aaaa-bbbb-cccc-000000000001"
 
 
 def test_token_expired_within_leeway_is_accepted(native):
@@ -277,7 +280,7 @@ def test_tampered_payload_is_refused(native):
 
 def test_hs256_token_signed_with_the_rsa_public_key_is_refused(native, external, rsa_pair):
     """HS/RS confusion: the public key is public, it must never work as an HMAC secret."""
-    claims = {"iss": external.issuer, "aud": "api://abs", "email": "x@y.z", "iat": NOW, "exp": NOW + 60}
+    claims = {"iss": external.issuer, "aud": "api://abs", "oid": "x", "iat": NOW, "exp": NOW + 60}
     header = tokens.b64url(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
     body = tokens.b64url(json.dumps(claims).encode())
     mac = hmac.new(rsa_pair[1].encode(), f"{header}.{body}".encode(), hashlib.sha256).digest()
@@ -343,3 +346,55 @@ def test_opaque_tokens_are_random_and_only_their_hash_is_returned_for_storage():
     second, _ = tokens.new_opaque_token()
     assert first != second and len(first) >= 43
     assert first_hash == tokens.hash_opaque(first) and first not in first_hash
+
+
+# ----------------------------------------------------------------- federated identity
+
+
+def _entry(**overrides):
+    entry = {"issuer": "i", "audience": "a", "algorithms": ["RS256"], "public_key_file": "k.pem"}
+    entry.update(overrides)
+    return entry
+
+
+def test_federated_identity_claim_must_be_stable(tmp_path, rsa_pair):
+    (tmp_path / "k.pem").write_text(rsa_pair[1])
+    assert tokens.parse_issuer_entry(_entry(), str(tmp_path)).identity_claim == "sub"
+    assert tokens.parse_issuer_entry(_entry(identity_claim="oid"), str(tmp_path)).identity_claim == "oid"
+    for unstable in ("email", "upn", "preferred_username"):
+        with pytest.raises(tokens.TokenConfigError, match="stable claim"):
+            tokens.parse_issuer_entry(_entry(identity_claim=unstable), str(tmp_path))
+
+
+def test_federated_email_mapping_requires_email_verified_in_the_issuer_entry(tmp_path, rsa_pair):
+    (tmp_path / "k.pem").write_text(rsa_pair[1])
+    for entry in (
+        _entry(email_claim="email"),
+        _entry(email_claim="email", require_email_verified=False),
+        _entry(email_claim="email", require_email_verified="yes"),
+        _entry(email_claim="", require_email_verified=True),
+    ):
+        with pytest.raises(tokens.TokenConfigError):
+            tokens.parse_issuer_entry(entry, str(tmp_path))
+    config = tokens.parse_issuer_entry(
+        _entry(email_claim="email", require_email_verified=True), str(tmp_path)
+    )
+    assert (config.email_claim, config.require_email_verified) == ("email", True)
+
+
+def test_federated_identity_offers_the_email_only_when_the_token_says_it_is_verified(external):
+    base = {"oid": "o-1", "email": "jean@example.com"}
+    assert tokens.federated_identity({**base, "email_verified": True}, external) == (
+        "o-1",
+        "jean@example.com",
+    )
+    for verified in (None, False, "true", 1):
+        claims = {**base, "email_verified": verified} if verified is not None else base
+        assert tokens.federated_identity(claims, external) == ("o-1", None)
+
+
+def test_federated_identity_never_offers_an_email_when_the_issuer_does_not_map_emails(tmp_path, rsa_pair):
+    (tmp_path / "k.pem").write_text(rsa_pair[1])
+    config = tokens.parse_issuer_entry(_entry(), str(tmp_path))
+    claims = {"sub": "s-1", "email": "jean@example.com", "email_verified": True}
+    assert tokens.federated_identity(claims, config) == ("s-1", None)
