@@ -119,6 +119,11 @@ def _existing_contact(contact_id):
     return partner
 
 
+def _member_here(context, person):
+    """Whether ``person`` holds live authority in the request's SA (directly or from above)."""
+    return request.env["ov.membership"]._abs_access_context(person, context.sa) is not None
+
+
 class AbsContactController(http.Controller):
     @api_route("/api/contacts", auth="abs_jwt")
     def abs_contacts(self, **params):
@@ -187,7 +192,8 @@ class AbsContactController(http.Controller):
         body = read_json_body("AssignRequest")
         partner = _visible_contact(context, contact_id)
         employee = request.env["abs.employee"].browse(body["employee_id"]).exists()
-        if not employee or not employee.active:
+        if not employee or not employee.active or not _member_here(context, employee.partner_id):
+            # Someone outside this SA answers like nobody: never named, never confirmed.
             raise errors.NotFound("Employee not found.", details={"employee_id": body["employee_id"]})
         previous = _assignments_by_partner(context, partner).get(partner.id)
         created = request.env["ov.sa_customer_assignment"]._abs_reassign(
@@ -209,7 +215,9 @@ class AbsContactController(http.Controller):
         person_id = parse_int(params.get("person_id"), "person_id")
         customer = _visible_contact(context, contact_id, include_archived=True)
         person = request.env["res.partner"].browse(person_id).exists()
-        if not person:
+        Membership = request.env["ov.membership"]
+        if not person or not Membership._abs_is_or_was_member(person, context.sa):
+            # The explainer only explains members: anyone else is unknown here.
             raise errors.NotFound("Person not found.", details={"person_id": person_id})
         answer = request.env["ov.serviced_account"]._abs_explain_access(person, context.sa, customer)
         result = {"visible": bool(answer.get("visible")), "reason": answer.get("reason") or ""}

@@ -30,17 +30,20 @@ def _existing(model, record_id, what):
 
 
 def _person_for_email(name, email, phone):
-    """The person partner with this normalized e-mail, reused when it exists; else a new one."""
+    """The person partner with this normalized e-mail, reused when it exists; else a new one.
+
+    :returns: (partner, created) -- ``created`` says whether this request made the person.
+    """
     normalized = email_normalize(email)
     if not normalized:
         raise errors.Unprocessable("The e-mail address is not valid.", details={"field": "email"})
     partner = _partner_by_email(normalized)
     if partner:
-        return partner.with_env(request.env)
+        return partner.with_env(request.env), False
     vals = {"name": name, "email": normalized}
     if phone:
         vals["phone"] = phone
-    return request.env["res.partner"].create(vals)
+    return request.env["res.partner"].create(vals), True
 
 
 def _partner_by_email(normalized):
@@ -58,21 +61,25 @@ def _partner_by_email(normalized):
     )
 
 
-def _give_credentials(employee, password):
-    """Set the password given at enrollment, or mail an activation code.
+def _first_identity(employee):
+    """Whether the system caller creating a branch just made this employee identity: an
+    initial manager who held no membership anywhere before (the branch's is the only one)."""
+    memberships = employee.sudo().with_context(active_test=False).membership_ids
+    return len(memberships) == 1 and not employee.has_password
+
+
+def _give_credentials(employee, password, new_identity):
+    """Set the password given with the request, or mail an activation code.
+
+    A password is accepted only for an identity this same request created. Anyone who
+    existed before -- in any company, archived or not, with or without a password -- gets an
+    activation mail instead, and the answer is the same either way: the caller learns
+    nothing about the person from it.
 
     :returns: whether an activation mail was queued.
-    :raise Conflict: a password is given for someone who already has one (it is theirs to change).
     """
-    if password:
-        if employee.has_password:
-            raise errors.Conflict(
-                "This person already has a password; enroll them without one.",
-                details={"employee_id": employee.id},
-            )
+    if password and new_identity and not employee.has_password:
         employee._abs_set_password(password)
-        return False
-    if employee.has_password:
         return False
     return employee._abs_send_activation_mail()
 
@@ -106,7 +113,9 @@ class AbsServiceAccountController(http.Controller):
         )
         manager_employee = sa.sa_manager.employee_id
         if manager_employee:
-            _give_credentials(manager_employee, body.get("initial_admin_password"))
+            _give_credentials(
+                manager_employee, body.get("initial_admin_password"), _first_identity(manager_employee)
+            )
         return json_response(serialize_service_account(sa), status=201)
 
     @idempotent
@@ -114,13 +123,13 @@ class AbsServiceAccountController(http.Controller):
         context = sa_context(path_sa_id=sa_id)
         context.require("manage_members")
         body = read_json_body("EnrollRequest")
-        person = _person_for_email(body["name"].strip(), body["email"], body.get("phone"))
+        person, created = _person_for_email(body["name"].strip(), body["email"], body.get("phone"))
         extra = {key: body[key] for key in ("scope_policy", "hierarchy_scope") if key in body}
         membership = request.env["ov.membership"]._abs_enroll(
             context.sa, person, body["role_code"], actor_partner=context.actor_partner, **extra
         )
         employee = membership.employee_id
-        _give_credentials(employee, body.get("password"))
+        _give_credentials(employee, body.get("password"), created)
         return json_response(
             {
                 "partner_id": person.id,

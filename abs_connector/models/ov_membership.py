@@ -3,7 +3,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL
 
 from ..exceptions import GovernanceConflict
-from ..governance import visibility
+from ..governance import authority, visibility
 
 ROLE_SELECTION = [
     ("staff", "Staff"),
@@ -384,6 +384,21 @@ class OvMembership(models.Model):
             hierarchy_scope=membership.hierarchy_scope,
         )
 
+    @api.model
+    def _abs_is_or_was_member(self, person_partner, sa):
+        """Whether ``person_partner`` holds or held a membership (any state) in ``sa`` or one
+        of its ancestors: the only people the access explainer answers about."""
+        if not person_partner or not sa:
+            return False
+        sa = self.env["ov.serviced_account"]._abs_tree_reader().browse(sa.id)
+        account_ids = [int(i) for i in (sa.parent_path or "").split("/") if i] or [sa.id]
+        return bool(
+            self._abs_reader().search_count(
+                [("person_partner_id", "=", person_partner.id), ("serviced_account_id", "in", account_ids)],
+                limit=1,
+            )
+        )
+
     def _abs_reader(self):
         # Resolving the caller's own authority must not depend on the rights of
         # the technical user executing the request (proxy user, portal...).
@@ -492,10 +507,8 @@ class OvMembership(models.Model):
         if not person_partner or person_partner.is_company:
             raise ValidationError(_("Only a person can be enrolled as a member."))
         ctx = self._abs_check_actor(actor_partner, sa, "manage_members")
-        if ctx and not visibility.ROLE_CAPABILITIES[role_code] <= visibility.ROLE_CAPABILITIES[ctx.role_code]:
-            raise AccessError(
-                _("You cannot grant the %(role)s role: it has rights yours does not.", role=role_code)
-            )
+        if ctx:
+            self._abs_check_grant(ctx, role_code, extra.get("scope_policy"), extra.get("hierarchy_scope"))
         self._abs_lock_account(sa)
         candidate = self.new(
             {
@@ -613,7 +626,42 @@ class OvMembership(models.Model):
         for membership in self:
             if membership.membership_state not in from_states:
                 raise UserError(message)
-            self._abs_check_actor(actor_partner, membership.serviced_account_id, "manage_members")
+            ctx = self._abs_check_actor(actor_partner, membership.serviced_account_id, "manage_members")
+            if ctx and not authority.may_manage_member(ctx.role_code, membership.role_code):
+                raise AccessError(
+                    _(
+                        "You cannot change the membership of a %(role)s: that role ranks above yours.",
+                        role=membership.role_code,
+                    )
+                )
+
+    @api.model
+    def _abs_check_grant(self, ctx, role_code, scope_policy=None, hierarchy_scope=None):
+        """Refuse granting more than the actor (``ctx``) holds in that account.
+
+        :raise AccessError: a role, visibility policy or hierarchy scope wider than the actor's.
+        """
+        refused = authority.grant_refusal(
+            ctx.role_code, ctx.policy, ctx.hierarchy_scope, role_code, scope_policy, hierarchy_scope
+        )
+        if refused == "role":
+            raise AccessError(
+                _(
+                    "You cannot grant the %(role)s role: it ranks above yours or has rights yours does not.",
+                    role=role_code,
+                )
+            )
+        if refused == "scope_policy":
+            raise AccessError(
+                _("You cannot grant a visibility wider than your own (%(policy)s).", policy=ctx.policy)
+            )
+        if refused == "hierarchy_scope":
+            raise AccessError(
+                _(
+                    "You cannot grant a hierarchy scope wider than your own (%(scope)s).",
+                    scope=ctx.hierarchy_scope,
+                )
+            )
 
     def _abs_hand_over_management(self):
         """Before a manager leaves, pass sa_manager to another live manager-role

@@ -1,7 +1,7 @@
 import dataclasses
 
 from odoo import _, api, fields, models
-from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.exceptions import AccessError, MissingError, UserError, ValidationError
 
 from ..governance import visibility
 
@@ -455,6 +455,9 @@ class OvServicedAccount(models.Model):
             "actor_id": False,
         }
         person = person_partner
+        if not Membership._abs_is_or_was_member(person, sa):
+            # Only members are explained; anyone else is unknown here, like a missing id.
+            raise MissingError(_("Person not found."))
         Assignment = self.env["ov.sa_customer_assignment"]._abs_history_admin()
         ctx = Membership._abs_access_context(person, sa)
         if ctx is None:

@@ -172,10 +172,25 @@ class ResPartner(models.Model):
         return self.browse(found.ids)
 
     def _abs_ensure_visible(self, sa, actor_partner, capability, include_archived=False):
+        """Check the actor sees this customer, then that their role grants ``capability``.
+
+        Visibility comes first: a customer the actor cannot see answers exactly like a
+        missing one, whatever their role may or may not do to it.
+
+        :raise MissingError: the actor cannot see it.
+        :raise AccessError: the actor sees it, but their role does not grant ``capability``.
+        """
         self.ensure_one()
-        if not self._abs_visible_customers(sa, actor_partner, capability, self.ids, include_archived):
-            # the same answer as a customer that does not exist (DESIGN §4)
+        if not self._abs_visible_customers(sa, actor_partner, "read_customers", self.ids, include_archived):
             raise MissingError(_("Customer not found."))
+        self.env["ov.membership"]._abs_check_actor(actor_partner, sa, capability)
+
+    def _abs_duplicate_details(self, sa, actor_partner):
+        """What a duplicate-e-mail answer may say about the duplicate: its id only when the
+        actor sees it (a hidden customer is never named or numbered)."""
+        if not self or not self._abs_visible_customers(sa, actor_partner, "read_customers", self.ids):
+            return {}
+        return {"partner_id": self.id}
 
     @api.model
     def _abs_find_customer_by_email(self, sa, email):
@@ -190,12 +205,13 @@ class ResPartner(models.Model):
             limit=1,
         )
 
-    def _abs_check_email_free(self, sa, email):
+    def _abs_check_email_free(self, sa, email, actor_partner=None):
         """Refuse an e-mail another customer of ``sa`` has -- also against a request creating
         that customer at this very moment: both write the same serialization key, so the
         database lets one commit and replays the other, which then finds the first's customer.
 
-        :raise GovernanceConflict: another customer of ``sa`` has this e-mail.
+        :raise GovernanceConflict: another customer of ``sa`` has this e-mail (its id only
+            when ``actor_partner`` sees it).
         """
         normalized = email_normalize(email or "")
         if not normalized:
@@ -205,7 +221,7 @@ class ResPartner(models.Model):
         if duplicate and duplicate not in self:
             raise GovernanceConflict(
                 _("A customer with this e-mail already exists in %(sa)s.", sa=sa.name),
-                details={"partner_id": duplicate.id},
+                details=duplicate._abs_duplicate_details(sa, actor_partner),
             )
 
     # ---- lifecycle (seed 002 Stages 1, 3, 6) ----
@@ -227,7 +243,7 @@ class ResPartner(models.Model):
         if not sa or sa.state != "active":
             raise ValidationError(_("Customers can only be created in an active Service Account."))
         ctx = self.env["ov.membership"]._abs_check_actor(actor_partner, sa, "create_customers")
-        self._abs_check_email_free(sa, vals.get("email"))
+        self._abs_check_email_free(sa, vals.get("email"), actor_partner)
         recorded = self.env["ov.membership"]._abs_recorded_actor(actor_partner)
         holder = actor_partner if ctx and ctx.can("hold_customers") else self.browse()
         membership = self.env["ov.membership"]._abs_reader().browse(ctx.membership_id if holder else [])
@@ -280,7 +296,7 @@ class ResPartner(models.Model):
         self._abs_check_governance_vals(vals)
         self._abs_ensure_visible(sa, actor_partner, "write_customers")
         if "email" in vals and email_normalize(vals["email"] or "") != self.email_normalized:
-            self._abs_check_email_free(sa, vals["email"])
+            self._abs_check_email_free(sa, vals["email"], actor_partner)
         self.write(vals)
         changed = {fname: self._abs_event_value(fname) for fname in vals}
         recorded = self.env["ov.membership"]._abs_recorded_actor(actor_partner)

@@ -1,6 +1,7 @@
 from . import (
     test_analysis_views,
     test_api_auth,
+    test_api_authority,
     test_api_contacts,
     test_api_federated_identity,
     test_api_idempotency,

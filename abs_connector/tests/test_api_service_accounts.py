@@ -3,7 +3,7 @@ from datetime import timedelta
 from odoo import fields
 from odoo.tests import tagged
 
-from .api_common import PASSWORD, AbsApiCase
+from .api_common import AbsApiCase
 
 
 @tagged("post_install", "-at_install", "abs_api")
@@ -143,20 +143,6 @@ class TestApiServiceAccounts(AbsApiCase):
             self.enroll({"name": "Jean", "email": self.jean.email, "role_code": "agent"}), 409, "conflict"
         )
         self.assertEqual(self.snapshot(), before)
-
-    def test_password_for_someone_who_has_one_is_refused(self):
-        other = self.make_branch("Other Branch", manager=self.alice)
-        before = self.snapshot()
-        self.assertError(
-            self.enroll(
-                {"name": "Jean", "email": self.jean.email, "role_code": "agent", "password": "take over"},
-                sa=other,
-            ),
-            409,
-        )
-        self.assertEqual(self.snapshot(), before)
-        status, _body = self.api("POST", "/api/auth/token", {"login": self.jean.email, "password": PASSWORD})
-        self.assertEqual(status, 200)
 
     def test_agent_cannot_enroll(self):
         before = self.snapshot()

@@ -1,5 +1,6 @@
 import re
 
+from odoo.exceptions import MissingError
 from odoo.tests import tagged
 
 from ..governance import visibility
@@ -135,8 +136,13 @@ class TestAccessExplainer(AbsGovernanceCase):
         self.assertIn("assigned to Jean Kofi", answer["reason"])
         self.assertEqual(answer["actor_id"], self.tree.jean.id)
 
-    def test_explains_no_membership(self):
-        answer = self.SA._abs_explain_access(self.make_person("Stranger"), self.tree.branch, self.marie)
+    def test_explainer_answers_about_a_non_member_like_an_unknown_person(self):
+        with self.assertRaisesRegex(MissingError, "Person not found"):
+            self.SA._abs_explain_access(self.make_person("Stranger"), self.tree.branch, self.marie)
+
+    def test_explains_no_membership_of_an_ancestor_member(self):
+        # A member of the parent account (this node only) is explained in the sub-account.
+        answer = self.SA._abs_explain_access(self.tree.alice, self.tree.sub_branch, self.marie)
         self.assertFalse(answer["visible"])
         self.assertFalse(answer["membership_id"])
         self.assertIn("has no membership", answer["reason"])

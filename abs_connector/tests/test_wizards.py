@@ -296,13 +296,11 @@ class TestBackOfficeWizards(AbsGovernanceCase):
         self.assertEqual(wizard.actor_id, tree.kwame)
         self.assertIn(tree.kwame.name, wizard.reason)
 
-    def test_explain_wizard_says_person_without_membership_sees_nothing(self):
+    def test_explain_wizard_answers_only_about_members(self):
         customer = self.make_customer(self.tree.branch)
         stranger = self.make_person("Stranger")
-        wizard = self.explain(stranger, self.tree.branch, customer)
-        self.assertFalse(wizard.visible)
-        self.assertFalse(wizard.membership_id)
-        self.assertTrue(wizard.reason)
+        with self.assertRaisesRegex(UserError, "Person not found"):
+            self.explain(stranger, self.tree.branch, customer)
 
     def test_explain_wizard_prefills_customer_and_account_from_partner(self):
         customer = self.make_customer(self.tree.branch)

@@ -123,6 +123,25 @@ def render_roles_table(addon: Path) -> str:
     return "\n".join(out) + "\n"
 
 
+def render_authority_table(addon: Path) -> str:
+    """Ranks of roles, policies and hierarchy scopes, from the module that enforces them."""
+    try:
+        authority = _import_governance_module(addon, "authority")
+    except Exception as exc:
+        raise PluginError(f"governance.authority cannot be imported: {exc!r}") from exc
+    out = ["| Rank | Roles | Visibility policy | Hierarchy scope |", "|---|---|---|---|"]
+    for rank in sorted(set(authority.ROLE_RANK.values()), reverse=True):
+
+        def named(table, rank=rank):
+            return ", ".join(f"`{name}`" for name, value in table.items() if value == rank) or "—"
+
+        out.append(
+            f"| {rank} | {named(authority.ROLE_RANK)} | {named(authority.POLICY_WIDTH)} "
+            f"| {named(authority.HIERARCHY_WIDTH)} |"
+        )
+    return "\n".join(out) + "\n"
+
+
 POLICY_MEANING = {
     # The SQL each policy adds to the assignment sub-select, read from the helper below.
     "sa_wide": "All active assignments in the SA",
@@ -227,6 +246,7 @@ MARKERS = {
     "module_version": render_module_version,
     "roles_table": render_roles_table,
     "policy_table": render_policy_table,
+    "authority_table": render_authority_table,
 }
 
 
