@@ -319,6 +319,9 @@ def sa_context(path_sa_id=None):
             "The X-SA-ID header must name a service account id.", details={"header": "X-SA-ID"}
         )
     sa_id = int(raw)
+    # Customers of memberships that ended since the last request become unassigned before
+    # anyone reads or acts on them (the ended membership itself already grants nothing).
+    request.env["ov.membership"]._abs_release_lapsed_memberships()
     if path_sa_id is not None and path_sa_id != sa_id:
         raise errors.Forbidden(
             "X-SA-ID must name the service account of the URL.", details={"header": "X-SA-ID"}

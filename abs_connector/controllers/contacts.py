@@ -38,12 +38,17 @@ def _assignment_scope(context):
 
 
 def _assignments_by_partner(context, partners):
+    """{partner id: the active row the caller reaches it through}: the row in the SA of the
+    request, else (subtree scope) the row of the sub-account the customer belongs to."""
     if not partners:
         return {}
     rows = request.env["ov.sa_customer_assignment"].search(
-        [("partner_id", "in", partners.ids), *_assignment_scope(context)], order="id"
+        [("partner_id", "in", partners.ids), *_assignment_scope(context)], order="id desc"
     )
-    return {row.partner_id.id: row for row in rows}
+    by_partner = {}
+    for row in rows.sorted(lambda row: row.account_id == context.sa):
+        by_partner[row.partner_id.id] = row
+    return by_partner
 
 
 def serialize_contact(partner, assignment):
@@ -195,9 +200,10 @@ class AbsContactController(http.Controller):
         if not employee or not employee.active or not _member_here(context, employee.partner_id):
             # Someone outside this SA answers like nobody: never named, never confirmed.
             raise errors.NotFound("Employee not found.", details={"employee_id": body["employee_id"]})
-        previous = _assignments_by_partner(context, partner).get(partner.id)
+        previous = _assignments_by_partner(context, partner)[partner.id]
+        # From a parent SA (subtree scope) the customer is assigned in its own sub-account.
         created = request.env["ov.sa_customer_assignment"]._abs_reassign(
-            partner, context.sa, employee.partner_id, context.actor_partner
+            partner, previous.account_id, employee.partner_id, context.actor_partner
         )
         return json_response(
             {
@@ -205,7 +211,7 @@ class AbsContactController(http.Controller):
                 "employee_id": employee.id,
                 "actor_id": created.actor_id.id,
                 "assignment_id": created.id,
-                "previous_assignment_id": previous.id if previous else None,
+                "previous_assignment_id": previous.id,
             }
         )
 

@@ -98,7 +98,8 @@ class OvMembership(models.Model):
         domain="[('serviced_account_id', '=', serviced_account_id), ('id', '!=', id)]",
     )
     effective_from = fields.Datetime(tracking=True)
-    effective_to = fields.Datetime(tracking=True)
+    # indexed: every API request looks for memberships that ended with customers still held
+    effective_to = fields.Datetime(tracking=True, index=True)
     is_live = fields.Boolean(
         compute="_compute_is_live",
         search="_search_is_live",
@@ -288,8 +289,15 @@ class OvMembership(models.Model):
             raise UserError(_("A revoked membership is final; enroll the person again instead."))
         if new_state in ("suspended", "revoked"):
             changing._abs_hand_over_management()
+        downgraded = self._abs_losing_hold_customers(vals.get("role_code"))
         result = super().write(vals)
-        released = changing._abs_release_customers() if new_state == "revoked" and changing else {}
+        released = (
+            changing._abs_release_customers("membership_revoked")
+            if new_state == "revoked" and changing
+            else {}
+        )
+        if downgraded:
+            downgraded._abs_release_customers("role_changed")
         if new_state in ("suspended", "revoked") and changing:
             actor = self._abs_context_actor()
             for membership in changing:
@@ -311,6 +319,15 @@ class OvMembership(models.Model):
                     },
                 )
         return result
+
+    def _abs_losing_hold_customers(self, new_role):
+        """The memberships a change to ``new_role`` takes the right to hold customers from."""
+        if not new_role or visibility.has_capability(new_role, "hold_customers"):
+            return self.browse()
+        return self.filtered(
+            lambda m: m.membership_state != "revoked"
+            and visibility.has_capability(m.role_code, "hold_customers")
+        )
 
     def _abs_context_actor(self):
         actor_id = self.env.context.get("abs_actor_partner_id")
@@ -611,6 +628,9 @@ class OvMembership(models.Model):
         self._abs_check_transition(
             actor_partner, ("active", "suspended"), _("This membership is already revoked.")
         )
+        # first, so that a customer created for this member at the same moment is either
+        # seen here (and released) or refused -- see _abs_serialize_with_lifecycle
+        self._abs_serialize_with_lifecycle()
         count = sum(len(m._abs_assignments_to_release()) for m in self)
         self.with_context(abs_actor_partner_id=actor_partner.id if actor_partner else False).write(
             {"membership_state": "revoked"}
@@ -692,21 +712,26 @@ class OvMembership(models.Model):
             sa._abs_tree_reader().sa_manager = successor
 
     def _abs_released_accounts(self):
-        """The accounts where this (revoked) membership held customers: its own,
-        plus sub-accounts it covered where the person holds no other membership."""
+        """The accounts where this (revoked, ended or downgraded) membership held customers:
+        its own, plus sub-accounts it covered, except where the person holds another
+        membership that has not ended (it keeps its customers there)."""
         self.ensure_one()
         sa = self.serviced_account_id
-        if self.hierarchy_scope != "this_node_and_descendants":
-            return sa
-        subtree = sa.search([("parent_path", "=like", f"{sa.parent_path}%")])
+        accounts = sa
+        if self.hierarchy_scope == "this_node_and_descendants":
+            accounts = sa.search([("parent_path", "=like", f"{sa.parent_path}%")])
         kept = self.search(
             [
                 ("person_partner_id", "=", self.person_partner_id.id),
-                ("serviced_account_id", "in", (subtree - sa).ids),
+                ("serviced_account_id", "in", accounts.ids),
                 ("membership_state", "in", LIVE_STATES),
+                ("id", "!=", self.id),
+                "|",
+                ("effective_to", "=", False),
+                ("effective_to", ">=", fields.Datetime.now()),
             ]
         ).serviced_account_id
-        return subtree - kept
+        return accounts - kept
 
     def _abs_assignments_to_release(self):
         self.ensure_one()
@@ -722,13 +747,18 @@ class OvMembership(models.Model):
             )
         )
 
-    def _abs_release_customers(self):
+    def _abs_release_customers(self, reason, actor=False):
         """Seed 002 Stage 5 side effects, set-based: V2 stamps cleared on every
         governed model, V3 assignments kept active with no actor.
 
+        Revocation, the end of a membership (``effective_to`` passed) and a role that holds
+        no customers all release them the same way; ``reason`` says which in the events.
+
+        :param actor: who to record; by default the actor in the context (or the back-office user).
         :returns: {membership id: number of customers that became unassigned}
         """
-        actor = self._abs_context_actor()
+        if actor is False:
+            actor = self._abs_context_actor()
         released = {}
         for membership in self:
             person = membership.person_partner_id
@@ -746,11 +776,66 @@ class OvMembership(models.Model):
                     {
                         "assignment_id": assignment.id,
                         "from_actor_id": person.id,
-                        "reason": "membership_revoked",
+                        "reason": reason,
                         "membership_id": membership.id,
                     },
                 )
         return released
+
+    @api.model
+    def _abs_release_lapsed_memberships(self):
+        """Release the customers of memberships whose ``effective_to`` has passed.
+
+        Run by a cron and at the start of every SA-scoped API request, so that other
+        members see those customers as unassigned at once. Cheap when there is nothing to do:
+        one indexed query. The released rows are what makes it idempotent.
+
+        :returns: the number of customers released.
+        """
+        self.flush_model(
+            [
+                "membership_state",
+                "effective_to",
+                "hierarchy_scope",
+                "person_partner_id",
+                "serviced_account_id",
+            ]
+        )
+        self.env["ov.sa_customer_assignment"].flush_model(["state", "actor_id", "account_id"])
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT m.id FROM ov_membership m
+                  JOIN ov_serviced_account msa ON msa.id = m.serviced_account_id
+                 WHERE m.membership_state IN ('active', 'suspended')
+                   AND m.effective_to < %s
+                   AND EXISTS (
+                        SELECT 1 FROM ov_sa_customer_assignment a
+                          JOIN ov_serviced_account asa ON asa.id = a.account_id
+                         WHERE a.state = 'active' AND a.actor_id = m.person_partner_id
+                           AND (a.account_id = m.serviced_account_id
+                                OR (m.hierarchy_scope = 'this_node_and_descendants'
+                                    AND asa.parent_path LIKE msa.parent_path || %s)))
+                 ORDER BY m.id
+                """,
+                fields.Datetime.now(),
+                "%",
+            )
+        )
+        lapsed = (
+            self._abs_reader()
+            .browse([row[0] for row in self.env.cr.fetchall()])
+            .filtered(lambda m: m._abs_assignments_to_release())
+        )
+        if not lapsed:
+            return 0
+        lapsed._abs_serialize_with_lifecycle()
+        released = lapsed._abs_release_customers("membership_expired", actor=None)
+        return sum(released.values())
+
+    @api.model
+    def _cron_release_lapsed_memberships(self):
+        self._abs_release_lapsed_memberships()
 
     @api.model
     def _abs_clear_stamps(self, accounts, person, employee):

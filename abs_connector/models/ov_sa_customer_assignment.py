@@ -217,7 +217,7 @@ class OvSaCustomerAssignment(models.Model):
 
         Each active row is expired (``date_to`` = now) and a new active row
         opened with ``assigned_by``; the V2 stamp, the assigned employee and
-        the salesperson (when the employee has an Odoo user) follow (seed 002
+        the salesperson (the employee's Odoo user, or none) follow (seed 002
         Stage 4). ``new_actor_partner`` None leaves them unassigned.
 
         :returns: the new assignment rows.
@@ -276,10 +276,11 @@ class OvSaCustomerAssignment(models.Model):
             ]
         )
         customers = created.partner_id
-        customer_vals = {"x_assigned_employee_id": employee.id or False}
-        if employee.user_id:
-            customer_vals["user_id"] = employee.user_id.id
-        customers.write(customer_vals)
+        # The salesperson follows the assignment; a free-seat agent has no Odoo user, and
+        # keeping the previous agent's user would show them as the salesperson.
+        customers.write(
+            {"x_assigned_employee_id": employee.id or False, "user_id": employee.user_id.id or False}
+        )
         # the V2 actor stamp only where the customer's V2 SA stamp is this account
         customers.filtered(lambda p: p.x_sa_id == sa).write({"x_actor_id": new_actor_id})
         for assignment in created:

@@ -495,8 +495,7 @@ class OvServicedAccount(models.Model):
                 *visibility.assignment_domain(dataclasses.replace(ctx, policy="sa_wide")),
             ],
             order="id desc",
-            limit=1,
-        )
+        ).sorted(lambda row: row.account_id != sa)[:1]
         if not in_scope:
             answer["reason"] = _(
                 "%(who)s, but %(customer)s has no active assignment in %(scope)s.",
@@ -533,6 +532,14 @@ class OvServicedAccount(models.Model):
                 aid=in_scope.id,
                 asa=in_scope.account_id.name,
                 verdict=_("visible") if visible else _("not visible"),
+            )
+        if visible and in_scope.account_id != sa:
+            answer["reason"] += " " + _(
+                "%(customer)s belongs to the sub-account %(asa)s, which their hierarchy scope covers: "
+                "from %(sa)s they act on it there (assignments and events are in %(asa)s).",
+                customer=customer.name,
+                asa=in_scope.account_id.name,
+                sa=sa.name,
             )
         return answer
 

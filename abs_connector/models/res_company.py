@@ -17,8 +17,14 @@ class ResCompany(models.Model):
     abs_portal_on_first_order = fields.Boolean(
         string="Portal Invitation on First Confirmed Order",
         default=True,
-        help="Confirming the first sale order of a customer without portal access "
+        help="Confirming the first sale order of a governed customer without portal access "
         "gives them portal access and sends the invitation.",
+    )
+    abs_portal_first_order_all_contacts = fields.Boolean(
+        string="First-Order Invitation for Every Contact",
+        default=False,
+        help="Also invite contacts that no Service Account governs at their first confirmed "
+        "order. Off: installing the addon never starts portal invitations company-wide.",
     )
 
     @api.model_create_multi

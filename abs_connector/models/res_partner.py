@@ -110,9 +110,32 @@ class ResPartner(models.Model):
             partner.abs_assignment_count = counts.get(partner, 0)
 
     def write(self, vals):
+        first_email = self.browse()
         if "email" in vals:
             self._abs_check_employee_login_free(vals["email"])
-        return super().write(vals)
+            first_email = self._abs_governed_without_email()
+        result = super().write(vals)
+        if first_email:
+            first_email._abs_invite_on_first_email()
+        return result
+
+    def _abs_governed_without_email(self):
+        # sudo: the stamps are internal fields, and whoever edits the e-mail (API proxy,
+        # salesperson) has already been allowed to write this customer.
+        return self.browse(
+            self.sudo()
+            .filtered(lambda partner: partner.x_sa_id and partner.active and not partner.email_normalized)
+            .ids
+        )
+
+    def _abs_invite_on_first_email(self):
+        """A governed customer created without e-mail is invited when they first get one,
+        as they would have been at creation (the "on creation" setting of their account)."""
+        for customer in self:
+            if not customer.sudo().email_normalized:
+                continue
+            if customer._abs_portal_onboarding_enabled("on_create") and not customer._abs_own_users():
+                customer._abs_grant_portal_access()
 
     def _abs_check_employee_login_free(self, email):
         """A person's e-mail is their sign-in: refuse one another employee signs in with."""
@@ -191,6 +214,27 @@ class ResPartner(models.Model):
         if not self or not self._abs_visible_customers(sa, actor_partner, "read_customers", self.ids):
             return {}
         return {"partner_id": self.id}
+
+    def _abs_home_assignment(self, sa, actor_partner, capability):
+        """The active assignment through which the actor reaches this customer from ``sa``.
+
+        It is the row in ``sa`` itself, or -- for a member whose hierarchy scope covers
+        sub-accounts -- the row of the sub-account the customer belongs to: changes, history
+        rows and events then belong to that sub-account, as if made from there.
+
+        :raise MissingError: the actor does not see this customer from ``sa``.
+        """
+        self.ensure_one()
+        ctx = self.env["ov.membership"]._abs_check_actor(actor_partner, sa, capability)
+        domain = (
+            visibility.assignment_domain(ctx)
+            if ctx
+            else [("account_id", "=", sa.id), ("state", "=", "active")]
+        )
+        rows = self._abs_assignment_admin().search([("partner_id", "=", self.id), *domain], order="id")
+        if not rows:
+            raise MissingError(_("Customer not found."))
+        return rows.sorted(lambda row: row.account_id != sa)[:1]
 
     @api.model
     def _abs_find_customer_by_email(self, sa, email):
@@ -295,6 +339,7 @@ class ResPartner(models.Model):
         self.ensure_one()
         self._abs_check_governance_vals(vals)
         self._abs_ensure_visible(sa, actor_partner, "write_customers")
+        sa = self._abs_home_assignment(sa, actor_partner, "write_customers").account_id
         if "email" in vals and email_normalize(vals["email"] or "") != self.email_normalized:
             self._abs_check_email_free(sa, vals["email"], actor_partner)
         self.write(vals)
@@ -319,9 +364,10 @@ class ResPartner(models.Model):
         the partner; the assignment row stays as history."""
         self.ensure_one()
         self._abs_ensure_visible(sa, actor_partner, "archive_customers")
+        assignment = self._abs_home_assignment(sa, actor_partner, "archive_customers")
+        sa = assignment.account_id
         self._abs_archive_portal_users()
         self.write({"active": False})
-        assignment = self.assignment_ids.filtered(lambda a: a.account_id == sa and a.state == "active")[:1]
         recorded = self.env["ov.membership"]._abs_recorded_actor(actor_partner)
         self.env["abs.event.outbox"]._emit(
             "customer.archived",
@@ -338,6 +384,7 @@ class ResPartner(models.Model):
         """Bring an archived customer back, with the portal users archived with it."""
         self.ensure_one()
         self._abs_ensure_visible(sa, actor_partner, "archive_customers", include_archived=True)
+        sa = self._abs_home_assignment(sa, actor_partner, "archive_customers").account_id
         if self.active:
             raise UserError(_("%(name)s is not archived.", name=self.name))
         self.write({"active": True})
@@ -422,7 +469,11 @@ class ResPartner(models.Model):
         sa = self._abs_portal_service_account()
         if sa:
             return sa._abs_portal_trigger_enabled(trigger)
-        return bool((company or self._abs_portal_company())[f"abs_portal_{trigger}"])
+        company = company or self._abs_portal_company()
+        # A contact no Service Account governs is invited only where the company asked for it.
+        if trigger == "on_first_order" and not company.abs_portal_first_order_all_contacts:
+            return False
+        return bool(company[f"abs_portal_{trigger}"])
 
     # ---- small sudo helpers: creating users needs admin rights; every caller
     # ---- has already checked the actor's authority over the customer ----

@@ -211,6 +211,48 @@ class TestApiContacts(AbsApiCase):
         self.assertEqual((marie.phone, marie.city), ("+228 90 000 002", "Lomé"))
         self.assertEqual((body["phone"], body["city"]), ("+228 90 000 002", "Lomé"))
 
+    def test_customer_created_without_email_is_invited_when_first_given_one(self):
+        self.company.abs_portal_on_create = True
+        status, body = self.api(
+            "POST", "/api/contacts", {"name": "No Mail Yet"}, person=self.jean, sa=self.sa
+        )
+        self.assertEqual(status, 201, body)
+        customer = self.env["res.partner"].browse(body["id"])
+        self.assertFalse(customer.with_context(active_test=False).user_ids)
+
+        status, body = self.api(
+            "PUT",
+            f"/api/contacts/{customer.id}",
+            {"email": "first.mail@client.example.com"},
+            person=self.jean,
+            sa=self.sa,
+        )
+
+        self.assertEqual(status, 200, body)
+        customer.invalidate_recordset()
+        self.assertTrue(customer.user_ids._is_portal())
+        self.assertEqual(customer.abs_portal_status, "granted")
+
+    def test_first_email_invites_nobody_when_the_company_turned_invitations_off(self):
+        self.company.abs_portal_on_create = False
+        customer = self.customer(actor=self.jean, name="Quiet", email=False)
+        status, body = self.api(
+            "PUT",
+            f"/api/contacts/{customer.id}",
+            {"email": "quiet@client.example.com"},
+            person=self.jean,
+            sa=self.sa,
+        )
+        self.assertEqual(status, 200, body)
+        self.assertFalse(customer.with_context(active_test=False).user_ids)
+
+    def test_first_email_set_in_the_back_office_invites_the_customer(self):
+        self.company.abs_portal_on_create = True
+        customer = self.customer(actor=self.jean, name="Back Office Mail", email=False)
+        self.assertFalse(customer.with_context(active_test=False).user_ids)
+        customer.write({"email": "backoffice.mail@client.example.com"})
+        self.assertTrue(customer.user_ids._is_portal())
+
     def test_update_of_an_invisible_customer_is_404_and_changes_nothing(self):
         kwames = self.customer(actor=self.kwame, city="Kara")
         self.assertError(
@@ -292,6 +334,21 @@ class TestApiContacts(AbsApiCase):
         self.assertEqual((new.actor_id, new.assigned_by_id), (self.kwame, self.alice))
         marie.invalidate_recordset()
         self.assertEqual((marie.x_assigned_employee_id, marie.x_actor_id), (kwame_employee, self.kwame))
+
+    def test_assigning_to_an_employee_without_odoo_user_clears_the_previous_salesperson(self):
+        marie = self.customer(actor=self.jean)
+        jean_user = self.env["res.users"].create({"name": "Jean U", "login": "jean.user@example.com"})
+        self.employee_of(self.jean).user_id = jean_user
+        self.assertEqual(self.assign(marie, self.employee_of(self.kwame).id, person=self.alice)[0], 200)
+        self.assertEqual(self.assign(marie, self.employee_of(self.jean).id, person=self.alice)[0], 200)
+        marie.invalidate_recordset()
+        self.assertEqual(marie.user_id, jean_user)
+
+        status, body = self.assign(marie, self.employee_of(self.kwame).id, person=self.alice)
+
+        self.assertEqual(status, 200, body)
+        marie.invalidate_recordset()
+        self.assertFalse(marie.user_id, "Kwame has no Odoo user: Jean must not stay the salesperson")
 
     def test_system_reassigns_with_an_api_key(self):
         marie = self.customer(actor=self.jean)

@@ -302,13 +302,24 @@ class TestPortalOnFirstOrder(PortalOnboardingCase):
         self.assertEqual(self.invitations_to(customer), invitations)
         self.assertEqual(len(customer.user_ids), 1)
 
-    def test_first_order_of_ungoverned_contact_follows_the_company_setting(self):
+    def test_first_order_of_ungoverned_contact_invites_nobody_by_default(self):
+        self.assertFalse(self.env["res.company"].new({"name": "Fresh"}).abs_portal_first_order_all_contacts)
+        self.company.abs_portal_first_order_all_contacts = False
         contact = self.env["res.partner"].create({"name": "Walk-in", "email": "walkin@client.example.com"})
+
+        self.make_order(contact).action_confirm()
+
+        self.assertFalse(contact.with_context(active_test=False).user_ids)
+        self.assertFalse(self.invitations_to(contact))
+
+    def test_first_order_of_ungoverned_contact_invites_when_the_company_extends_it_to_every_contact(self):
+        self.company.abs_portal_first_order_all_contacts = True
+        contact = self.env["res.partner"].create({"name": "Walk-in 2", "email": "walkin2@client.example.com"})
         self.company.abs_portal_on_first_order = False
         self.make_order(contact).action_confirm()
-        self.assertFalse(contact.user_ids)
+        self.assertFalse(contact.user_ids, "the first-order trigger itself is still off")
 
-        other = self.env["res.partner"].create({"name": "Walk-in 2", "email": "walkin2@client.example.com"})
+        other = self.env["res.partner"].create({"name": "Walk-in 3", "email": "walkin3@client.example.com"})
         self.company.abs_portal_on_first_order = True
         self.make_order(other).action_confirm()
         self.assertTrue(other.user_ids._is_portal())
