@@ -7,6 +7,8 @@ that document*, so the published contract and the enforced one cannot drift apar
 
 import copy
 import functools
+import json
+from pathlib import Path
 
 import jsonschema
 from referencing import Registry, Resource
@@ -17,6 +19,11 @@ from .errors import Unprocessable
 
 API_VERSION = "1.0.0"
 DOCUMENT_URI = "urn:abs-connector:openapi"
+LICENSE = {"name": "LGPL-3.0", "identifier": "LGPL-3.0-only"}
+CONTACT = {"name": "ABS Connector team", "url": "https://example.invalid/abs_connector"}
+# One request and one response example per operation, as the API suites send and receive them
+# (abs_connector/tests/test_api_examples.py replays each against the real server).
+EXAMPLES_FILE = Path(__file__).with_name("api_examples.json")
 
 JWT = [{"bearerAuth": []}]
 API_KEY = [{"apiKeyAuth": []}]
@@ -385,11 +392,10 @@ def _responses(operation):
     responses = {}
     success = {"description": "Success"}
     if operation["response_schema"]:
-        success["content"] = {
-            "application/json": {"schema": {"$ref": f"#/components/schemas/{operation['response_schema']}"}}
-        }
+        schema = {"$ref": f"#/components/schemas/{operation['response_schema']}"}
     else:
-        success["content"] = {"application/json": {"schema": {"type": "object"}}}
+        schema = {"type": "object"}
+    success["content"] = {"application/json": _with_example({"schema": schema}, operation, "response")}
     responses[str(operation["success"])] = success
     statuses = set(operation["errors"]) | {405}
     if operation["body"]:
@@ -403,6 +409,23 @@ def _responses(operation):
     for status in sorted(statuses):
         responses[str(status)] = {"$ref": f"#/components/responses/E{status}"}
     return responses
+
+
+@functools.cache
+def _examples():
+    return json.loads(EXAMPLES_FILE.read_text(encoding="utf-8"))
+
+
+def examples():
+    """``{operationId: {"request": body?, "response": body}}``: a fresh copy."""
+    return copy.deepcopy(_examples())
+
+
+def _with_example(media, operation, kind):
+    value = _examples().get(operation["operation_id"], {}).get(kind)
+    if value is not None:
+        media["examples"] = {"typical": {"summary": operation["summary"], "value": copy.deepcopy(value)}}
+    return media
 
 
 def _operation_object(operation):
@@ -437,7 +460,9 @@ def _operation_object(operation):
         result["requestBody"] = {
             "required": True,
             "content": {
-                "application/json": {"schema": {"$ref": f"#/components/schemas/{operation['body']}"}}
+                "application/json": _with_example(
+                    {"schema": {"$ref": f"#/components/schemas/{operation['body']}"}}, operation, "request"
+                )
             },
         }
     return result
@@ -456,6 +481,8 @@ def build_openapi(server_url=None):
         "info": {
             "title": "abs_connector API",
             "version": API_VERSION,
+            "license": dict(LICENSE),
+            "contact": dict(CONTACT),
             "description": "Governed customers for agent and mobile apps. Every SA-scoped call names "
             "its Service Account in X-SA-ID. Errors share one shape: "
             '{"error": {"code", "message", "details"}}.',
@@ -477,8 +504,8 @@ def build_openapi(server_url=None):
             },
         },
     }
-    if server_url:
-        document["servers"] = [{"url": server_url}]
+    # Without a known host, the relative "/" says what OpenAPI assumes anyway: the host serving it.
+    document["servers"] = [{"url": server_url or "/"}]
     return document
 
 

@@ -3,6 +3,8 @@ from . import (
     test_api_auth,
     test_api_authority,
     test_api_contacts,
+    test_api_docs,
+    test_api_examples,
     test_api_federated_identity,
     test_api_idempotency,
     test_api_keys,

@@ -119,6 +119,19 @@ class AbsApiCase(HttpCase, AbsGovernanceCase):
             self.assertEqual(body["error"]["code"], code, body)
         return body["error"]
 
+    def activation_token_from_mail(self, employee_id):
+        """The activation code of the last mail queued for this employee."""
+        employee = self.env["abs.employee"].browse(employee_id)
+        mail = (
+            self.env["mail.mail"]
+            .sudo()
+            .search([("email_to", "ilike", employee.email)], order="id desc", limit=1)
+        )
+        self.assertTrue(mail, "no activation mail was queued")
+        marker = 'font-size: 16px;">'
+        start = mail.body_html.index(marker) + len(marker)
+        return mail.body_html[start : mail.body_html.index("<", start)].strip()
+
     def customer(self, actor=None, sa=None, **vals):
         return self.make_customer(sa or self.sa, actor=actor, **vals)
 

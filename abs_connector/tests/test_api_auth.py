@@ -175,18 +175,6 @@ class TestApiAuth(AbsApiCase):
         self.assertEqual(status, 201, body)
         return body
 
-    def activation_token_from_mail(self, employee_id):
-        employee = self.env["abs.employee"].browse(employee_id)
-        mail = (
-            self.env["mail.mail"]
-            .sudo()
-            .search([("email_to", "ilike", employee.email)], order="id desc", limit=1)
-        )
-        self.assertTrue(mail, "no activation mail was queued")
-        marker = 'font-size: 16px;">'
-        start = mail.body_html.index(marker) + len(marker)
-        return mail.body_html[start : mail.body_html.index("<", start)].strip()
-
     def test_enrollment_without_password_mails_an_activation_code_that_sets_it(self):
         enrolled = self.enroll_without_password()
         employee = self.env["abs.employee"].browse(enrolled["employee_id"])

@@ -23,6 +23,7 @@ from mkdocs.structure.files import File
 
 API_PAGE = "reference/api.md"
 EVENTS_PAGE = "reference/events.md"
+ASYNCAPI_PAGE = "reference/asyncapi.md"
 HTTP_METHODS = ("get", "post", "put", "patch", "delete")
 
 
@@ -43,7 +44,8 @@ def on_files(files, config):
     addon = addon_dir(config)
     api_md = render_openapi(load_openapi(addon))
     events_md = render_events(load_event_schemas(addon), load_topic_example(addon))
-    for src_uri, content in ((API_PAGE, api_md), (EVENTS_PAGE, events_md)):
+    asyncapi_md = render_asyncapi(load_asyncapi(addon))
+    for src_uri, content in ((API_PAGE, api_md), (EVENTS_PAGE, events_md), (ASYNCAPI_PAGE, asyncapi_md)):
         existing = files.get_file_from_path(src_uri)
         if existing is not None:
             raise PluginError(
@@ -281,6 +283,17 @@ def load_openapi(addon: Path) -> dict:
     return document
 
 
+def load_asyncapi(addon: Path) -> dict:
+    """The published AsyncAPI document of the MQTT events."""
+    try:
+        document = _import_governance_module(addon, "asyncapi").build_asyncapi()
+    except Exception as exc:
+        raise PluginError(f"governance.asyncapi.build_asyncapi() failed: {exc!r}") from exc
+    if not isinstance(document, dict) or not isinstance(document.get("channels"), dict):
+        raise PluginError("governance.asyncapi.build_asyncapi() must return a dict with a 'channels' object")
+    return document
+
+
 def load_event_schemas(addon: Path) -> list[tuple[str, dict]]:
     """(event type, schema) pairs sorted by type."""
     folder = addon / "governance" / "schemas" / "events"
@@ -472,7 +485,11 @@ def render_openapi(document: dict) -> str:
         "    `GET /api/openapi.json` and validates request bodies against. Do not edit it by hand.",
         "",
         f"**{esc(info.get('title', 'API'))}** — version `{esc(info.get('version', '?'))}`, "
-        f"OpenAPI `{esc(document.get('openapi', '?'))}`.",
+        f"OpenAPI `{esc(document.get('openapi', '?'))}`, license "
+        f"`{esc((info.get('license') or {}).get('identifier', '?'))}`.",
+        "",
+        "A running server also renders this document as an interactive reference at `GET /api/docs`",
+        "(Redoc, served by the addon itself: no CDN).",
         "",
     ]
     if info.get("description"):
@@ -633,7 +650,60 @@ def render_operation(
             bodies = ", ".join(schema_type(c.get("schema", {}), link_ref) for c in content.values())
             out.append(f"| `{esc(status)}` | {esc((response or {}).get('description'))} | {bodies or '—'} |")
         out.append("")
+        for status, response in responses.items():
+            for content in ((resolve(document, response) or {}).get("content") or {}).values():
+                example = next(iter((content.get("examples") or {}).values()), {}).get("value")
+                if example is not None:
+                    out += [f"Example response (`{esc(status)}`):", "", code_json(example), ""]
     return out
+
+
+# ---------------------------------------------------------------------------
+# AsyncAPI
+# ---------------------------------------------------------------------------
+
+
+def render_asyncapi(document: dict) -> str:
+    info = document.get("info", {})
+    out = [
+        "# AsyncAPI: the MQTT contract",
+        "",
+        '!!! info "Generated page"',
+        "    This page is generated at build time from `build_asyncapi()` in",
+        "    `abs_connector/governance/asyncapi.py` — the same document a running server publishes at",
+        "    `GET /api/asyncapi.json`, built from the event JSON Schemas. Do not edit it by hand.",
+        "",
+        f"**{esc(info.get('title', 'Events'))}** — version `{esc(info.get('version', '?'))}`, "
+        f"AsyncAPI `{esc(document.get('asyncapi', '?'))}`. Load `/api/asyncapi.json` into any AsyncAPI "
+        "tool (Studio, code generators) to get clients for these events.",
+        "",
+    ]
+    if info.get("description"):
+        out += [info["description"], ""]
+    for name, server in (document.get("servers") or {}).items():
+        out += [f"Server `{esc(name)}`: `{esc(server.get('protocol'))}://{esc(server.get('host'))}` — "
+                f"{esc(server.get('description'))}", ""]  # fmt: skip
+    operations = {
+        op["channel"]["$ref"].rsplit("/", 1)[-1]: op for op in (document.get("operations") or {}).values()
+    }
+    messages = (document.get("components") or {}).get("messages") or {}
+    out += ["## Channels", "", "| Channel address | Message | Delivery |", "|---|---|---|"]
+    for channel_id, channel in document["channels"].items():
+        qos = ((operations.get(channel_id) or {}).get("bindings") or {}).get("mqtt", {}).get("qos")
+        message = messages.get(channel_id, {})
+        out.append(
+            f"| `{esc(channel.get('address'))}` | [`{esc(message.get('name', channel_id))}`]"
+            f"(events.md#{slug(message.get('name', channel_id))}) — {esc(message.get('title'))} | "
+            f"{esc(operations.get(channel_id, {}).get('action', ''))}, QoS {esc(qos)} |"
+        )
+    out.append("")
+    parameters = (document.get("components") or {}).get("parameters") or {}
+    if parameters:
+        out += ["| Address parameter | Meaning |", "|---|---|"]
+        out += [f"| `{esc(name)}` | {esc(p.get('description'))} |" for name, p in parameters.items()]
+        out.append("")
+    out += ['??? note "The whole AsyncAPI document"', indent(code_json(document)), ""]
+    return "\n".join(out)
 
 
 # ---------------------------------------------------------------------------

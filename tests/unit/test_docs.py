@@ -188,6 +188,7 @@ def test_architecture_decision_index_lists_every_record():
 def test_generated_pages_are_never_committed():
     assert not (DOCS / "reference" / "api.md").exists()
     assert not (DOCS / "reference" / "events.md").exists()
+    assert not (DOCS / "reference" / "asyncapi.md").exists()
 
 
 # ---------------------------------------------------------------------------
@@ -227,6 +228,14 @@ def test_event_catalog_lists_every_event_schema_and_field(site):
         schema = json.loads(path.read_text(encoding="utf-8"))
         for field in schema.get("properties", {}):
             assert f"<code>{field}</code>" in html, f"event catalog misses field {field} of {event_type}"
+
+
+def test_asyncapi_page_lists_every_channel_address_and_links_its_event(site, isolated_imports):
+    document = load_hook().load_asyncapi(ADDON)
+    html = page_html(site, "reference/asyncapi.md").read_text(encoding="utf-8")
+    for channel in document["channels"].values():
+        assert f"<code>{channel['address']}</code>" in html, channel["address"]
+        assert f'href="../events/#{load_hook().slug(channel["title"])}"' in html, channel["title"]
 
 
 def _config_keys_read_by_code():

@@ -213,3 +213,38 @@ def test_unknown_field_names_are_truncated_in_the_answer():
     with pytest.raises(Unprocessable) as excinfo:
         openapi.validate_body("AssignRequest", {"employee_id": 1, "z" * 500: 1})
     assert len(excinfo.value.details["unknown_fields"][0]) == 64
+
+
+def test_info_names_the_license_and_a_contact(document):
+    assert document["info"]["license"] == {"name": "LGPL-3.0", "identifier": "LGPL-3.0-only"}
+    assert document["info"]["contact"]["name"] and document["info"]["contact"]["url"]
+
+
+def _success_content(document, operation):
+    return document["paths"][operation["path"]][operation["method"]]["responses"][str(operation["success"])][
+        "content"
+    ]["application/json"]
+
+
+def test_every_operation_shows_a_response_example_and_a_request_example_when_it_takes_a_body(document):
+    for operation in openapi.operations():
+        assert _success_content(document, operation)["examples"]["typical"]["value"], operation[
+            "operation_id"
+        ]
+        request = document["paths"][operation["path"]][operation["method"]].get("requestBody")
+        if operation["body"]:
+            assert request["content"]["application/json"]["examples"]["typical"]["value"], operation[
+                "operation_id"
+            ]
+    assert set(openapi.examples()) == {operation["operation_id"] for operation in openapi.operations()}
+
+
+def test_examples_are_valid_against_the_schemas_they_illustrate():
+    for operation in openapi.operations():
+        example = openapi.examples()[operation["operation_id"]]
+        if operation["body"]:
+            assert openapi.validate_body(operation["body"], example["request"]) == example["request"]
+        else:
+            assert "request" not in example, operation["operation_id"]
+        if operation["response_schema"]:
+            openapi._validator(operation["response_schema"]).validate(example["response"])

@@ -137,7 +137,8 @@ def print_welcome(tree, config, args):
 WELCOME = """
 abs_connector is starting on {base}  (database {db})
   Back office:  {base}/odoo        login admin / password admin
-  API document: {base}/api/openapi.json
+  API reference: {base}/api/docs  (OpenAPI document: {base}/api/openapi.json)
+  Event contract: {base}/api/asyncapi.json  (AsyncAPI 3.0)
   System key:   {key}    (X-API-KEY, for /api/service-accounts and /api/migration/*)
   MQTT events:  mosquitto_sub -h 127.0.0.1 -p {mqtt} -t 'abs/{db}/#' -v
 

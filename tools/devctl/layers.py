@@ -3,7 +3,8 @@
 import os
 import subprocess
 
-from . import odoo, postgres
+from . import node, odoo, postgres
+from .errors import DevError
 from .paths import ADDON, REPO, STATE, VENV, VENV_PYTHON
 from .results import LayerResult, from_junit, from_odoo_log
 from .shell import say
@@ -27,12 +28,27 @@ def _step(cmd, log_name):
     return code == 0
 
 
+CONTRACT_CHECKS = ("openapi", "asyncapi", "redoc")
+
+
 def lint():
-    """ruff over the repository, and pylint-odoo's mandatory checks over the addon."""
+    """ruff over the repository, pylint-odoo's mandatory checks over the addon, and the API
+    contracts checked by their ecosystems' own tools (Redocly CLI, the AsyncAPI parser)."""
     checks = [
         ([_bin("ruff"), "check", "."], "ruff.log"),
         ([_bin("ruff"), "format", "--check", "."], "ruff-format.log"),
         ([_bin("pylint"), f"--rcfile={PYLINT_RC}", str(ADDON)], "pylint-odoo.log"),
+    ]
+    try:
+        modules = node.ensure_tools()
+    except DevError as error:
+        # Not a skip: the contracts stay unchecked, so the layer fails and says why.
+        say(f"THE NODE TOOLS CANNOT BE INSTALLED, SO THE API CONTRACTS ARE NOT CHECKED: {error}")
+        passed = sum(_step(cmd, log) for cmd, log in checks)
+        return LayerResult("lint", passed=passed, failed=len(checks) - passed + len(CONTRACT_CHECKS))
+    script = str(REPO / "tools" / "contracts.py")
+    checks += [
+        ([str(VENV_PYTHON), script, name, str(modules)], f"contract-{name}.log") for name in CONTRACT_CHECKS
     ]
     passed = sum(_step(cmd, log) for cmd, log in checks)
     return LayerResult("lint", passed=passed, failed=len(checks) - passed)
