@@ -7,7 +7,8 @@ import socket
 from pathlib import Path
 
 import pytest
-from devctl import odoo, paths, results, system, venv
+from devctl import layers, node, odoo, paths, results, system, venv
+from devctl.errors import DevError
 
 CLOSING_LINE = re.compile(r"^(\w+: )?\d+ passed, \d+ failed(, \d+ skipped)?$")
 
@@ -116,3 +117,21 @@ def test_only_the_dev_run_config_loads_demo_data(tmp_path, monkeypatch):
     assert test["without_demo"] == "all"
     # a random master password of this machine, never the shipped (empty) one
     assert len(run["admin_passwd"]) >= 32
+
+
+def test_missing_node_without_root_is_an_error_that_says_how_to_install_it(monkeypatch):
+    monkeypatch.setattr(node.shutil, "which", lambda _name: None)
+    monkeypatch.setattr(node, "is_root", lambda: False)
+    with pytest.raises(DevError, match="apt-get install nodejs npm"):
+        node.ensure_node()
+
+
+def test_lint_fails_and_says_so_when_the_node_tools_cannot_be_installed(monkeypatch, capsys):
+    def cannot(*_args):
+        raise DevError("Node.js and npm are missing")
+
+    monkeypatch.setattr(layers.node, "ensure_tools", cannot)
+    monkeypatch.setattr(layers, "_step", lambda _cmd, _log: True)
+    result = layers.lint()
+    assert result.failed == len(layers.CONTRACT_CHECKS)
+    assert "THE NODE TOOLS CANNOT BE INSTALLED" in capsys.readouterr().out
