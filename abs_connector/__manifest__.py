@@ -29,6 +29,7 @@
         "data/abs_activation_mail_data.xml",
         "views/res_config_settings_views.xml",
         "views/portal_templates.xml",
+        "wizard/abs_archive_service_account_wizard_views.xml",
         "wizard/abs_backfill_wizard_views.xml",
         "wizard/abs_grant_portal_wizard_views.xml",
         "wizard/abs_enroll_member_wizard_views.xml",

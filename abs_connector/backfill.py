@@ -304,3 +304,31 @@ def _stored_computed_fields(model):
         and field.compute
         and (name not in _INSERTED_COLUMNS or (name == "company_id" and not _company_field(model)))
     ]
+
+
+def assign_customer_companies(env):
+    """Give each governed customer without a company its Service Account's company.
+
+    A customer governed in several accounts takes the company of its oldest active
+    assignment; a company already set on a partner is left as it is. Set-based.
+    :returns: how many customers got a company.
+    """
+    env.flush_all()
+    env.cr.execute(
+        SQL(
+            """
+        UPDATE res_partner partner
+           SET company_id = owner.company_id
+          FROM (SELECT DISTINCT ON (a.partner_id) a.partner_id, sa.company_id
+                  FROM ov_sa_customer_assignment a
+                  JOIN ov_serviced_account sa ON sa.id = a.account_id
+                 WHERE a.state = 'active'
+              ORDER BY a.partner_id, a.date_from, a.id) owner
+         WHERE partner.id = owner.partner_id AND partner.company_id IS NULL
+        """
+        )
+    )
+    updated = env.cr.rowcount
+    env["res.partner"].invalidate_model(["company_id"])
+    _logger.info("abs_connector: %s governed customer(s) now belong to their account's company", updated)
+    return updated

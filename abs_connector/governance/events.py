@@ -32,6 +32,7 @@ EVENT_TYPES = (
     "membership.suspended",
     "membership.revoked",
     "service_account.created",
+    "service_account.archived",
 )
 
 # Keys that look like credentials never leave the database, whatever a caller

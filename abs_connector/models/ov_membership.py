@@ -466,6 +466,18 @@ class OvMembership(models.Model):
         return self.env.user.partner_id
 
     @api.model
+    def _abs_back_office_actor(self):
+        """Who a change made on Odoo's own screens acts as: nobody in particular (a
+        system call, checked by group) for governance managers and system code, else
+        the user's own person, whose memberships then decide."""
+        user = self.env.user
+        if self.env.su or user.has_group("abs_connector.group_abs_governance_manager"):
+            return None
+        if user.has_group("abs_connector.group_abs_api_proxy"):
+            return None
+        return user.partner_id
+
+    @api.model
     def _abs_recorded_actor(self, actor_partner):
         """Who to record as the actor: the governed actor, else the back-office user."""
         return actor_partner or self._abs_system_actor() or None

@@ -284,6 +284,13 @@ class OvServicedAccount(models.Model):
     def write(self, vals):
         if "parent_id" in vals:
             self._abs_precheck_no_cycle(vals["parent_id"])
+        archiving = (
+            self.filtered(lambda sa: sa.state == "active") if vals.get("state") == "inactive" else None
+        )
+        if archiving:
+            archiving._abs_check_can_archive()
+        if vals.get("state") == "active":
+            self._abs_check_can_reactivate()
         if self._abs_changes_identity_flags(vals):
             raise UserError(
                 _(
@@ -291,7 +298,58 @@ class OvServicedAccount(models.Model):
                     "seeded it, is fixed when it is created."
                 )
             )
-        return super().write(vals)
+        result = super().write(vals)
+        for sa in archiving or ():
+            sa._abs_emit_archived()
+        return result
+
+    def _abs_check_can_archive(self):
+        """Archiving cuts every member of the account off: the root, a company seed or an
+        account whose active sub-accounts would stay reachable cannot be archived alone."""
+        if any(sa.is_global_root or sa.is_seed for sa in self):
+            raise UserError(_("The global root and the company seed Service Accounts cannot be archived."))
+        descendants = self._abs_active_descendants()
+        left_behind = descendants - self
+        if left_behind:
+            raise UserError(
+                _(
+                    "%(names)s still has active sub-accounts (%(children)s). Archive them first, or "
+                    "use Archive, which archives the account with its sub-accounts after you confirm.",
+                    names=", ".join(self.mapped("name")),
+                    children=", ".join(left_behind.mapped("name")),
+                )
+            )
+
+    def _abs_check_can_reactivate(self):
+        for sa in self.filtered(lambda account: account.state == "inactive"):
+            if sa.parent_id.state == "inactive" and sa.parent_id not in self:
+                raise UserError(
+                    _(
+                        "%(name)s is under the archived account %(parent)s; reactivate %(parent)s first.",
+                        name=sa.name,
+                        parent=sa.parent_id.name,
+                    )
+                )
+
+    def _abs_active_descendants(self):
+        """The active accounts below these (not these themselves), by ``parent_path``."""
+        tree = self._abs_tree_reader()
+        if not self:
+            return tree.browse()
+        domain = ["|"] * (len(self) - 1)
+        for sa in self:
+            domain.append(("parent_path", "=like", f"{sa.parent_path}%"))
+        return tree.search([*domain, ("state", "=", "active"), ("id", "not in", self.ids)])
+
+    def _abs_emit_archived(self):
+        actor = self.env["ov.membership"]._abs_context_actor()
+        self.env["abs.event.outbox"]._emit(
+            "service_account.archived",
+            self,
+            self,
+            actor,
+            {"name": self.name, "parent_id": self.parent_id.id or None},
+        )
 
     @api.model
     def _abs_precheck_unique_flags(self, vals_list):
@@ -422,9 +480,21 @@ class OvServicedAccount(models.Model):
         )
 
     def action_set_inactive(self):
-        """Deactivate button: an inactive account grants nobody access."""
+        """Archive: at once for a leaf account, after a confirmation listing the
+        sub-accounts that go with it otherwise."""
+        self.ensure_one()
         self.env["ov.membership"]._abs_check_system_caller()
+        if self._abs_active_descendants():
+            return {
+                "type": "ir.actions.act_window",
+                "name": _("Archive %(name)s and its sub-accounts", name=self.name),
+                "res_model": "abs.archive.service.account.wizard",
+                "view_mode": "form",
+                "target": "new",
+                "context": {"default_serviced_account_id": self.id},
+            }
         self.write({"state": "inactive"})
+        return True
 
     def action_set_active(self):
         """Reactivate button."""

@@ -114,7 +114,11 @@ class ResPartner(models.Model):
         if "email" in vals:
             self._abs_check_employee_login_free(vals["email"])
             first_email = self._abs_governed_without_email()
-        result = super().write(vals)
+        flipping = self._abs_governed_active_flips(vals)
+        if flipping:
+            result = self._abs_write_archiving_governed(vals, flipping)
+        else:
+            result = super().write(vals)
         if first_email:
             first_email._abs_invite_on_first_email()
         return result
@@ -136,6 +140,47 @@ class ResPartner(models.Model):
                 continue
             if customer._abs_portal_onboarding_enabled("on_create") and not customer._abs_own_users():
                 customer._abs_grant_portal_access()
+
+    def _abs_write_archiving_governed(self, vals, flipping):
+        # Archiving or restoring a governed customer from any screen or RPC call goes
+        # through the same lifecycle as the API: authority, portal users, event.
+        if self - flipping:
+            super(ResPartner, self - flipping).write(vals)
+        rest = {fname: value for fname, value in vals.items() if fname != "active"}
+        if rest:
+            super(ResPartner, flipping).write(rest)
+        flipping._abs_set_governed_active(bool(vals["active"]))
+        return True
+
+    def _abs_governed_active_flips(self, vals):
+        """The governed customers in ``self`` whose archived state ``vals`` changes."""
+        if "active" not in vals or self.env.context.get("abs_lifecycle_write") or not self.ids:
+            return self.browse()
+        governed = (
+            self._abs_assignment_admin()
+            .search([("partner_id", "in", self.ids), ("state", "=", "active")])
+            .partner_id
+        )
+        return self.filtered(lambda partner: partner in governed and partner.active != bool(vals["active"]))
+
+    def _abs_set_governed_active(self, active):
+        actor = self.env["ov.membership"]._abs_back_office_actor()
+        for customer in self:
+            sa = customer._abs_home_account()
+            if active:
+                customer._abs_unarchive_governed_customer(sa, actor)
+            else:
+                customer._abs_archive_governed_customer(sa, actor)
+
+    def _abs_home_account(self):
+        """The account a back-office change of this customer belongs to: its V2 account
+        when it is still governed there, else its oldest active assignment's."""
+        self.ensure_one()
+        rows = self._abs_assignment_admin().search(
+            [("partner_id", "=", self.id), ("state", "=", "active")], order="date_from, id"
+        )
+        stamped = rows.filtered(lambda row: row.account_id == self.sudo().x_sa_id)
+        return (stamped or rows)[:1].account_id
 
     def _abs_check_employee_login_free(self, email):
         """A person's e-mail is their sign-in: refuse one another employee signs in with."""
@@ -298,6 +343,9 @@ class ResPartner(models.Model):
         customer = self.create(
             {
                 **vals,
+                # Customers belong to their account's company: Odoo's multi-company
+                # rule on contacts keeps other companies' users out.
+                "company_id": sa.company_id.id,
                 "x_sa_id": sa.id,
                 "x_actor_id": holder.id or False,
                 "x_assigned_employee_id": employee.id if employee else False,
@@ -367,7 +415,7 @@ class ResPartner(models.Model):
         assignment = self._abs_home_assignment(sa, actor_partner, "archive_customers")
         sa = assignment.account_id
         self._abs_archive_portal_users()
-        self.write({"active": False})
+        self.with_context(abs_lifecycle_write=True).write({"active": False})
         recorded = self.env["ov.membership"]._abs_recorded_actor(actor_partner)
         self.env["abs.event.outbox"]._emit(
             "customer.archived",
@@ -387,7 +435,7 @@ class ResPartner(models.Model):
         sa = self._abs_home_assignment(sa, actor_partner, "archive_customers").account_id
         if self.active:
             raise UserError(_("%(name)s is not archived.", name=self.name))
-        self.write({"active": True})
+        self.with_context(abs_lifecycle_write=True).write({"active": True})
         self.env["abs.event.outbox"]._emit(
             "customer.updated",
             sa,

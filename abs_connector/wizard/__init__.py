@@ -1,5 +1,6 @@
 from . import (
     abs_api_key_generate,
+    abs_archive_service_account_wizard,
     abs_backfill_wizard,
     abs_enroll_member_wizard,
     abs_explain_access_wizard,

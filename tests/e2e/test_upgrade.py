@@ -194,7 +194,7 @@ def upgraded():
 
 def test_upgrade_runs_the_migrations_in_order(upgraded):
     log = upgraded["log"]
-    versions = ("18.0.1.0.2", "18.0.1.1.0", "18.0.1.1.1")
+    versions = ("18.0.1.0.2", "18.0.1.1.0", "18.0.1.1.1", "18.0.1.2.0")
     positions = [log.find(f"Running migration [{version}>]") for version in versions]
     # pre- scripts run before the new code loads, so before every post- script
     assert -1 < log.find("Running migration [>18.0.1.2.0] pre-assignment_status") < positions[0]
@@ -331,6 +331,24 @@ def test_upgrade_marks_each_backfilled_assignment_assigned_or_unassigned(upgrade
     status = dict(_rows(conn, "SELECT partner_id, assignment_status FROM ov_sa_customer_assignment"))
     assert status[c["unassigned"]] == "unassigned"
     assert {status[c[name]] for name in ("assigned", "archived", "south", "company_b")} == {"assigned"}
+
+
+def test_upgrade_gives_governed_customers_their_account_company(upgraded):
+    conn, fx = upgraded["conn"], upgraded["fx"]
+    c = fx["customers"]
+    companies = dict(
+        _rows(
+            conn,
+            "SELECT id, company_id FROM res_partner WHERE id = ANY(%s)",
+            [list(c.values())],
+        )
+    )
+    main, company_b = fx["main_company"], fx["company_b"]
+    expected = {"assigned": main, "unassigned": main, "archived": main, "south": main, "company_b": company_b}
+    assert {name: companies[c[name]] for name in expected} == expected
+    # Not governed (no active assignment): left as they were.
+    assert companies[c["not_stamped"]] is None
+    assert companies[c["inactive_sa"]] is None
 
 
 def test_upgrade_reports_and_keeps_stamps_it_cannot_migrate(upgraded):
