@@ -70,6 +70,7 @@ class TestEventOutbox(AbsGovernanceCase):
         tree.kwame_membership._abs_revoke(tree.alice)
         customer._abs_archive_governed_customer(tree.branch, tree.alice)
         tree.jean_membership._abs_suspend(tree.alice)
+        tree.sub_branch.action_set_inactive()
         emitted = self.Outbox.search([("subject_id", "!=", 0)], order="id")
         types = set(emitted.mapped("event_type"))
         self.assertLessEqual(set(events.EVENT_TYPES), types, "each type is emitted by a lifecycle method")

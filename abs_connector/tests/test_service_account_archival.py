@@ -29,7 +29,7 @@ class TestServiceAccountArchival(AbsGovernanceCase):
         action = self.tree.branch.action_set_inactive()
         self.assertEqual(action["res_model"], "abs.archive.service.account.wizard")
         self.assertEqual(self.tree.branch.state, "active", "nothing is archived before confirming")
-        wizard = Form(self.env[action["res_model"]].with_context(action["context"])).save()
+        wizard = Form(self.env[action["res_model"]].with_context(**action["context"])).save()
         self.assertEqual(wizard.account_ids, self.tree.branch | self.tree.sub_branch)
         self.assertEqual(wizard.customer_count, 1)
 

@@ -19,6 +19,7 @@ REQUIRED_OPERATIONS = {
     ("put", "/api/contacts/{contact_id}"),
     ("delete", "/api/contacts/{contact_id}"),
     ("post", "/api/contacts/{contact_id}/assign"),
+    ("post", "/api/contacts/{contact_id}/unarchive"),
     ("delete", "/api/service-accounts/{sa_id}/members/{membership_id}"),
     ("post", "/api/migration/backfill-customer-assignments"),
     ("post", "/api/auth/token"),
