@@ -32,7 +32,8 @@ ALLOWED_PUBLIC_METHODS = {
     ("ov.serviced_account", "create"): "ORM create (ACL: Governance Managers, the API proxy)",
     ("ov.serviced_account", "write"): "ORM write (ACL: Governance Managers, the API proxy)",
     ("res.company", "create"): "ORM create of companies (Odoo's ACL: settings); adds the seed SA",
-    ("res.partner", "write"): "ORM write (Odoo's rights on contacts); refuses a taken sign-in e-mail",
+    ("res.partner", "write"): "ORM write (Odoo's rights on contacts); refuses a taken sign-in e-mail; "
+    "archiving a governed customer goes through the lifecycle and its authority check",
     # ---- buttons: no arguments, authority checked before anything changes ----
     ("abs.api_key", "action_revoke"): "button; check_access('write') before the sudo write",
     ("abs.event.outbox", "action_retry"): "button; Governance Managers only, checked first",
@@ -45,6 +46,8 @@ ALLOWED_PUBLIC_METHODS = {
     ("ov.serviced_account", "action_set_active"): "button; Governance Managers only, checked first",
     ("sale.order", "action_confirm"): "Odoo's button; super() checks the rights before the portal invite",
     # ---- wizards: transient records only their creator reads; ACL: Governance Managers ----
+    ("abs.archive.service.account.wizard", "action_archive"): "wizard button; Governance Managers only, "
+    "checked first",
     ("abs.api_key.generate", "action_generate"): "wizard button; check_access('create') on keys first",
     ("abs.backfill.wizard", "action_dry_run"): "wizard button; Governance Managers only, checked first",
     ("abs.backfill.wizard", "action_run"): "wizard button; Governance Managers only, checked first",

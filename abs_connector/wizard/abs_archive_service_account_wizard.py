@@ -34,6 +34,7 @@ class AbsArchiveServiceAccountWizard(models.TransientModel):
 
     def action_archive(self):
         self.ensure_one()
+        self.env["ov.membership"]._abs_check_system_caller()
         accounts = self.serviced_account_id | self.serviced_account_id._abs_active_descendants()
         accounts.write({"state": "inactive"})
         return {
