@@ -115,10 +115,7 @@ class ResPartner(models.Model):
             self._abs_check_employee_login_free(vals["email"])
             first_email = self._abs_governed_without_email()
         flipping = self._abs_governed_active_flips(vals)
-        if flipping:
-            result = self._abs_write_archiving_governed(vals, flipping)
-        else:
-            result = super().write(vals)
+        result = self._abs_write_archiving_governed(vals, flipping) if flipping else super().write(vals)
         if first_email:
             first_email._abs_invite_on_first_email()
         return result
