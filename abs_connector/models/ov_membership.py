@@ -477,6 +477,11 @@ class OvMembership(models.Model):
             return None
         return user.partner_id
 
+    def _abs_member_writer(self):
+        # A member's own Odoo user has no write rights on governance records: once their
+        # authority in the account has been checked, the lifecycle method writes for them.
+        return self.sudo()
+
     @api.model
     def _abs_recorded_actor(self, actor_partner):
         """Who to record as the actor: the governed actor, else the back-office user."""

@@ -5,11 +5,13 @@ Every refusal is the API's one error shape, changes nothing and publishes no eve
 (``snapshot()`` counts rows, events included).
 """
 
+from odoo import Command
 from odoo.exceptions import AccessError
 from odoo.tests import tagged
 
 from ..governance.visibility import ROLES
 from .api_common import PASSWORD, AbsApiCase
+from .common import AbsGovernanceCase
 
 # Who may enroll whom, written out (not computed from the code under test).
 ENROLL_ALLOWED = {
@@ -342,3 +344,104 @@ class TestApiAuthority(AbsApiCase):
         self.assertEqual(hidden[0], 404)
         self.assertEqual(hidden[1]["error"]["message"], unknown[1]["error"]["message"])
         self.assertNotIn(outsider.name, str(hidden[1]))
+
+
+@tagged("post_install", "-at_install", "abs_governance", "abs_security")
+class TestBackOfficeAuthority(AbsGovernanceCase):
+    """The enroll and revoke wizards rank a member who uses them exactly like the API does;
+    Governance Managers act for the system."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.sa = cls.make_branch("Back Office SA")
+        groups = [
+            cls.env.ref("base.group_user").id,
+            cls.env.ref("abs_connector.group_abs_governance_user").id,
+        ]
+        cls.users = {}
+        for role in ROLES:
+            user = cls.env["res.users"].create(
+                {"name": f"BO {role}", "login": f"bo.{role}@example.com", "groups_id": [Command.set(groups)]}
+            )
+            cls.make_member(cls.sa, role, user.partner_id)
+            cls.users[role] = user
+
+    def enroll_with_wizard(self, user, role, **extra):
+        wizard = (
+            self.env["abs.enroll.member.wizard"]
+            .with_user(user)
+            .create(
+                {
+                    "serviced_account_id": self.sa.id,
+                    "person_partner_id": self.make_person().id,
+                    "role_code": role,
+                    **extra,
+                }
+            )
+        )
+        return wizard.action_enroll()
+
+    def revoke_with_wizard(self, user, membership):
+        wizard = (
+            self.env["abs.revoke.membership.wizard"].with_user(user).create({"membership_id": membership.id})
+        )
+        return wizard.action_revoke()
+
+    def test_enroll_wizard_grants_no_role_above_the_members_for_every_pair_of_roles(self):
+        for actor_role in ROLES:
+            for role in ROLES:
+                with self.subTest(actor=actor_role, granted=role):
+                    count = self.env["ov.membership"].search_count([])
+                    if role in ENROLL_ALLOWED[actor_role]:
+                        action = self.enroll_with_wizard(self.users[actor_role], role)
+                        self.assertEqual(self.env["ov.membership"].browse(action["res_id"]).role_code, role)
+                    else:
+                        with self.assertRaises(AccessError):
+                            self.enroll_with_wizard(self.users[actor_role], role)
+                        self.assertEqual(self.env["ov.membership"].search_count([]), count)
+
+    def test_enroll_wizard_refuses_a_wider_visibility_or_hierarchy_scope(self):
+        limited = self.env["res.users"].create(
+            {
+                "name": "Limited staff",
+                "login": "bo.limited@example.com",
+                "groups_id": [Command.set(self.users["staff"].groups_id.ids)],
+            }
+        )
+        self.make_member(self.sa, "staff", limited.partner_id, scope_policy="assigned_only")
+        with self.assertRaises(AccessError):
+            self.enroll_with_wizard(limited, "staff", scope_policy="sa_wide")
+        with self.assertRaises(AccessError):
+            self.enroll_with_wizard(
+                limited, "agent", scope_policy="assigned_only", hierarchy_scope="this_node_and_descendants"
+            )
+        self.enroll_with_wizard(limited, "agent", scope_policy="assigned_only")
+
+    def test_revoke_wizard_revokes_no_member_who_outranks_the_user_for_every_pair_of_roles(self):
+        for actor_role in ROLES:
+            for target_role in ROLES:
+                with self.subTest(actor=actor_role, target=target_role):
+                    target = self.make_member(self.sa, target_role)
+                    events = self.env["abs.event.outbox"].sudo().search_count([])
+                    if target_role in MANAGE_ALLOWED[actor_role]:
+                        self.revoke_with_wizard(self.users[actor_role], target)
+                        self.assertEqual(target.membership_state, "revoked")
+                    else:
+                        with self.assertRaises(AccessError):
+                            self.revoke_with_wizard(self.users[actor_role], target)
+                        self.assertEqual(target.membership_state, "active")
+                        self.assertEqual(self.env["abs.event.outbox"].sudo().search_count([]), events)
+
+    def test_governance_manager_acts_for_the_system_in_the_wizards(self):
+        manager = self.env["res.users"].create(
+            {
+                "name": "BO manager",
+                "login": "bo.manager@example.com",
+                "groups_id": [Command.set([self.env.ref("abs_connector.group_abs_governance_manager").id])],
+            }
+        )
+        self.enroll_with_wizard(manager, "admin")
+        admin = self.make_member(self.sa, "admin")
+        self.revoke_with_wizard(manager, admin)
+        self.assertEqual(admin.membership_state, "revoked")

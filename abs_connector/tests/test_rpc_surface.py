@@ -45,22 +45,22 @@ ALLOWED_PUBLIC_METHODS = {
     ("ov.serviced_account", "action_set_inactive"): "button; Governance Managers only, checked first",
     ("ov.serviced_account", "action_set_active"): "button; Governance Managers only, checked first",
     ("sale.order", "action_confirm"): "Odoo's button; super() checks the rights before the portal invite",
-    # ---- wizards: transient records only their creator reads; ACL: Governance Managers ----
+    # ---- wizards: transient records only their creator reads ----
     ("abs.archive.service.account.wizard", "action_archive"): "wizard button; Governance Managers only, "
     "checked first",
     ("abs.api_key.generate", "action_generate"): "wizard button; check_access('create') on keys first",
     ("abs.backfill.wizard", "action_dry_run"): "wizard button; Governance Managers only, checked first",
     ("abs.backfill.wizard", "action_run"): "wizard button; Governance Managers only, checked first",
     ("abs.enroll.member.wizard", "default_get"): "ORM defaults from the context; reads nothing hidden",
-    ("abs.enroll.member.wizard", "action_enroll"): "wizard button; the lifecycle method checks authority",
+    ("abs.enroll.member.wizard", "action_enroll"): "wizard button; the member's rank is checked first",
     ("abs.explain.access.wizard", "default_get"): "ORM defaults; reads through the caller's rights",
     ("abs.explain.access.wizard", "action_explain"): "wizard button; read access checked first",
     ("abs.grant.portal.wizard", "default_get"): "ORM defaults from the context (ACL: managers)",
     ("abs.grant.portal.wizard", "action_grant"): "wizard button (ACL: Governance Managers)",
     ("abs.reassign.customers.wizard", "default_get"): "ORM defaults from the context (ACL: managers)",
     ("abs.reassign.customers.wizard", "action_reassign"): "wizard button; the lifecycle checks authority",
-    ("abs.revoke.membership.wizard", "default_get"): "ORM defaults from the context (ACL: managers)",
-    ("abs.revoke.membership.wizard", "action_revoke"): "wizard button; the lifecycle checks authority",
+    ("abs.revoke.membership.wizard", "default_get"): "ORM defaults from the context; reads nothing",
+    ("abs.revoke.membership.wizard", "action_revoke"): "wizard button; the member's rank is checked first",
 }
 
 # Credential methods, under their old public names and their private ones.

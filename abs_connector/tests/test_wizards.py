@@ -94,15 +94,22 @@ class TestBackOfficeWizards(AbsGovernanceCase):
         self.assertEqual(Membership.search_count([]), before)
         self.assertEqual(self.tree.jean_membership.role_code, "agent")
 
-    def test_governance_user_cannot_use_enroll_wizard(self):
-        with self.assertRaises(AccessError):
-            self.env["abs.enroll.member.wizard"].with_user(self.gov_user).create(
+    def test_governance_user_who_is_not_a_member_cannot_enroll(self):
+        wizard = (
+            self.env["abs.enroll.member.wizard"]
+            .with_user(self.gov_user)
+            .create(
                 {
                     "serviced_account_id": self.tree.branch.id,
                     "person_partner_id": self.make_person().id,
                     "role_code": "agent",
                 }
             )
+        )
+        count = self.env["ov.membership"].search_count([])
+        with self.assertRaises(AccessError):
+            wizard.action_enroll()
+        self.assertEqual(self.env["ov.membership"].search_count([]), count)
 
     # ---- revoke ----
 

@@ -78,15 +78,24 @@ class AbsEnrollMemberWizard(models.TransientModel):
 
     def action_enroll(self):
         self.ensure_one()
-        # Back-office call: authority comes from the Odoo group allowed to
-        # use this wizard (Governance Manager), not from a membership in the
-        # SA, so no actor_partner is passed; the chatter records the user.
-        membership = self.env["ov.membership"]._abs_enroll(
+        Membership = self.env["ov.membership"]
+        options = self._enroll_options()
+        # A Governance Manager acts for the system; a member acts as themself and grants
+        # nothing above their own role, visibility or hierarchy scope (checked first).
+        actor = Membership._abs_back_office_actor()
+        if actor:
+            ctx = Membership._abs_check_actor(actor, self.serviced_account_id, "manage_members")
+            Membership._abs_check_grant(
+                ctx, self.role_code, options.get("scope_policy"), options.get("hierarchy_scope")
+            )
+            Membership = Membership._abs_member_writer()
+        membership = Membership._abs_enroll(
             self.serviced_account_id,
             self.person_partner_id,
             self.role_code,
-            **self._enroll_options(),
-        )
+            actor_partner=actor,
+            **options,
+        ).with_env(self.env)
         return {
             "type": "ir.actions.act_window",
             "name": _("Membership"),

@@ -40,9 +40,16 @@ class AbsRevokeMembershipWizard(models.TransientModel):
 
     def action_revoke(self):
         self.ensure_one()
-        # Back-office call: authority comes from the Odoo group that may open
-        # this wizard, not from a membership, hence no actor_partner.
-        unassigned = self.membership_id._abs_revoke()
+        membership = self.membership_id
+        # A Governance Manager acts for the system; a member acts as themself and cannot
+        # revoke a member whose role ranks above theirs (checked first).
+        actor = membership._abs_back_office_actor()
+        if actor:
+            membership._abs_check_transition(
+                actor, ("active", "suspended"), _("This membership is already revoked.")
+            )
+            membership = membership._abs_member_writer()
+        unassigned = membership._abs_revoke(actor_partner=actor)
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",
