@@ -124,9 +124,9 @@ def _existing_contact(contact_id):
     return partner
 
 
-def _member_here(context, person):
-    """Whether ``person`` holds live authority in the request's SA (directly or from above)."""
-    return request.env["ov.membership"]._abs_access_context(person, context.sa) is not None
+def _member_of(sa, person):
+    """Whether ``person`` holds live authority in ``sa`` (directly or from above)."""
+    return request.env["ov.membership"]._abs_access_context(person, sa) is not None
 
 
 class AbsContactController(http.Controller):
@@ -206,11 +206,11 @@ class AbsContactController(http.Controller):
         context.require("assign_customers")
         body = read_json_body("AssignRequest")
         partner = _visible_contact(context, contact_id)
-        employee = request.env["abs.employee"].browse(body["employee_id"]).exists()
-        if not employee or not employee.active or not _member_here(context, employee.partner_id):
-            # Someone outside this SA answers like nobody: never named, never confirmed.
-            raise errors.NotFound("Employee not found.", details={"employee_id": body["employee_id"]})
         previous = _assignments_by_partner(context, partner)[partner.id]
+        employee = request.env["abs.employee"].browse(body["employee_id"]).exists()
+        if not employee or not employee.active or not _member_of(previous.account_id, employee.partner_id):
+            # Someone outside the customer's SA answers like nobody: never named, never confirmed.
+            raise errors.NotFound("Employee not found.", details={"employee_id": body["employee_id"]})
         # From a parent SA (subtree scope) the customer is assigned in its own sub-account.
         created = request.env["ov.sa_customer_assignment"]._abs_reassign(
             partner, previous.account_id, employee.partner_id, context.actor_partner
