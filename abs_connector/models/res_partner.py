@@ -111,13 +111,18 @@ class ResPartner(models.Model):
 
     def write(self, vals):
         first_email = self.browse()
+        previous_emails = {}
         if "email" in vals:
             self._abs_check_employee_login_free(vals["email"])
+            changed_by_owner = self._abs_check_portal_login_not_redirected(vals["email"])
+            previous_emails = {user: user.email for user in changed_by_owner}
             first_email = self._abs_governed_without_email()
         flipping = self._abs_governed_active_flips(vals)
         result = self._abs_write_archiving_governed(vals, flipping) if flipping else super().write(vals)
         if first_email:
             first_email._abs_invite_on_first_email()
+        for user, old_email in previous_emails.items():
+            user._abs_notify_previous_email(old_email)
         return result
 
     def _abs_governed_without_email(self):
@@ -178,6 +183,35 @@ class ResPartner(models.Model):
         )
         stamped = rows.filtered(lambda row: row.account_id == self.sudo().x_sa_id)
         return (stamped or rows)[:1].account_id
+
+    def _abs_portal_users_changing_email(self, email):
+        """The active portal users of these partners whose address ``email`` would change."""
+        new = email_normalize(email or "", strict=True) or False
+        partners = self.sudo().filtered(lambda partner: partner.email_normalized != new)
+        return partners.user_ids.filtered(lambda user: user.active and user.share and not user._is_public())
+
+    def _abs_check_portal_login_not_redirected(self, email):
+        """A customer's portal account is reached through their e-mail (password reset, sign-in
+        notices): only the customer changes it, from their portal account.
+
+        :returns: the portal users changing their own address (their old one is told).
+        :raise GovernanceConflict: anyone else changes the address of a customer with portal access.
+        """
+        users = self._abs_portal_users_changing_email(email)
+        if not users:
+            return users
+        others = users.filtered(lambda user: user != self.env.user)
+        if others:
+            customer = others[0].partner_id
+            raise GovernanceConflict(
+                _(
+                    "%(name)s signs in to the customer portal with this e-mail address, so only they "
+                    "can change it, from their portal account (My Account). Nothing was changed.",
+                    name=customer.name,
+                ),
+                details={"field": "email", "reason": "portal_login"},
+            )
+        return users
 
     def _abs_check_employee_login_free(self, email):
         """A person's e-mail is their sign-in: refuse one another employee signs in with."""

@@ -33,6 +33,7 @@ from . import (
     test_portal_access_rules,
     test_portal_api,
     test_portal_home,
+    test_portal_login_email,
     test_portal_onboarding,
     test_rpc_surface,
     test_service_account_archival,

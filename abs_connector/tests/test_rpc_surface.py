@@ -32,8 +32,11 @@ ALLOWED_PUBLIC_METHODS = {
     ("ov.serviced_account", "create"): "ORM create (ACL: Governance Managers, the API proxy)",
     ("ov.serviced_account", "write"): "ORM write (ACL: Governance Managers, the API proxy)",
     ("res.company", "create"): "ORM create of companies (Odoo's ACL: settings); adds the seed SA",
-    ("res.partner", "write"): "ORM write (Odoo's rights on contacts); refuses a taken sign-in e-mail; "
+    ("res.partner", "write"): "ORM write (Odoo's rights on contacts); refuses a taken sign-in e-mail "
+    "and a portal customer's e-mail changed by anyone but them; "
     "archiving a governed customer goes through the lifecycle and its authority check",
+    ("res.users", "write"): "ORM write (Odoo's rights on users); only marks that Odoo already told "
+    "the previous address of a changed e-mail",
     # ---- buttons: no arguments, authority checked before anything changes ----
     ("abs.api_key", "action_revoke"): "button; check_access('write') before the sudo write",
     ("abs.event.outbox", "action_retry"): "button; Governance Managers only, checked first",
