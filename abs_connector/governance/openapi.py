@@ -224,6 +224,8 @@ OPERATIONS = (
         body="ContactUpdate",
         sa_scoped=True,
         errors=(404, 409),
+        description="409 when the e-mail is another customer's in this SA, or when the customer has "
+        "portal access (details.reason = portal_login): only they change it, from the portal.",
     ),
     _op(
         "delete",
