@@ -31,7 +31,10 @@ EVENT_TYPES = (
     "membership.enrolled",
     "membership.suspended",
     "membership.revoked",
+    "membership.reinstated",
+    "membership.updated",
     "service_account.created",
+    "service_account.updated",
     "service_account.archived",
 )
 

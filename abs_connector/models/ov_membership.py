@@ -29,7 +29,22 @@ HIERARCHY_SELECTION = [
     ("this_node_only", "This account only"),
     ("this_node_and_descendants", "This account and its sub-accounts"),
 ]
-LIVE_STATES = ("active", "suspended")  # not revoked: the membership still counts
+LIVE_STATES = ("active", "suspended")
+
+
+def _utc_iso(value):
+    return value.strftime("%Y-%m-%dT%H:%M:%SZ") if value else None
+
+
+# Edits of these fields (back-office form, RPC) publish membership.updated.
+_UPDATE_EVENT_FIELDS = (
+    "role_code",
+    "scope_policy",
+    "hierarchy_scope",
+    "effective_from",
+    "effective_to",
+    "manager_member_id",
+)  # not revoked: the membership still counts
 
 
 class OvMembership(models.Model):
@@ -290,6 +305,7 @@ class OvMembership(models.Model):
         if new_state in ("suspended", "revoked"):
             changing._abs_hand_over_management()
         downgraded = self._abs_losing_hold_customers(vals.get("role_code"))
+        edited = self._abs_edited_fields(vals)
         result = super().write(vals)
         released = (
             changing._abs_release_customers("membership_revoked")
@@ -298,6 +314,13 @@ class OvMembership(models.Model):
         )
         if downgraded:
             downgraded._abs_release_customers("role_changed")
+        if new_state == "active" and changing:
+            changing._abs_emit_state("membership.reinstated")
+        for membership, fnames in edited.items():
+            membership._abs_emit_updated(fnames)
+        if {"effective_from", "effective_to"} & set(vals):
+            # an end date set in the past releases the customers now, not at the next cron
+            self._abs_release_lapsed_memberships()
         if new_state in ("suspended", "revoked") and changing:
             actor = self._abs_context_actor()
             for membership in changing:
@@ -319,6 +342,60 @@ class OvMembership(models.Model):
                     },
                 )
         return result
+
+    def _abs_edited_fields(self, vals):
+        """{membership: [field names]} that ``vals`` really changes, for membership.updated."""
+        fnames = [fname for fname in _UPDATE_EVENT_FIELDS if fname in vals]
+        edited = {}
+        for membership in self:
+            differs = [fname for fname in fnames if membership._abs_differs(fname, vals[fname])]
+            if differs:
+                edited[membership] = differs
+        return edited
+
+    def _abs_differs(self, fname, value):
+        current = self[fname]
+        if self._fields[fname].type == "many2one":
+            return current.id != (value or False)
+        if self._fields[fname].type == "datetime":
+            return current != (fields.Datetime.to_datetime(value) if value else False)
+        return (current or False) != (value or False)
+
+    def _abs_emit_state(self, event_type):
+        actor = self._abs_context_actor()
+        for membership in self:
+            self.env["abs.event.outbox"]._emit(
+                event_type,
+                membership.serviced_account_id,
+                membership,
+                actor,
+                {
+                    "person_partner_id": membership.person_partner_id.id,
+                    "employee_id": membership.employee_id.id or None,
+                    "role_code": membership.role_code,
+                    "membership_state": membership.membership_state,
+                },
+            )
+
+    def _abs_emit_updated(self, fnames):
+        self.ensure_one()
+        self.env["abs.event.outbox"]._emit(
+            "membership.updated",
+            self.serviced_account_id,
+            self,
+            self._abs_context_actor(),
+            {
+                "person_partner_id": self.person_partner_id.id,
+                "employee_id": self.employee_id.id or None,
+                "role_code": self.role_code,
+                "effective_policy": self.effective_policy,
+                "hierarchy_scope": self.hierarchy_scope,
+                "effective_from": _utc_iso(self.effective_from),
+                "effective_to": _utc_iso(self.effective_to),
+                "manager_member_id": self.manager_member_id.id or None,
+                "changed": fnames,
+            },
+        )
 
     def _abs_losing_hold_customers(self, new_role):
         """The memberships a change to ``new_role`` takes the right to hold customers from."""

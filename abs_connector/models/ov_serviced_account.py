@@ -5,6 +5,9 @@ from odoo.exceptions import AccessError, MissingError, UserError, ValidationErro
 
 from ..governance import visibility
 
+# Changes of these fields publish service_account.updated (archiving has its own event).
+_UPDATE_EVENT_FIELDS = ("name", "parent_id", "sa_manager", "account_class", "partner_id", "notes", "state")
+
 _PORTAL_OVERRIDE = [
     ("company", "Company Default"),
     ("on", "On"),
@@ -235,6 +238,18 @@ class OvServicedAccount(models.Model):
                         )
                     )
 
+    @api.constrains("parent_id", "state")
+    def _check_parent_active(self):
+        for sa in self:
+            if sa.state == "active" and sa.parent_id.state == "inactive":
+                raise ValidationError(
+                    _(
+                        "%(parent)s is archived: %(name)s cannot be an active account under it.",
+                        parent=sa.parent_id.name,
+                        name=sa.name,
+                    )
+                )
+
     @api.constrains("parent_id")
     def _check_no_cycle(self):
         if self._has_cycle():
@@ -267,7 +282,10 @@ class OvServicedAccount(models.Model):
             # from initial_manager_partner_id (inverse, after the insert).
             if "sa_manager" in vals and not vals["sa_manager"]:
                 del vals["sa_manager"]
-        accounts = super().create(vals_list)
+        # Setting the initial manager (an inverse, after the insert) is part of the
+        # creation, not a change to publish.
+        accounts = super(OvServicedAccount, self.with_context(abs_creating_accounts=True)).create(vals_list)
+        accounts = accounts.with_env(self.env)
         # The initial manager is enrolled by the inverse above, after the insert:
         # only now can we tell whether a new branch got one.
         for sa in accounts:
@@ -279,11 +297,28 @@ class OvServicedAccount(models.Model):
                         name=sa.name,
                     )
                 )
+        # Every door (form, RPC, API) publishes the same event for a new branch.
+        for sa in accounts.filtered(lambda account: not (account.is_global_root or account.is_seed)):
+            sa._abs_emit("service_account.created", sa._abs_event_data())
         return accounts
+
+    def _abs_event_data(self):
+        return {
+            "name": self.name,
+            "parent_id": self.parent_id.id or None,
+            "account_class": self.account_class,
+            "partner_id": self.partner_id.id or None,
+            "sa_manager_membership_id": self.sa_manager.id or None,
+        }
+
+    def _abs_emit(self, event_type, data):
+        actor = self.env["ov.membership"]._abs_context_actor()
+        self.env["abs.event.outbox"]._emit(event_type, self, self, actor, data)
 
     def write(self, vals):
         if "parent_id" in vals:
             self._abs_precheck_no_cycle(vals["parent_id"])
+            self.browse(vals["parent_id"] or [])._abs_precheck_can_hold_active_children(self)
         archiving = (
             self.filtered(lambda sa: sa.state == "active") if vals.get("state") == "inactive" else None
         )
@@ -298,10 +333,35 @@ class OvServicedAccount(models.Model):
                     "seeded it, is fixed when it is created."
                 )
             )
+        changed = self._abs_changed_fields(vals)
         result = super().write(vals)
         for sa in archiving or ():
-            sa._abs_emit_archived()
+            sa._abs_emit("service_account.archived", {"name": sa.name, "parent_id": sa.parent_id.id or None})
+        for sa, fnames in changed.items():
+            sa._abs_emit(
+                "service_account.updated", {**sa._abs_event_data(), "state": sa.state, "changed": fnames}
+            )
         return result
+
+    def _abs_changed_fields(self, vals):
+        """{account: [field names]} that ``vals`` really changes, for service_account.updated."""
+        if self.env.context.get("abs_creating_accounts"):
+            return {}
+        fnames = [fname for fname in _UPDATE_EVENT_FIELDS if fname in vals]
+        if vals.get("state") == "inactive":
+            fnames.remove("state")  # archiving publishes service_account.archived
+        changed = {}
+        for sa in self:
+            differs = [fname for fname in fnames if sa._abs_differs(fname, vals[fname])]
+            if differs:
+                changed[sa] = differs
+        return changed
+
+    def _abs_differs(self, fname, value):
+        current = self[fname]
+        if self._fields[fname].type == "many2one":
+            return current.id != (value or False)
+        return (current or False) != (value or False)
 
     def _abs_check_can_archive(self):
         """Archiving cuts every member of the account off: the root, a company seed or an
@@ -317,6 +377,17 @@ class OvServicedAccount(models.Model):
                     "use Archive, which archives the account with its sub-accounts after you confirm.",
                     names=", ".join(self.mapped("name")),
                     children=", ".join(left_behind.mapped("name")),
+                )
+            )
+
+    def _abs_precheck_can_hold_active_children(self, children):
+        # Said before writing: the constraint alone would leave the change in the cache.
+        if self and self.state == "inactive" and any(child.state == "active" for child in children):
+            raise ValidationError(
+                _(
+                    "%(parent)s is archived: %(name)s cannot be an active account under it.",
+                    parent=self.name,
+                    name=", ".join(children.mapped("name")),
                 )
             )
 
@@ -340,16 +411,6 @@ class OvServicedAccount(models.Model):
         for sa in self:
             domain.append(("parent_path", "=like", f"{sa.parent_path}%"))
         return tree.search([*domain, ("state", "=", "active"), ("id", "not in", self.ids)])
-
-    def _abs_emit_archived(self):
-        actor = self.env["ov.membership"]._abs_context_actor()
-        self.env["abs.event.outbox"]._emit(
-            "service_account.archived",
-            self,
-            self,
-            actor,
-            {"name": self.name, "parent_id": self.parent_id.id or None},
-        )
 
     @api.model
     def _abs_precheck_unique_flags(self, vals_list):
@@ -451,22 +512,9 @@ class OvServicedAccount(models.Model):
         vals.setdefault("account_class", "EXTC")
         vals.setdefault("company_id", parent.company_id.id)
         vals["initial_manager_partner_id"] = initial_admin_partner.id
-        sa = self.create(vals)
-        recorded = self.env["ov.membership"]._abs_recorded_actor(actor_partner)
-        self.env["abs.event.outbox"]._emit(
-            "service_account.created",
-            sa,
-            sa,
-            recorded,
-            {
-                "name": sa.name,
-                "parent_id": sa.parent_id.id,
-                "account_class": sa.account_class,
-                "partner_id": sa.partner_id.id,
-                "sa_manager_membership_id": sa.sa_manager.id,
-            },
-        )
-        return sa
+        # create() publishes service_account.created, with this actor
+        sa = self.with_context(abs_actor_partner_id=actor_partner.id if actor_partner else False).create(vals)
+        return self.browse(sa.ids)
 
     def _abs_create_organisation_partner(self, name, parent):
         if not name:

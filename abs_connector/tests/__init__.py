@@ -26,6 +26,7 @@ from . import (
     test_events_outbox,
     test_events_relay,
     test_events_relay_security,
+    test_every_door,
     test_governance_security,
     test_membership,
     test_multi_company,
