@@ -117,6 +117,7 @@ class TestApiExamples(AbsApiCase):
             **staff,
         )
         self.send("archiveContact", "DELETE", path, **staff)
+        self.send("unarchiveContact", "POST", f"{path}/unarchive", **staff)
 
     # ---- orders, migration, the document ----
 
@@ -142,7 +143,7 @@ class TestApiExamples(AbsApiCase):
         replayed = {
             "issueToken", "refreshToken", "activateAccount", "createServiceAccount", "myServiceAccounts",
             "enrollMember", "revokeMember", "createContact", "listContacts", "getContact", "updateContact",
-            "explainAccess", "assignContact", "archiveContact", "listOrders", "getOrder",
+            "explainAccess", "assignContact", "archiveContact", "unarchiveContact", "listOrders", "getOrder",
             "backfillAssignments", "getOpenApi",
         }  # fmt: skip
         self.assertEqual(set(self.examples), replayed)
