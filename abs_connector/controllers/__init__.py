@@ -1,1 +1,1 @@
-from . import auth, contacts, me, migration, openapi, orders, portal, service_accounts
+from . import auth, contact_changes, contacts, me, migration, openapi, orders, portal, service_accounts

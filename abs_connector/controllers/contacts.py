@@ -30,7 +30,7 @@ SEARCH_FIELDS = ["name", "email", "phone"]
 EXPLANATION_IDS = ("membership_id", "role_code", "policy", "hierarchy_scope", "assignment_id", "actor_id")
 
 
-def _assignment_scope(context):
+def assignment_scope(context):
     """Domain of the active assignment rows of the SA (or its subtree for a subtree scope)."""
     if context.access is None:
         return [("account_id", "=", context.sa.id), ("state", "=", "active")]
@@ -43,12 +43,18 @@ def _assignments_by_partner(context, partners):
     if not partners:
         return {}
     rows = request.env["ov.sa_customer_assignment"].search(
-        [("partner_id", "in", partners.ids), *_assignment_scope(context)], order="id desc"
+        [("partner_id", "in", partners.ids), *assignment_scope(context)], order="id desc"
     )
     by_partner = {}
     for row in rows.sorted(lambda row: row.account_id == context.sa):
         by_partner[row.partner_id.id] = row
     return by_partner
+
+
+def serialize_contacts(context, partners):
+    """The list representation of ``partners`` (one assignment query for the whole page)."""
+    assignments = _assignments_by_partner(context, partners)
+    return [serialize_contact(partner, assignments.get(partner.id)) for partner in partners]
 
 
 def serialize_contact(partner, assignment):
@@ -105,7 +111,7 @@ def _visible_contact(context, contact_id, include_archived=False):
     Partner = request.env["res.partner"].with_context(active_test=not include_archived)
     domain = [("id", "=", contact_id)]
     if context.access is None:
-        domain.append(("assignment_ids", "any", _assignment_scope(context)))
+        domain.append(("assignment_ids", "any", assignment_scope(context)))
     else:
         domain += visibility.customer_domain(context.access)
     partner = Partner.search(domain, limit=1)
@@ -159,8 +165,7 @@ class AbsContactController(http.Controller):
         domain = visibility.customer_domain(context.access) + search_domain(page["search"], SEARCH_FIELDS)
 
         def serialize(partners):
-            assignments = _assignments_by_partner(context, partners)
-            return [serialize_contact(partner, assignments.get(partner.id)) for partner in partners]
+            return serialize_contacts(context, partners)
 
         return json_response(paged(request.env["res.partner"], domain, page, serialize))
 

@@ -7,6 +7,8 @@ is not on the allowlist -- ``x_sa_id``, ``company_id``, ``active``, ``user_id`` 
 with 422 before anything is written.
 """
 
+from . import sync
+
 LIST_DEFAULT_LIMIT = 50
 LIST_MAX_LIMIT = 200
 MAX_BODY_BYTES = 64 * 1024
@@ -281,6 +283,42 @@ SCHEMAS = {
             "offset": {"type": "integer", "minimum": 0},
         },
         ["items", "total", "limit", "offset"],
+    ),
+    "ContactRemoval": _open(
+        {
+            "id": _ID,
+            "reason": {
+                "type": "string",
+                "enum": list(sync.REMOVAL_REASONS),
+                "description": "Why the customer left your set: deleted, archived, reassigned "
+                "(now worked by someone you do not see), left_service_account.",
+            },
+        },
+        ["id", "reason"],
+    ),
+    "ContactChanges": _open(
+        {
+            "upserts": {
+                "type": "array",
+                "items": {"$ref": "#/components/schemas/Contact"},
+                "description": "Customers that entered your set or changed, as the list shows them.",
+            },
+            "removals": {
+                "type": "array",
+                "items": {"$ref": "#/components/schemas/ContactRemoval"},
+                "description": "Customers that left your set.",
+            },
+            "next_cursor": {
+                "type": "string",
+                "description": "Opaque; send it back as `cursor` for the next page or the next sync.",
+            },
+            "has_more": {
+                "type": "boolean",
+                "description": "More pages follow now: call again with `next_cursor` before showing "
+                "the local copy as complete.",
+            },
+        },
+        ["upserts", "removals", "next_cursor", "has_more"],
     ),
     "AssignRequest": _closed({"employee_id": _ID}, ["employee_id"]),
     "AssignResponse": _open(

@@ -18,8 +18,10 @@ __all__ = [
     "AbsError",
     "BadRequest",
     "Conflict",
+    "CursorReset",
     "Forbidden",
     "IdempotencyKeyReused",
+    "InvalidCursor",
     "MethodNotAllowed",
     "NotFound",
     "PayloadTooLarge",
@@ -61,6 +63,13 @@ class BadRequest(AbsError):
     default_message = "The request is malformed."
 
 
+class InvalidCursor(BadRequest):
+    """A sync cursor this server did not issue to this caller (forged, edited, truncated)."""
+
+    code = "invalid_cursor"
+    default_message = "This cursor was not issued to you by this server; start again without a cursor."
+
+
 class Unauthorized(AbsError):
     status = 401
     code = "unauthorized"
@@ -100,6 +109,14 @@ class Conflict(AbsError):
     status = 409
     code = "conflict"
     default_message = "The request conflicts with the current state."
+
+
+class CursorReset(AbsError):
+    """A sync cursor that can no longer be continued: the client starts again from a snapshot."""
+
+    status = 410
+    code = "cursor_reset"
+    default_message = "This sync cursor can no longer be continued; start again without a cursor."
 
 
 class PayloadTooLarge(AbsError):

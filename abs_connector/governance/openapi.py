@@ -14,7 +14,7 @@ import jsonschema
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from . import api_schemas
+from . import api_schemas, sync
 from .errors import Unprocessable
 
 API_VERSION = "1.0.0"
@@ -37,6 +37,8 @@ _ERROR_TEXT = {
     404: "No such resource, or not visible to the caller.",
     405: "Method not allowed on this resource.",
     409: "Conflicts with the current state (duplicate, only manager...).",
+    410: "The sync cursor can no longer be continued (error code cursor_reset, details.reason): "
+    "drop the local copy and start again without a cursor.",
     413: "Request body too large.",
     422: "Body or parameters fail validation (unknown or forbidden field included).",
     429: "Too many failed attempts; retry after the Retry-After delay.",
@@ -185,6 +187,25 @@ OPERATIONS = (
         "ContactList",
         sa_scoped=True,
         query=(*_LIST_QUERY, "contact_order"),
+    ),
+    _op(
+        "get",
+        "/api/contacts/changes",
+        "syncContacts",
+        "Changes to the customers visible to you since a cursor (offline sync)",
+        "contacts",
+        JWT,
+        200,
+        "ContactChanges",
+        sa_scoped=True,
+        query=("cursor", "limit"),
+        errors=(410,),
+        description="Without `cursor`: pages through a snapshot of the set `GET /api/contacts` "
+        "returns, then hands a cursor. With one: the customers that entered the set or changed "
+        "(`upserts`) and those that left it (`removals`, with a reason) since that cursor. Page "
+        "while `has_more`. A cursor that is too old or whose membership changed answers 410 "
+        "`cursor_reset`: drop the local copy and start again without a cursor. A cursor this "
+        "server did not issue to you answers 400 `invalid_cursor`.",
     ),
     _op(
         "post",
@@ -368,6 +389,13 @@ _QUERY_PARAMS = {
             "type": "string",
             "enum": sorted(f"{key} {way}" for key in api_schemas.ORDER_ORDERS for way in ("asc", "desc")),
         },
+    },
+    "cursor": {
+        "name": "cursor",
+        "in": "query",
+        "required": False,
+        "description": "The `next_cursor` of the previous answer; omit it to start from a snapshot.",
+        "schema": {"type": "string", "minLength": 1, "maxLength": sync.MAX_CURSOR_LENGTH},
     },
     "person_id": {
         "name": "person_id",

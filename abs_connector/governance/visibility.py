@@ -190,3 +190,30 @@ def stamp_domain(ctx, capability="read_orders"):
     if ctx is None or not ctx.can(capability):
         return list(NOTHING)
     return [*_sa_leaf(ctx, "x_sa_id"), *_actor_leaf(ctx, "x_actor_id")]
+
+
+def change_domain(ctx):
+    """Domain on ``abs.contact.change``: the logged changes that concern ``ctx``.
+
+    A change row records, for one customer in one SA, whether the customer was in that SA's set
+    (active assignment, customer active) and who worked it, before and after the change. It
+    concerns the caller when the caller would have seen the customer on either side, under the
+    same rules as :func:`customer_domain` -- so a delta never names a customer the caller was
+    never allowed to see.
+    """
+    if ctx is None or not ctx.can("read_customers"):
+        return list(NOTHING)
+    return [
+        *_sa_leaf(ctx, "account_id"),
+        "|",
+        *_seen(ctx, "old_visible", "old_actor_id"),
+        *_seen(ctx, "new_visible", "new_actor_id"),
+    ]
+
+
+def _seen(ctx, visible_field, actor_field):
+    """One domain term: the row's side (before or after) is in the set and the caller sees it."""
+    actor = _actor_leaf(ctx, actor_field)  # no term, or exactly one (a leaf or an "|" of two)
+    if not actor:
+        return [(visible_field, "=", True)]
+    return ["&", (visible_field, "=", True), *actor]

@@ -23,3 +23,7 @@ from . import (
     res_users,
     sale_order,
 )
+
+# isort: split
+# Last: its init() puts triggers on the tables of the models above.
+from . import abs_contact_change

@@ -156,3 +156,79 @@ class AbsApiCase(HttpCase, AbsGovernanceCase):
                 .write_date
             ),
         }
+
+
+class SyncReplica:
+    """An offline app's local copy of what one person sees in one SA, kept up to date with
+    ``GET /api/contacts/changes`` the way docs/agent/offline-sync.md tells app developers to."""
+
+    def __init__(self, case, person, sa, limit=None):
+        self.case = case
+        self.person = person
+        self.sa = sa
+        self.limit = limit
+        self.items = {}
+        self.cursor = None
+
+    def reset(self):
+        self.items = {}
+        self.cursor = None
+
+    def request_page(self):
+        """One call with the current cursor: ``(status, body)``."""
+        params = {}
+        if self.cursor is not None:
+            params["cursor"] = self.cursor
+        if self.limit is not None:
+            params["limit"] = str(self.limit)
+        # the ORM's pending writes are what the server must see
+        self.case.env.flush_all()
+        return self.case.api("GET", "/api/contacts/changes", person=self.person, sa=self.sa, params=params)
+
+    def apply(self, body):
+        for item in body["upserts"]:
+            self.items[item["id"]] = item
+        for removal in body["removals"]:
+            self.items.pop(removal["id"], None)
+        self.cursor = body["next_cursor"]
+
+    def pull_page(self):
+        status, body = self.request_page()
+        self.case.assertEqual(status, 200, body)
+        self.apply(body)
+        return body
+
+    def pull(self, allow_reset=False):
+        """Pull every page until ``has_more`` is false; returns how many calls it took.
+
+        :param allow_reset: on a 410 ``cursor_reset``, drop the copy and start from a snapshot.
+        """
+        calls = 0
+        while True:
+            status, body = self.request_page()
+            calls += 1
+            if status == 410 and allow_reset:
+                self.case.assertEqual(body["error"]["code"], "cursor_reset", body)
+                self.reset()
+                continue
+            self.case.assertEqual(status, 200, body)
+            self.apply(body)
+            if not body["has_more"]:
+                return calls
+
+    def listed(self):
+        """What ``GET /api/contacts`` answers the same person now, by id (every page)."""
+        items, offset = {}, 0
+        while True:
+            status, body = self.case.api(
+                "GET",
+                "/api/contacts",
+                person=self.person,
+                sa=self.sa,
+                params={"limit": "200", "offset": str(offset)},
+            )
+            self.case.assertEqual(status, 200, body)
+            items.update((item["id"], item) for item in body["items"])
+            offset += len(body["items"])
+            if not body["items"] or offset >= body["total"]:
+                return items

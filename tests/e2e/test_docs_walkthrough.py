@@ -133,6 +133,8 @@ def test_walkthrough_page_has_every_task_as_bash_blocks():
         "-X PUT",
         "mosquitto_sub",
         "/api/auth/refresh",
+        "/api/contacts/changes",
+        "Idempotency-Key",
     ):
         assert call in blocks, f"the walkthrough no longer executes {call}"
 
@@ -191,3 +193,18 @@ def test_walkthrough_reads_valid_created_and_updated_events(walkthrough):
         assert envelope["subject"] == {"model": "res.partner", "id": customer_id}
         received.append(envelope["type"])
     assert received == ["customer.created", "customer.updated"]
+
+
+def test_walkthrough_offline_replica_equals_the_agents_list(odoo_server, walkthrough):
+    results = walkthrough["results"]
+    replica = json.loads((walkthrough["workdir"] / "replica.json").read_text())
+    answer = requests.get(
+        odoo_server.url("/api/contacts"),
+        params={"limit": "200"},
+        headers={"Authorization": f"Bearer {results['TOKEN']}", "X-SA-ID": results["SA"]},
+        timeout=30,
+    )
+    assert answer.status_code == 200, answer.text
+    listed = {str(item["id"]): item for item in answer.json()["items"]}
+    assert replica == listed
+    assert sorted(item["name"] for item in replica.values()) == ["Kossi Agbeko", "Marie Dupont"]

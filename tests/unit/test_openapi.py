@@ -15,6 +15,7 @@ REQUIRED_OPERATIONS = {
     ("get", "/api/me/service-accounts"),
     ("post", "/api/contacts"),
     ("get", "/api/contacts"),
+    ("get", "/api/contacts/changes"),
     ("get", "/api/contacts/{contact_id}"),
     ("put", "/api/contacts/{contact_id}"),
     ("delete", "/api/contacts/{contact_id}"),

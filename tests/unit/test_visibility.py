@@ -168,3 +168,38 @@ def _leaves(domain):
             yield leaf
             if leaf[1] == "any":
                 yield from _leaves(leaf[2])
+
+
+def test_agent_change_domain_is_rows_where_they_saw_the_customer_before_or_after():
+    assert visibility.change_domain(ctx("agent")) == [
+        ("account_id", "=", SA),
+        "|",
+        "&",
+        ("old_visible", "=", True),
+        "|",
+        ("old_actor_id", "=", JEAN),
+        ("old_actor_id", "=", False),
+        "&",
+        ("new_visible", "=", True),
+        "|",
+        ("new_actor_id", "=", JEAN),
+        ("new_actor_id", "=", False),
+    ]
+
+
+def test_staff_change_domain_is_every_row_of_the_sa_in_the_set_on_either_side():
+    assert visibility.change_domain(ctx("staff")) == [
+        ("account_id", "=", SA),
+        "|",
+        ("old_visible", "=", True),
+        ("new_visible", "=", True),
+    ]
+
+
+def test_subtree_change_domain_follows_the_parent_path():
+    domain = visibility.change_domain(ctx("staff", scope="this_node_and_descendants"))
+    assert domain[0] == ("account_id.parent_path", "=like", "1/3/42/%")
+
+
+def test_no_read_right_no_change():
+    assert visibility.change_domain(None) == visibility.NOTHING

@@ -1,0 +1,158 @@
+"""Delta sync of a caller's visible customers: cursors and their rules, without Odoo.
+
+A cursor is opaque to the client and signed by the server (HMAC-SHA256 with a key derived from
+``abs_jwt_secret``), so a forged or edited cursor is refused, never trusted. It names:
+
+* whose set it follows: the person, the SA, and a fingerprint of the membership that decides
+  visibility (membership id, role, policy, hierarchy scope, the SA's place in the tree). When the
+  fingerprint no longer matches, the change cannot be expressed as a delta: the answer is a reset.
+* how far the client is: a *horizon*, the oldest transaction id that was still running when the
+  previous answer was read (``pg_snapshot_xmin``). Every change written by a transaction with a
+  smaller id had committed (or aborted) by then, so it was read; every later one is read next
+  time. Ordering by commit, not by a sequence value, is what makes a change committed late never
+  skipped, whatever the number of Odoo nodes.
+* where a pass stopped when it spans several pages (``after_id``), and the horizon the pass will
+  end with (``next_horizon``).
+
+Why removals carry a reason, and the reset reasons, are documented in docs/agent/offline-sync.md.
+"""
+
+import base64
+import binascii
+import hashlib
+import hmac
+import json
+from dataclasses import asdict, dataclass
+
+VERSION = 1
+_KEY_LABEL = b"abs_connector delta-sync cursor v1"
+MAX_CURSOR_LENGTH = 1024
+
+MODE_SNAPSHOT = "snapshot"
+MODE_DELTA = "delta"
+MODES = (MODE_SNAPSHOT, MODE_DELTA)
+
+# Why an id left the caller's set (removals[].reason).
+REMOVAL_DELETED = "deleted"  # the customer no longer exists
+REMOVAL_ARCHIVED = "archived"  # archived, still in the SA
+REMOVAL_REASSIGNED = "reassigned"  # still in the SA, now worked by someone the caller does not see
+REMOVAL_LEFT_SA = "left_service_account"  # no longer has an active assignment in the caller's scope
+REMOVAL_REASONS = (REMOVAL_DELETED, REMOVAL_ARCHIVED, REMOVAL_REASSIGNED, REMOVAL_LEFT_SA)
+
+# Why a cursor cannot be continued (error.details.reason of a 410 cursor_reset).
+RESET_EXPIRED = "expired"  # older than the retention: the changes it needs were compacted
+RESET_MEMBERSHIP_CHANGED = "membership_changed"  # other membership, role, policy or scope
+RESET_HIERARCHY_CHANGED = "hierarchy_changed"  # an SA moved inside the caller's subtree
+RESET_REASONS = (RESET_EXPIRED, RESET_MEMBERSHIP_CHANGED, RESET_HIERARCHY_CHANGED)
+
+
+class InvalidCursor(ValueError):
+    """Not a cursor this server issued (forged, edited, truncated, or another caller's)."""
+
+
+@dataclass(frozen=True)
+class Cursor:
+    person_id: int
+    sa_id: int
+    fingerprint: str
+    mode: str
+    horizon: int
+    after_id: int = 0
+    next_horizon: int | None = None
+
+    def __post_init__(self):
+        if self.mode not in MODES:
+            raise InvalidCursor("unknown mode")
+        for name in ("person_id", "sa_id", "horizon", "after_id"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+                raise InvalidCursor(f"bad {name}")
+        if self.next_horizon is not None and (
+            not isinstance(self.next_horizon, int) or self.next_horizon < self.horizon
+        ):
+            raise InvalidCursor("bad next_horizon")
+        if not isinstance(self.fingerprint, str) or len(self.fingerprint) > 64:
+            raise InvalidCursor("bad fingerprint")
+
+
+def access_fingerprint(ctx):
+    """What, in an ``AccessContext``, decides the visible set: a change here means a reset."""
+    scope_path = ctx.sa_parent_path if ctx.covers_descendants else ""
+    material = "|".join(
+        str(part)
+        for part in (
+            ctx.membership_id,
+            ctx.membership_sa_id,
+            ctx.role_code,
+            ctx.policy,
+            ctx.hierarchy_scope,
+            scope_path,
+        )
+    )
+    return hashlib.sha256(material.encode()).hexdigest()[:32]
+
+
+def _key(secret):
+    secret_bytes = secret.encode() if isinstance(secret, str) else bytes(secret)
+    return hmac.new(secret_bytes, _KEY_LABEL, hashlib.sha256).digest()
+
+
+def _b64(data):
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def _unb64(text):
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def encode(cursor, secret):
+    """The opaque text of ``cursor``, signed with ``secret``."""
+    payload = json.dumps([VERSION, *asdict(cursor).values()], separators=(",", ":")).encode()
+    body = _b64(payload)
+    mac = hmac.new(_key(secret), body.encode("ascii"), hashlib.sha256).digest()
+    return f"{body}.{_b64(mac)}"
+
+
+def decode(text, secret):
+    """The :class:`Cursor` of a text :func:`encode` produced with the same secret.
+
+    :raise InvalidCursor: anything else (bad signature first: an unsigned payload is never parsed).
+    """
+    if not isinstance(text, str) or not 0 < len(text) <= MAX_CURSOR_LENGTH or text.count(".") != 1:
+        raise InvalidCursor("malformed")
+    body, mac_text = text.split(".")
+    try:
+        mac = _unb64(mac_text)
+        expected = hmac.new(_key(secret), body.encode("ascii"), hashlib.sha256).digest()
+    except (binascii.Error, ValueError, UnicodeEncodeError) as exc:
+        raise InvalidCursor("malformed") from exc
+    if not hmac.compare_digest(mac, expected):
+        raise InvalidCursor("bad signature")
+    try:
+        values = json.loads(_unb64(body))
+    except (binascii.Error, ValueError) as exc:
+        raise InvalidCursor("malformed") from exc
+    if not isinstance(values, list) or len(values) != 8 or values[0] != VERSION:
+        raise InvalidCursor("unknown version")
+    try:
+        return Cursor(*values[1:])
+    except TypeError as exc:
+        raise InvalidCursor("malformed") from exc
+
+
+def reset_reason(cursor, fingerprint, compacted_horizon, hierarchy_moved):
+    """Why ``cursor`` cannot be continued, or None when it can.
+
+    :param fingerprint: :func:`access_fingerprint` of the caller's access now.
+    :param compacted_horizon: changes of transactions below this id were compacted away.
+    :param hierarchy_moved: an SA of the caller's subtree moved since the cursor's horizon.
+    """
+    if cursor.fingerprint != fingerprint:
+        return RESET_MEMBERSHIP_CHANGED
+    if cursor.mode == MODE_DELTA and cursor.horizon < compacted_horizon:
+        return RESET_EXPIRED
+    if cursor.mode == MODE_SNAPSHOT and (cursor.next_horizon or 0) < compacted_horizon:
+        return RESET_EXPIRED
+    if hierarchy_moved:
+        return RESET_HIERARCHY_CHANGED
+    return None
