@@ -16,3 +16,9 @@ def post_init_hook(env):
     # cannot be plain XML loaded before this hook.
     if env.ref("base.module_abs_connector").demo:
         demo_data.create_demo_data(env)
+
+
+def uninstall_hook(env):
+    """Remove the change-log triggers: they live on Odoo's own tables (res_partner) and would
+    fail every write once the log table is dropped with the addon."""
+    env["abs.contact.change"]._abs_drop_triggers()

@@ -170,8 +170,8 @@ class AbsContactChange(models.Model):
         cr.execute("CREATE INDEX IF NOT EXISTS abs_contact_change_xid_idx ON abs_contact_change (xid)")
         for function in (_ASSIGNMENT_TRIGGER_FUNCTION, _PARTNER_TRIGGER_FUNCTION, _ACCOUNT_TRIGGER_FUNCTION):
             cr.execute(function)
+        self._abs_drop_triggers()
         for name, table, event, transition, function in _TRIGGERS:
-            cr.execute(SQL("DROP TRIGGER IF EXISTS %s ON %s", SQL.identifier(name), SQL.identifier(table)))
             cr.execute(
                 SQL(
                     "CREATE TRIGGER %s AFTER %s ON %s REFERENCING %s "
@@ -182,6 +182,12 @@ class AbsContactChange(models.Model):
                     SQL(transition),
                     SQL.identifier(function),
                 )
+            )
+
+    def _abs_drop_triggers(self):
+        for name, table, _event, _transition, _function in _TRIGGERS:
+            self.env.cr.execute(
+                SQL("DROP TRIGGER IF EXISTS %s ON %s", SQL.identifier(name), SQL.identifier(table))
             )
 
     def _abs_log_reader(self):

@@ -14,8 +14,9 @@ from odoo.sql_db import db_connect
 from odoo.tests import TransactionCase, tagged
 from odoo.tools import mute_logger
 
-from ..governance import sync
-from ..models.abs_contact_change import COMPACTED_HORIZON_PARAM, AbsContactChange
+from ..governance import api_schemas, sync
+from ..hooks import uninstall_hook
+from ..models.abs_contact_change import COMPACTED_HORIZON_PARAM, REPRESENTED_COLUMNS, AbsContactChange
 
 # Customer ids far above anything a test database holds: cleanup finds exactly these rows.
 PARTNER_BASE = 2_000_000_000
@@ -127,3 +128,17 @@ class TestContactChangeLog(TransactionCase):
         self.env["ir.config_parameter"].sudo().set_param("abs_connector.sync_retention_days", "soon")
         with mute_logger("odoo.addons.abs_connector.models.abs_contact_change"):
             self.assertEqual(changes._abs_retention_days(), 30)
+
+    def test_uninstall_removes_the_triggers_it_put_on_odoo_tables(self):
+        def triggers():
+            self.env.cr.execute("SELECT tgname FROM pg_trigger WHERE tgname LIKE 'abs_contact_change_%%'")
+            return {name for (name,) in self.env.cr.fetchall()}
+
+        self.assertEqual(len(triggers()), 5)
+        uninstall_hook(self.env)  # rolled back with the test transaction
+        self.assertEqual(triggers(), set())
+
+    def test_every_field_a_client_writes_is_a_logged_column(self):
+        # a field added to the contact representation must reach offline replicas too
+        missing = set(api_schemas.CONTACT_WRITABLE_FIELDS.values()) - set(REPRESENTED_COLUMNS)
+        self.assertFalse(missing, "add them to REPRESENTED_COLUMNS in models/abs_contact_change.py")
