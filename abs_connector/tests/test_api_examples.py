@@ -102,6 +102,7 @@ class TestApiExamples(AbsApiCase):
         contact = self.send("createContact", "POST", "/api/contacts", **agent)
         path = f"/api/contacts/{contact['id']}"
         self.send("listContacts", "GET", "/api/contacts", **agent)
+        self.send("syncContacts", "GET", "/api/contacts/changes", **agent)
         self.send("getContact", "GET", path, **agent)
         self.send("updateContact", "PUT", path, **agent)
         status, answer = self.api(
@@ -142,8 +143,9 @@ class TestApiExamples(AbsApiCase):
     def test_every_operation_with_an_example_is_replayed_here(self):
         replayed = {
             "issueToken", "refreshToken", "activateAccount", "createServiceAccount", "myServiceAccounts",
-            "enrollMember", "revokeMember", "createContact", "listContacts", "getContact", "updateContact",
-            "explainAccess", "assignContact", "archiveContact", "unarchiveContact", "listOrders", "getOrder",
+            "enrollMember", "revokeMember", "createContact", "listContacts", "syncContacts", "getContact",
+            "updateContact", "explainAccess", "assignContact", "archiveContact", "unarchiveContact",
+            "listOrders", "getOrder",
             "backfillAssignments", "getOpenApi",
         }  # fmt: skip
         self.assertEqual(set(self.examples), replayed)
