@@ -139,16 +139,21 @@ def test_four_simultaneous_creates_of_one_email_make_one_customer_and_three_409s
                 "POST", "/api/contacts", {"name": "Same Person", "email": email}, token=agent["token"], sa=sa
             )
 
-        results = simultaneously(*(lambda agent=agent: create(agent) for agent in agents * 2))
+        callers = agents * 2
+        results = simultaneously(*(lambda agent=agent: create(agent) for agent in callers))
 
         statuses = sorted(status for status, _body in results)
         assert statuses == [201, 409, 409, 409], results
-        winner = next(body for status, body in results if status == 201)
-        for status, body in results:
+        winner_agent, winner = next(
+            (a, body) for a, (status, body) in zip(callers, results, strict=True) if status == 201
+        )
+        for agent, (status, body) in zip(callers, results, strict=True):
             if status == 409:
                 assert_error_shape(body)
-                # the winner's id only for a caller who sees it (the same agent), never another
-                assert body["error"]["details"].get("partner_id") in (None, winner["id"]), body
+                # The winner's customer is assigned to the winner: the other agent cannot see
+                # it, and a 409 never numbers a customer its caller cannot see.
+                expected = winner["id"] if agent is winner_agent else None
+                assert body["error"]["details"].get("partner_id") == expected, body
         customers = rows(
             team["conn"],
             "SELECT p.id FROM res_partner p JOIN ov_sa_customer_assignment a ON a.partner_id = p.id "
