@@ -62,10 +62,9 @@ def _partner_by_email(normalized):
 
 
 def _first_identity(employee):
-    """Whether the system caller creating a branch just made this employee identity: an
-    initial manager who held no membership anywhere before (the branch's is the only one)."""
-    memberships = employee.sudo().with_context(active_test=False).membership_ids
-    return len(memberships) == 1 and not employee.has_password
+    """Whether this request created the manager's sign-in identity (Odoo stamps a record's
+    creation with its transaction's time): only then may it carry a password."""
+    return employee.sudo().create_date == request.env.cr.now() and not employee.has_password
 
 
 def _give_credentials(employee, password, new_identity):

@@ -210,6 +210,28 @@ class TestApiAuthority(AbsApiCase):
         )
         self.assertEqual(len(set(answers.values())), 1, answers)
 
+    def test_branch_creation_sends_an_activation_mail_to_a_manager_who_already_had_an_identity(self):
+        # Enrolled elsewhere without a password: their identity exists, a password chosen by the
+        # caller creating the branch would take it over.
+        person = self.make_person("Known Manager", "known.manager@example.com")
+        self.make_member(self.other, "agent", person)
+        employee = self.employee_of(person)
+        status, body = self.api(
+            "POST",
+            "/api/service-accounts",
+            {
+                "name": "Known Manager's SA",
+                "parent_id": self.seed.id,
+                "initial_admin_partner_id": person.id,
+                "initial_admin_password": "chosen by the caller",
+            },
+            api_key=self.api_key,
+        )
+        self.assertEqual(status, 201, body)
+        employee.invalidate_recordset()
+        self.assertFalse(employee.has_password)
+        self.assertTrue(self.activation_mails(employee))
+
     def activation_mails(self, employee):
         return (
             self.env["mail.mail"]
