@@ -14,7 +14,7 @@ import jsonschema
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from . import api_schemas, sync
+from . import api_schemas, errors, sync
 from .errors import Unprocessable
 
 API_VERSION = "1.0.0"
@@ -454,14 +454,36 @@ def _responses(operation):
     return responses
 
 
+def _error_classes():
+    """The most general error class of each status (a subclass refines the code, not the status)."""
+    by_status, pending = {}, list(errors.AbsError.__subclasses__())
+    while pending:
+        cls = pending.pop(0)
+        by_status.setdefault(cls.status, cls)
+        pending += cls.__subclasses__()
+    return by_status
+
+
+_ERROR_CLASSES = _error_classes()
+
+
+def error_example(status):
+    """The error body of ``status`` in the API's one error shape: the error's default answer,
+    or the example recorded for it (a 422 names the fields it refused)."""
+    example = _examples()["errors"].get(str(status))
+    if example is None:
+        return _ERROR_CLASSES[status]().to_body()
+    return {"error": {"code": _ERROR_CLASSES[status].code, **copy.deepcopy(example)}}
+
+
 @functools.cache
 def _examples():
     return json.loads(EXAMPLES_FILE.read_text(encoding="utf-8"))
 
 
 def examples():
-    """``{operationId: {"request": body?, "response": body}}``: a fresh copy."""
-    return copy.deepcopy(_examples())
+    """``{operationId: {"request": body?, "response": body}}``: a fresh copy (error bodies apart)."""
+    return {key: value for key, value in copy.deepcopy(_examples()).items() if key != "errors"}
 
 
 def _with_example(media, operation, kind):
@@ -537,7 +559,12 @@ def build_openapi(server_url=None):
             "responses": {
                 f"E{status}": {
                     "description": text,
-                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+                    "content": {
+                        "application/json": {
+                            "schema": {"$ref": "#/components/schemas/Error"},
+                            "examples": {"typical": {"summary": text, "value": error_example(status)}},
+                        }
+                    },
                 }
                 for status, text in _ERROR_TEXT.items()
             },

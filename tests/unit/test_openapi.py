@@ -250,3 +250,20 @@ def test_examples_are_valid_against_the_schemas_they_illustrate():
             assert "request" not in example, operation["operation_id"]
         if operation["response_schema"]:
             openapi._validator(operation["response_schema"]).validate(example["response"])
+
+
+def test_every_error_response_shows_the_error_shape_with_its_code(document):
+    codes = {400: "bad_request", 401: "unauthorized", 404: "not_found", 422: "validation_error"}
+    for name, response in document["components"]["responses"].items():
+        example = response["content"]["application/json"]["examples"]["typical"]["value"]
+        openapi._validator("Error").validate(example)
+        status = int(name.removeprefix("E"))
+        assert example["error"]["code"] == codes.get(status, example["error"]["code"])
+    refused = document["components"]["responses"]["E422"]["content"]["application/json"]["examples"]
+    with pytest.raises(Unprocessable) as error:
+        openapi.validate_body(
+            "ServiceAccountCreate",
+            {"name": "X", "parent_id": 1, "initial_admin_partner_id": 2, "company_id": 1},
+        )
+    assert refused["typical"]["value"]["error"]["message"] == error.value.message
+    assert refused["typical"]["value"]["error"]["details"] == error.value.details
