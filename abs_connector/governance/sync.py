@@ -6,8 +6,8 @@ A cursor is opaque to the client and signed by the server (HMAC-SHA256 with a ke
 * whose set it follows: the person, the SA, and a fingerprint of the membership that decides
   visibility (membership id, role, policy, hierarchy scope, the SA's place in the tree). When the
   fingerprint no longer matches, the change cannot be expressed as a delta: the answer is a reset.
-* how far the client is: a *horizon*, the oldest transaction id that was still running when the
-  previous answer was read (``pg_snapshot_xmin``). Every change written by a transaction with a
+* how far the client is: a *horizon*, the oldest transaction id of this database that was still
+  running when the previous answer was read. Every change written by a transaction with a
   smaller id had committed (or aborted) by then, so it was read; every later one is read next
   time. Ordering by commit, not by a sequence value, is what makes a change committed late never
   skipped, whatever the number of Odoo nodes.

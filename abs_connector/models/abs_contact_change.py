@@ -199,12 +199,24 @@ class AbsContactChange(models.Model):
 
     @api.model
     def _abs_horizon(self):
-        """The oldest transaction id still running for this transaction's snapshot.
+        """The oldest transaction that may still write here, for this transaction's snapshot.
 
-        Every transaction with a smaller id has finished; under REPEATABLE READ (Odoo's isolation)
-        it is the snapshot the rest of the request reads with.
+        Every transaction below it has finished; under REPEATABLE READ (Odoo's isolation) the
+        snapshot is the one the rest of the request reads with. Transaction ids are shared by
+        the whole PostgreSQL cluster, but one running in another database can never write to
+        this one: it does not hold the horizon back (a finished one, or one whose database is
+        not visible, still does).
         """
-        self.env.cr.execute("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint")
+        self.env.cr.execute("""
+            SELECT coalesce(
+                       min(running.xid::text::bigint),
+                       pg_snapshot_xmax(pg_current_snapshot())::text::bigint)
+              FROM pg_snapshot_xip(pg_current_snapshot()) AS running(xid)
+             WHERE NOT EXISTS (
+                   SELECT 1 FROM pg_stat_activity other
+                    WHERE other.datname <> current_database()
+                      AND other.backend_xid::text::bigint = running.xid::text::bigint % 4294967296)
+        """)
         return self.env.cr.fetchone()[0]
 
     @api.model
