@@ -95,7 +95,7 @@ def cmd_bench(args):
     """Prepare what the benchmarks need, then run one with its own arguments."""
     script = REPO / "benchmarks" / f"bench_{args.name}.py"
     if not script.is_file():
-        raise DevError(f"no benchmark {args.name!r}; choose from governance, backfill, relay")
+        raise DevError(f"no benchmark {args.name!r}; choose from governance, backfill, relay, delta")
     prepare_machine()
     tree = odoo_path()
     venv.ensure(tree)
