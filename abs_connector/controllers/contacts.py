@@ -144,6 +144,10 @@ class AbsContactController(http.Controller):
     def abs_contact(self, contact_id, **_params):
         return dispatch({"GET": self._get, "PUT": self._update, "DELETE": self._archive}, contact_id)
 
+    @api_route("/api/contacts/<int:contact_id>/erase", auth="abs_jwt")
+    def abs_contact_erase(self, contact_id, **_params):
+        return dispatch({"POST": self._erase}, contact_id)
+
     @api_route("/api/contacts/<int:contact_id>/unarchive", auth="abs_jwt")
     def abs_contact_unarchive(self, contact_id, **_params):
         return dispatch({"POST": self._unarchive}, contact_id)
@@ -196,6 +200,12 @@ class AbsContactController(http.Controller):
         context = sa_context()
         partner = _existing_contact(contact_id)
         partner._abs_archive_governed_customer(context.sa, context.actor_partner)
+        return _contact_response(context, partner)
+
+    def _erase(self, contact_id):
+        context = sa_context()
+        partner = _existing_contact(contact_id)
+        partner._abs_erase_governed_customer(context.sa, context.actor_partner)
         return _contact_response(context, partner)
 
     def _unarchive(self, contact_id):

@@ -28,6 +28,7 @@ EVENT_TYPES = (
     "customer.assigned",
     "customer.unassigned",
     "customer.archived",
+    "customer.erased",
     "membership.enrolled",
     "membership.suspended",
     "membership.revoked",
@@ -343,3 +344,29 @@ def retry_delay(attempts, base=30, cap=3600):
 def is_parked(attempts, max_attempts):
     """True once an event has failed as often as allowed: it waits for a human retry."""
     return attempts >= max_attempts
+
+
+# Customer fields that identify a person: scrubbed from unpublished events on erasure.
+PERSONAL_KEYS = frozenset(
+    {"name", "email", "phone", "mobile", "street", "street2", "city", "zip", "country_code", "country_id",
+     "function", "comment", "website", "vat"}
+)  # fmt: skip
+
+
+def scrub_personal_data(envelope, erased_name):
+    """A copy of ``envelope`` whose ``data`` (and ``data.changed``) keeps no personal value.
+
+    ``name`` becomes ``erased_name`` (some event types require a name); every other
+    personal key becomes null. Ids, states and dates stay: they identify no one.
+    """
+    scrubbed = json.loads(json.dumps(envelope))
+
+    def scrub(values):
+        for key in PERSONAL_KEYS & set(values):
+            values[key] = erased_name if key == "name" else None
+
+    data = scrubbed.get("data") or {}
+    scrub(data)
+    if isinstance(data.get("changed"), dict):
+        scrub(data["changed"])
+    return scrubbed

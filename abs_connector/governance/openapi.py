@@ -262,6 +262,20 @@ OPERATIONS = (
     ),
     _op(
         "post",
+        "/api/contacts/{contact_id}/erase",
+        "eraseContact",
+        "Erase a customer's personal data",
+        "contacts",
+        JWT,
+        200,
+        "Contact",
+        sa_scoped=True,
+        errors=(404,),
+        description="Staff and admin, right to erasure: personal fields scrubbed, portal users anonymised, "
+        "the customer archived; its assignment history stays. Publishes customer.erased.",
+    ),
+    _op(
+        "post",
         "/api/contacts/{contact_id}/unarchive",
         "unarchiveContact",
         "Restore an archived customer",

@@ -1,3 +1,4 @@
+import json
 import logging
 
 from odoo import _, api, fields, models
@@ -117,6 +118,19 @@ class AbsEventOutbox(models.Model):
         )
         self._publish_after_commit()
         return event
+
+    @api.model
+    def _abs_scrub_personal_data(self, subject, erased_name):
+        """Right to erasure: the events about ``subject`` not yet published keep no
+        personal value (the published ones are out of our hands; consumers get
+        customer.erased). :returns: how many events were rewritten."""
+        rows = self.sudo().search(
+            [("subject_model", "=", subject._name), ("subject_id", "=", subject.id), ("state", "!=", "sent")]
+        )
+        for row in rows:
+            envelope = events.scrub_personal_data(json.loads(row.payload), erased_name)
+            row.payload = events.encode(events.validate_envelope(envelope)).decode("utf-8")
+        return len(rows)
 
     @api.model
     def _employee_id_of(self, partner):

@@ -21,6 +21,12 @@ PORTAL_STATUSES = [
     (PORTAL_SKIPPED_INTERNAL_EMAIL, "Skipped: E-mail of an Internal User"),
 ]
 
+# What identifies a person on a partner: cleared by the right to erasure.
+_ERASED_FIELDS = (
+    "email", "phone", "mobile", "street", "street2", "city", "zip", "state_id", "country_id",
+    "function", "comment", "website", "vat", "title", "image_1920", "ref", "signup_type",
+)  # fmt: skip
+
 # Governance fields only the lifecycle methods below may set.
 _GOVERNANCE_FIELDS = frozenset(
     {
@@ -477,7 +483,51 @@ class ResPartner(models.Model):
         self._abs_restore_portal_users()
         return True
 
+    def _abs_erase_governed_customer(self, sa, actor_partner):
+        """Right to erasure: scrub this customer's personal data, keep its history.
+
+        Personal fields are cleared and the name replaced; its portal users are
+        anonymised and archived; the events about it not yet published lose their
+        personal values; the customer is archived; assignment rows stay, pointing at
+        the anonymised partner. Publishes customer.erased (no personal data).
+
+        :raise MissingError: the actor does not see this customer (answers like a missing one).
+        :raise AccessError: the actor's role may not archive customers.
+        """
+        self.ensure_one()
+        self._abs_ensure_visible(sa, actor_partner, "archive_customers", include_archived=True)
+        assignment = self._abs_home_assignment(sa, actor_partner, "archive_customers")
+        erased_name = _("Erased customer %(id)s", id=self.id)
+        self._abs_anonymise_portal_users(erased_name)
+        self.env["abs.event.outbox"]._abs_scrub_personal_data(self, erased_name)
+        vals = {fname: False for fname in _ERASED_FIELDS if fname in self._fields}
+        self.sudo().with_context(abs_lifecycle_write=True).write(
+            {**vals, "name": erased_name, "active": False}
+        )
+        self.env["abs.event.outbox"]._emit(
+            "customer.erased",
+            assignment.account_id,
+            self,
+            self.env["ov.membership"]._abs_recorded_actor(actor_partner),
+            {"assignment_id": assignment.id},
+        )
+        return True
+
+    def action_abs_erase(self):
+        """Erase Personal Data button (Contacts form): the same lifecycle as the API, acting
+        as the back-office user (Governance Managers: a system call)."""
+        actor = self.env["ov.membership"]._abs_back_office_actor()
+        for customer in self:
+            customer._abs_erase_governed_customer(customer._abs_home_account(), actor)
+        return True
+
     # ---- portal users: small sudo helpers ----
+
+    def _abs_anonymise_portal_users(self, erased_name):
+        # sudo: the caller's authority over the customer was checked; users are admin data.
+        for user in self._abs_own_users().filtered("share"):
+            user.write({"active": False, "name": erased_name, "login": f"erased-{user.id}@erased.invalid"})
+        self.sudo().abs_archived_portal_user_ids = [Command.clear()]
 
     def _abs_archive_portal_users(self):
         users = self._abs_own_users().filtered(lambda user: user.share and user.active)

@@ -22,6 +22,7 @@ from . import (
     test_contact_change_log,
     test_customer_archival,
     test_customer_assignment,
+    test_customer_erasure,
     test_demo_data,
     test_employee,
     test_events_concurrency,

@@ -119,6 +119,7 @@ class TestApiExamples(AbsApiCase):
         )
         self.send("archiveContact", "DELETE", path, **staff)
         self.send("unarchiveContact", "POST", f"{path}/unarchive", **staff)
+        self.send("eraseContact", "POST", f"{path}/erase", **staff)
 
     # ---- orders, migration, the document ----
 
@@ -144,7 +145,7 @@ class TestApiExamples(AbsApiCase):
         replayed = {
             "issueToken", "refreshToken", "activateAccount", "createServiceAccount", "myServiceAccounts",
             "enrollMember", "revokeMember", "createContact", "listContacts", "syncContacts", "getContact",
-            "updateContact", "explainAccess", "assignContact", "archiveContact", "unarchiveContact",
+            "updateContact", "explainAccess", "assignContact", "archiveContact", "unarchiveContact", "eraseContact",
             "listOrders", "getOrder",
             "backfillAssignments", "getOpenApi",
         }  # fmt: skip

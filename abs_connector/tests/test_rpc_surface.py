@@ -45,6 +45,8 @@ ALLOWED_PUBLIC_METHODS = {
     ("ov.conflict_review", "action_reset_to_review"): "button; Governance Managers only, checked first",
     ("ov.membership", "action_suspend"): "button; acts as the system: Governance Managers only",
     ("ov.membership", "action_reinstate"): "button; acts as the system: Governance Managers only",
+    ("res.partner", "action_abs_erase"): "button; acts as the user: the lifecycle checks the system "
+    "caller (Governance Managers) or the user's own membership first",
     ("ov.serviced_account", "action_set_inactive"): "button; Governance Managers only, checked first",
     ("ov.serviced_account", "action_set_active"): "button; Governance Managers only, checked first",
     ("sale.order", "action_confirm"): "Odoo's button; super() checks the rights before the portal invite",

@@ -21,6 +21,7 @@ REQUIRED_OPERATIONS = {
     ("delete", "/api/contacts/{contact_id}"),
     ("post", "/api/contacts/{contact_id}/assign"),
     ("post", "/api/contacts/{contact_id}/unarchive"),
+    ("post", "/api/contacts/{contact_id}/erase"),
     ("delete", "/api/service-accounts/{sa_id}/members/{membership_id}"),
     ("post", "/api/migration/backfill-customer-assignments"),
     ("post", "/api/auth/token"),
