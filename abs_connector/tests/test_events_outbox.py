@@ -74,7 +74,7 @@ class TestEventOutbox(AbsGovernanceCase):
         tree.jean_membership.write({"scope_policy": "assigned_only"})
         tree.sub_branch.write({"name": "Lomé Team (renamed)"})
         tree.sub_branch.action_set_inactive()
-        customer._abs_erase_governed_customer(tree.branch, tree.alice)
+        self.make_customer(tree.branch, tree.alice)._abs_erase_governed_customer(tree.branch, tree.alice)
         emitted = self.Outbox.search([("subject_id", "!=", 0)], order="id")
         types = set(emitted.mapped("event_type"))
         self.assertLessEqual(set(events.EVENT_TYPES), types, "each type is emitted by a lifecycle method")
