@@ -145,8 +145,8 @@ class TestApiExamples(AbsApiCase):
         replayed = {
             "issueToken", "refreshToken", "activateAccount", "createServiceAccount", "myServiceAccounts",
             "enrollMember", "revokeMember", "createContact", "listContacts", "syncContacts", "getContact",
-            "updateContact", "explainAccess", "assignContact", "archiveContact", "unarchiveContact", "eraseContact",
-            "listOrders", "getOrder",
+            "updateContact", "explainAccess", "assignContact", "archiveContact", "unarchiveContact",
+            "eraseContact", "listOrders", "getOrder",
             "backfillAssignments", "getOpenApi",
         }  # fmt: skip
         self.assertEqual(set(self.examples), replayed)
