@@ -347,11 +347,14 @@ class OvServicedAccount(models.Model):
         """{account: [field names]} that ``vals`` really changes, for service_account.updated."""
         if self.env.context.get("abs_creating_accounts"):
             return {}
+        # The root and the company seeds are the tree's scaffolding, built and moved by
+        # the install hook and the upgrade: like their creation, that publishes nothing.
+        accounts = self.filtered(lambda sa: not (sa.is_global_root or sa.is_seed))
         fnames = [fname for fname in _UPDATE_EVENT_FIELDS if fname in vals]
         if vals.get("state") == "inactive":
             fnames.remove("state")  # archiving publishes service_account.archived
         changed = {}
-        for sa in self:
+        for sa in accounts:
             differs = [fname for fname in fnames if sa._abs_differs(fname, vals[fname])]
             if differs:
                 changed[sa] = differs
