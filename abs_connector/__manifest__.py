@@ -57,6 +57,7 @@
     },
     "post_init_hook": "post_init_hook",
     "uninstall_hook": "uninstall_hook",
+    "post_load": "post_load",
     "installable": True,
     "application": True,
 }

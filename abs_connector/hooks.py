@@ -1,4 +1,9 @@
-from . import backfill, bootstrap, demo_data
+from . import backfill, bootstrap, db_outage, demo_data
+
+
+def post_load():
+    """Process-wide behaviour, installed once per Odoo process (see db_outage.py)."""
+    db_outage.install()
 
 
 def post_init_hook(env):

@@ -19,6 +19,7 @@ __all__ = [
     "BadRequest",
     "Conflict",
     "CursorReset",
+    "DatabaseUnavailable",
     "Forbidden",
     "IdempotencyKeyReused",
     "InvalidCursor",
@@ -158,6 +159,23 @@ class ServiceUnavailable(AbsError):
     default_message = "This service is not available on this server."
 
 
+class DatabaseUnavailable(ServiceUnavailable):
+    """PostgreSQL is unreachable (restart, failover) or a transaction lost a race too often.
+
+    Always carries ``Retry-After``: a client must retry, never conclude that a record is
+    gone, which is what a 404 would tell it.
+    """
+
+    code = "database_unavailable"
+    default_message = "The database is unavailable; retry shortly."
+    retry_after = 5
+
+    def __init__(self, message=None, details=None, headers=None):
+        headers = dict(headers or {})
+        headers.setdefault("Retry-After", str(self.retry_after))
+        super().__init__(message, details, headers)
+
+
 # Foreign exceptions, by fully qualified class name, checked along the MRO so that a
 # subclass (e.g. Odoo's MissingError, a UserError) finds its most specific entry first.
 _FOREIGN = {
@@ -174,6 +192,10 @@ _FOREIGN = {
     "psycopg2.errors.SerializationFailure": (Conflict, None),
     "psycopg2.errors.DeadlockDetected": (Conflict, None),
     "psycopg2.errors.LockNotAvailable": (Conflict, None),
+    # Connection lost or refused, server starting or shutting down: transient, not the
+    # client's fault, and never a 404 (a client would drop its copy of the record).
+    "psycopg2.OperationalError": (DatabaseUnavailable, None),
+    "psycopg2.InterfaceError": (DatabaseUnavailable, None),
     "json.decoder.JSONDecodeError": (BadRequest, None),
 }
 

@@ -54,11 +54,16 @@ class MosquittoBroker:
     ``tls``: ``(certfile, keyfile)`` of the listener's server certificate.
     ``config``: a whole configuration instead (``{dir}`` and ``{port}`` are filled in),
     to run a shipped configuration on loopback.
+    ``persistence``: sessions and queued QoS 1 messages survive a restart (``stop()`` then
+    ``start()``), as on a production broker.
     """
 
-    def __init__(self, port=None, deny_publish=(), users=None, acl=None, tls=None, config=None):
+    def __init__(
+        self, port=None, deny_publish=(), users=None, acl=None, tls=None, config=None, persistence=False
+    ):
         self.port = port or free_port()
         self.deny_publish = tuple(deny_publish)
+        self.persistence = persistence
         self.users = dict(users or {})
         self.acl = acl
         self.tls = tls
@@ -79,6 +84,11 @@ class MosquittoBroker:
             "log_type all",
         ]
 
+    def _persistence_lines(self):
+        if not self.persistence:
+            return ["persistence false"]
+        return ["persistence true", f"persistence_location {self.directory}/", "autosave_interval 1"]
+
     def _write_password_file(self):
         path = self.directory / "passwd"
         for number, (name, password) in enumerate(self.users.items()):
@@ -98,7 +108,7 @@ class MosquittoBroker:
             config = self.directory / "mosquitto.conf"
             config.write_text(text + "\n" + "\n".join(self._common_lines()) + "\n", encoding="utf-8")
             return config
-        lines = [f"listener {self.port} 127.0.0.1", *self._common_lines(), "persistence false"]
+        lines = [f"listener {self.port} 127.0.0.1", *self._common_lines(), *self._persistence_lines()]
         if self.tls:
             certfile, keyfile = self.tls
             lines += [f"certfile {certfile}", f"keyfile {keyfile}"]
@@ -197,21 +207,42 @@ def _decoded(payload):
 
 
 class MqttSubscriber:
-    """Subscribes (QoS 1) to a topic filter (or a list of them) and records every message received."""
+    """Subscribes (QoS 1) to a topic filter (or a list of them) and records every message received.
 
-    def __init__(self, port, topic_filter="#", host="127.0.0.1", username=None, password=None, ca_certs=None):
+    ``durable=True`` subscribes the way the event catalog tells integrators to: MQTT 5
+    with a fixed ``client_id``, ``clean_start=False`` and a session expiry interval, so
+    the broker queues QoS 1 messages while the consumer (or the broker) is away, and
+    paho reconnects on its own.
+    """
+
+    SESSION_EXPIRY = 3600
+
+    def __init__(
+        self,
+        port,
+        topic_filter="#",
+        host="127.0.0.1",
+        username=None,
+        password=None,
+        ca_certs=None,
+        durable=False,
+        client_id=None,
+    ):
         self.port = port
         self.host = host
         self.topic_filter = topic_filter
+        self.durable = durable
         self.messages = []
+        self.received_at = []  # time.time() of each message, for delay figures
         self._cond = threading.Condition()
         self._subscribed = False
         self.granted = []  # per topic filter: did the broker accept the subscription
         self.client = mqtt.Client(
             CallbackAPIVersion.VERSION2,
             protocol=mqtt.MQTTv5,
-            client_id=f"abs-test-sub-{os.getpid()}-{id(self)}",
+            client_id=client_id or f"abs-test-sub-{os.getpid()}-{id(self)}",
         )
+        self.client.reconnect_delay_set(min_delay=1, max_delay=2)
         if username:
             self.client.username_pw_set(username, password)
         if ca_certs:
@@ -233,10 +264,16 @@ class MqttSubscriber:
     def _on_message(self, client, userdata, message):
         with self._cond:
             self.messages.append((message.topic, _decoded(message.payload)))
+            self.received_at.append(time.time())
             self._cond.notify_all()
 
     def __enter__(self):
-        self.client.connect(self.host, self.port, keepalive=30)
+        if self.durable:
+            properties = mqtt.Properties(mqtt.PacketTypes.CONNECT)
+            properties.SessionExpiryInterval = self.SESSION_EXPIRY
+            self.client.connect(self.host, self.port, keepalive=5, clean_start=False, properties=properties)
+        else:
+            self.client.connect(self.host, self.port, keepalive=30)
         self.client.loop_start()
         with self._cond:
             if not self._cond.wait_for(lambda: self._subscribed, timeout=10):

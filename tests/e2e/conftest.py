@@ -35,3 +35,14 @@ def odoo_server(mqtt_broker):
     server.create().start()
     yield server
     server.drop()
+
+
+@pytest.fixture(scope="session")
+def topology():
+    """Two prefork Odoo nodes behind nginx, their own PostgreSQL and an authenticating broker."""
+    _require_environment()
+    from topology import start_topology, stop_topology
+
+    started = start_topology()
+    yield started
+    stop_topology(started)

@@ -3,6 +3,7 @@
 import json
 import types
 
+import psycopg2
 import pytest
 import werkzeug.exceptions as wz
 from psycopg2 import errors as pg_errors
@@ -214,3 +215,21 @@ def test_a_foreign_exception_without_details_answers_empty_details():
     _, exc = make_foreign("odoo.exceptions.ValidationError", message="Bad value.")
     exc.details = "not a dict"
     assert errors.to_http(exc)[1]["error"]["details"] == {}
+
+
+@pytest.mark.parametrize(
+    "exc",
+    [
+        psycopg2.OperationalError("server closed the connection unexpectedly"),
+        psycopg2.InterfaceError("connection already closed"),
+    ],
+    ids=["connection-lost", "connection-closed"],
+)
+def test_lost_database_answers_503_with_retry_after_never_the_driver_message(exc):
+    error = errors.as_abs_error(exc)
+    status, body = errors.to_http(exc)
+    assert status == 503
+    assert_error_body(body, "database_unavailable")
+    assert error.headers["Retry-After"] == "5"
+    assert "server closed" not in body["error"]["message"]
+    assert "connection" not in body["error"]["message"]

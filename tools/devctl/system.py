@@ -10,6 +10,7 @@ PACKAGES = {
     "postgresql": "PostgreSQL server",
     "mosquitto": "MQTT broker",
     "mosquitto-clients": "MQTT command-line clients",
+    "nginx": "reverse proxy in front of the Odoo nodes (topology tests, load benchmark)",
     "libpq-dev": "headers to build psycopg2",
     "libldap2-dev": "headers to build python-ldap",
     "libsasl2-dev": "headers to build python-ldap",
