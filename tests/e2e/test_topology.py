@@ -11,7 +11,7 @@ import uuid
 
 import requests
 from services import MqttSubscriber
-from topology import run_agents, summarize
+from topology import report, run_agents, summarize
 
 AGENT_APPS = 12
 LOAD_SECONDS = 12
@@ -42,7 +42,7 @@ def assert_published_once_in_order(topology, received, outbox):
     return len(by_subject)
 
 
-def test_concurrent_agent_apps_through_nginx_lose_and_duplicate_nothing(topology):
+def test_concurrent_agent_apps_through_nginx_lose_and_duplicate_nothing(topology, capsys):
     before = {row[0] for row in topology.query("SELECT id FROM abs_event_outbox")}
     with MqttSubscriber(
         topology.broker.port, topology.topic_filter(), durable=True, **topology.consumer_auth
@@ -57,9 +57,10 @@ def test_concurrent_agent_apps_through_nginx_lose_and_duplicate_nothing(topology
     figures = summarize(apps, elapsed)
     per_node = served_by_node(topology)
     subjects = assert_published_once_in_order(topology, received, outbox)
-    print(
-        f"\nTOPOLOGY {AGENT_APPS} agent apps x {elapsed:.0f}s through nginx: {figures}; "
-        f"requests per node {per_node}; {len(outbox)} events on {subjects} subjects, each received once"
+    report(
+        capsys,
+        f"TOPOLOGY {AGENT_APPS} agent apps x {elapsed:.0f}s through nginx: {figures}; "
+        f"requests per node {per_node}; {len(outbox)} events on {subjects} subjects, each received once",
     )
     assert not [status for status in figures["statuses"] if status >= 500], figures["statuses"]
     assert set(figures["statuses"]) <= {200, 201}, figures["statuses"]
@@ -74,7 +75,7 @@ def test_concurrent_agent_apps_through_nginx_lose_and_duplicate_nothing(topology
     assert len(rows) == len(created) == len(set(created)), (len(rows), len(created))
 
 
-def test_login_throttle_counts_failures_made_on_every_node(topology):
+def test_login_throttle_counts_failures_made_on_every_node(topology, capsys):
     login = f"throttle.{uuid.uuid4().hex[:6]}@example.com"
     nodes = topology.cluster.nodes
     statuses = []
@@ -94,7 +95,7 @@ def test_login_throttle_counts_failures_made_on_every_node(topology):
         assert refused.json()["error"]["code"] == "too_many_requests"
 
 
-def test_api_key_revoked_through_one_node_is_refused_by_every_node(topology):
+def test_api_key_revoked_through_one_node_is_refused_by_every_node(topology, capsys):
     name = f"revoke-{uuid.uuid4().hex[:6]}"
     key = topology.cli("abs_api_key", "create", "--name", name)
     nodes = topology.cluster.nodes
