@@ -711,6 +711,39 @@ def render_asyncapi(document: dict) -> str:
 # ---------------------------------------------------------------------------
 
 
+DURABLE_SUBSCRIPTION = [
+    "## Subscribe durably { #subscribe-durably }",
+    "",
+    "QoS 1 is *at least once* only for a consumer whose session outlives a disconnection.",
+    "Subscribe the way the topology tests do, so that a consumer restart, a network cut or a",
+    "broker restart (with persistence on) loses nothing:",
+    "",
+    "* **MQTT 5**, a **fixed client id** per consumer, `clean_start = false` and a",
+    "  **session expiry interval** longer than your longest outage (the broker keeps the",
+    "  subscription and queues QoS 1 messages while you are away);",
+    "* subscribe with **QoS 1** and let the client library reconnect on its own;",
+    "* treat the event `id` as the de-duplication key: after a reconnection the broker may",
+    "  deliver a message again; events of one subject arrive in the order they happened.",
+    "",
+    "```python",
+    "import paho.mqtt.client as mqtt",
+    "from paho.mqtt.enums import CallbackAPIVersion",
+    "",
+    'client = mqtt.Client(CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv5, client_id="crm-sync")',
+    'client.username_pw_set("integration", PASSWORD)',
+    "properties = mqtt.Properties(mqtt.PacketTypes.CONNECT)",
+    "properties.SessionExpiryInterval = 7 * 24 * 3600",
+    'client.on_connect = lambda c, *_: c.subscribe("abs/prod/#", qos=1)',
+    "client.on_message = handle  # skip an event whose id was already processed",
+    'client.connect("broker", 1883, clean_start=False, properties=properties)',
+    "client.loop_forever()",
+    "```",
+    "",
+    "Operations: [Scaling](../operations/scaling.md#events-and-the-broker) explains the broker side.",
+    "",
+]
+
+
 def render_events(schemas: list[tuple[str, dict]], topic_example: str | None = None) -> str:
     out = ["# Event catalog", ""]
     out += [
@@ -726,6 +759,7 @@ def render_events(schemas: list[tuple[str, dict]], topic_example: str | None = N
     ]
     if topic_example:
         out += [f"Topic, as built by the relay: `{topic_example}`.", ""]
+    out += DURABLE_SUBSCRIPTION
     out += ["| Event type | Description |", "|---|---|"]
     for event_type, schema in schemas:
         summary = esc(schema.get("title") or schema.get("description"))

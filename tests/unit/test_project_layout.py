@@ -138,3 +138,61 @@ def test_ci_runs_exactly_the_readme_test_command():
     ci = (REPO / ".ci" / "run").read_text()
     assert "./dev test" in readme
     assert re.search(r"^exec \./dev test$", ci, re.M)
+
+
+@pytest.fixture(scope="module")
+def production():
+    return yaml.safe_load((REPO / "docker-compose.prod.yml").read_text())
+
+
+def test_production_compose_puts_nginx_before_two_prefork_odoo_nodes(production):
+    services = production["services"]
+    assert {"nginx", "odoo-1", "odoo-2", "db", "mosquitto"} <= set(services)
+    for name, service in services.items():
+        if name != "odoo-init":  # runs once and exits
+            assert service["healthcheck"]["test"], f"{name} has no health check"
+    for name in ("odoo-1", "odoo-2"):
+        command = " ".join(services[name]["command"])
+        workers = int(re.search(r"--workers=(\d+)", command).group(1))
+        assert workers >= 2, f"{name} is not in prefork mode"
+        assert "--max-cron-threads=" in command and "--gevent-port=8072" in command
+        assert int(services[name]["stop_grace_period"].rstrip("s")) > 60  # > limit_time_real
+    nginx = (REPO / "docker" / "nginx.conf").read_text()
+    assert "server odoo-1:8069" in nginx and "server odoo-2:8069" in nginx
+    assert re.search(r"location /websocket \{\s*proxy_pass http://odoo_websocket;", nginx)
+    assert "proxy_next_upstream error timeout;" in nginx
+
+
+def test_production_odoo_conf_runs_behind_the_proxy_and_loads_the_addon_server_wide():
+    parser = configparser.ConfigParser(interpolation=None)
+    parser.read(REPO / "docker" / "odoo.prod.conf")
+    options = parser["options"]
+    assert options.getboolean("proxy_mode")
+    assert "abs_connector" in options["server_wide_modules"].split(",")
+    assert int(options["limit_time_real"]) == 60
+    assert options["admin_passwd"] == ""
+    for key in ("abs_jwt_secret", "abs_mqtt_password"):
+        assert options[key].startswith(
+            "CHANGE-ME"
+        ), f"{key} holds a value: secrets never go in the repository"
+
+
+def test_production_broker_requires_credentials_and_keeps_sessions(production):
+    mounts = production["services"]["mosquitto"]["volumes"]
+    assert "./docker/mosquitto:/mosquitto/config" in mounts
+    conf = (REPO / "docker" / "mosquitto" / "mosquitto.conf").read_text()
+    assert "listener 1883 0.0.0.0\nallow_anonymous false\npassword_file" in conf
+    assert "persistence true" in conf
+
+
+def test_loopback_cluster_proxies_like_the_production_nginx():
+    from devctl.cluster import NGINX_CONF
+
+    production = (REPO / "docker" / "nginx.conf").read_text()
+    for directive in (
+        "proxy_next_upstream error timeout;",
+        "proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;",
+        "proxy_set_header X-Forwarded-Host $http_host;",
+        "proxy_http_version 1.1;",
+    ):
+        assert directive in production and directive in NGINX_CONF, directive
