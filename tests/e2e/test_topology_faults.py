@@ -18,7 +18,8 @@ from services import MqttSubscriber
 from topology import report, run_agents, summarize
 
 AGENT_APPS = 8
-LOAD_SECONDS = 12
+# Seconds of load per fault; ./dev bench load --faults runs the long version.
+LOAD_SECONDS = int(os.environ.get("ABS_FAULT_LOAD_SECONDS", "12"))
 
 
 def durable_subscriber(topology, name):

@@ -37,6 +37,7 @@ SA, Partner = env["ov.serviced_account"], env["res.partner"]
 seed = SA._get_company_seed(env.company)
 manager = Partner.create({{"name": "Topology Manager", "email": "topo.manager.{tag}@example.com"}})
 branch = SA._abs_create_branch({{"name": "Topology Branch {tag}", "parent_id": seed.id}}, manager)
+env["abs.employee"].search([("partner_id", "=", manager.id)])._abs_set_password({password!r})
 agents = []
 for index in range({agents}):
     email = f"topo.agent{{index}}.{tag}@example.com"
@@ -46,7 +47,8 @@ for index in range({agents}):
     employee._abs_set_password({password!r})
     agents.append({{"login": person.email, "employee_id": employee.id, "partner_id": person.id}})
 env.cr.commit()
-print("ABS_SETUP=" + json.dumps({{"sa": branch.id, "manager": manager.id, "agents": agents}}), flush=True)
+setup = {{"sa": branch.id, "manager": manager.id, "manager_login": manager.email, "agents": agents}}
+print("ABS_SETUP=" + json.dumps(setup), flush=True)
 """
 
 
@@ -59,6 +61,7 @@ class Topology:
     cluster: LoopbackCluster
     sa: int = 0
     agents: list = field(default_factory=list)
+    manager_login: str = ""
     consumer_auth: dict = field(default_factory=dict)
     _api_key: str = None
 
@@ -214,6 +217,7 @@ def start_topology(agents=12, nodes=2, workers=2):
         cluster=cluster,
         sa=data["sa"],
         agents=data["agents"],
+        manager_login=data["manager_login"],
         consumer_auth={"username": CONSUMER_USER, "password": consumer_password},
     )
 

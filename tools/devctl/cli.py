@@ -95,7 +95,7 @@ def cmd_bench(args):
     """Prepare what the benchmarks need, then run one with its own arguments."""
     script = REPO / "benchmarks" / f"bench_{args.name}.py"
     if not script.is_file():
-        raise DevError(f"no benchmark {args.name!r}; choose from governance, backfill, relay, delta")
+        raise DevError(f"no benchmark {args.name!r}; choose from governance, backfill, relay, delta, load")
     prepare_machine()
     tree = odoo_path()
     venv.ensure(tree)
@@ -103,6 +103,8 @@ def cmd_bench(args):
     config = odoo.write_config(tree, "bench", http_port=odoo.free_port())
     template = odoo.ensure_template(tree, config)
     env = {**os.environ, "ODOO_PATH": str(tree), "ABS_TEMPLATE_DB": template, **layers.postgres_env()}
+    if args.name == "load":
+        env["ABS_LOCUST"] = str(venv.ensure_locust())
     return subprocess.run(
         [str(VENV_PYTHON), str(script), *args.bench_args], cwd=REPO, env=env, check=False
     ).returncode
@@ -170,7 +172,9 @@ def parser():
     )
     test.add_argument("-k", dest="pytest_k", help="pytest -k expression for the unit and e2e layers")
     test.set_defaults(func=cmd_test)
-    bench = sub.add_parser("bench", help="run a benchmark (governance, backfill, relay); it prints figures")
+    bench = sub.add_parser(
+        "bench", help="run a benchmark (governance, backfill, relay, delta, load); it prints figures"
+    )
     bench.add_argument("name", nargs="?", default="governance", help="which benchmark (default governance)")
     bench.add_argument(
         "bench_args", nargs=argparse.REMAINDER, help="passed to the benchmark, e.g. --customers 1000000"

@@ -232,6 +232,12 @@ class Nginx:
         wait_http_ok(f"{self.base_url}/web/health", 30, self.process, self.directory / "error.log")
         return self
 
+    def reload(self, nodes):
+        """Balance over ``nodes`` from now on (nginx reloads without dropping a connection)."""
+        self.write_config(nodes)
+        self.process.send_signal(signal.SIGHUP)
+        time.sleep(1.0)
+
     def stop(self):
         if self.process and self.process.poll() is None:
             self.process.send_signal(signal.SIGQUIT)  # nginx's graceful shutdown

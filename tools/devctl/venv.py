@@ -62,3 +62,35 @@ def _install(odoo_reqs, merged, digest, stamp):
     run([*pip, "--upgrade", "pip", "wheel", "setuptools"], quiet=True)
     run([*pip, "-r", str(merged), "-r", str(REPO / "requirements-dev.txt")], cwd=REPO)
     stamp.write_text(digest)
+
+
+LOCUST_VENV = STATE / "locust-venv"
+
+
+def ensure_locust():
+    """The load benchmark's own virtualenv (requirements-load.txt); returns its locust binary.
+
+    Separate from the project's: Locust pins a gevent that Odoo's requirements pin differently.
+    """
+    requirements = REPO / "requirements-load.txt"
+    digest = hashlib.sha256((requirements.read_text() + sys.version).encode()).hexdigest()
+    stamp = LOCUST_VENV / ".abs-requirements.sha256"
+    python = LOCUST_VENV / "bin" / "python"
+    if not (python.exists() and stamp.exists() and stamp.read_text() == digest):
+        say(f"creating the load benchmark's virtualenv {LOCUST_VENV} (Locust)")
+        if not python.exists():
+            run([sys.executable, "-m", "venv", str(LOCUST_VENV)])
+        run(
+            [
+                str(python),
+                "-m",
+                "pip",
+                "install",
+                "-q",
+                "--disable-pip-version-check",
+                "-r",
+                str(requirements),
+            ]
+        )
+        stamp.write_text(digest)
+    return LOCUST_VENV / "bin" / "locust"
