@@ -12,6 +12,7 @@ import os
 import signal
 import threading
 import time
+import uuid
 
 import requests
 from services import MqttSubscriber
@@ -103,10 +104,18 @@ def test_broker_restart_during_load_delays_events_and_loses_none(topology, capsy
 def test_kill_9_of_one_node_mid_load_reroutes_and_creates_nothing_twice(topology, capsys):
     before = outbox_ids(topology)
     victim = topology.cluster.nodes[0]
+    token = topology.sign_in(topology.agents[0]["login"])
+    key = str(uuid.uuid4())
+    create = {
+        "json": {"name": f"Created on the victim {key[:8]}"},
+        "headers": {"Authorization": f"Bearer {token}", "X-SA-ID": str(topology.sa), "Idempotency-Key": key},
+    }
     killed = {}
 
     def kill_node(elapsed):
-        time.sleep(3)
+        # A create the victim answered just before dying; its client retries it below.
+        killed["first"] = requests.post(f"{victim.base_url}/api/contacts", timeout=60, **create)
+        time.sleep(max(0.0, 3 - elapsed()))
         victim.kill()
         killed["at"] = elapsed()
 
@@ -117,15 +126,26 @@ def test_kill_9_of_one_node_mid_load_reroutes_and_creates_nothing_twice(topology
             )
             outbox = new_outbox(topology, before)
             missing, duplicated, _delay = delivery(subscriber, outbox)
+        retried = requests.post(
+            topology.url("/api/contacts"), timeout=60, **create
+        )  # answered by the survivor
         figures = summarize(apps, elapsed)
         customers = assert_creates_complete(topology, apps)
         late = [status for app in apps for _m, _r, status in app.answers[-3:]]
+        same_name = topology.query(
+            "SELECT count(*) FROM res_partner WHERE name = %s", [create["json"]["name"]]
+        )
         report(
             capsys,
             f"FAULT kill -9 of {victim.name} at {killed['at']:.1f}s of {elapsed:.0f}s: {figures}; "
-            f"{customers} customers, none twice; {len(outbox)} events, {len(missing)} lost, "
-            f"{duplicated} duplicates",
+            f"{customers} customers, none twice; the victim's last create retried through the survivor: "
+            f"{retried.status_code} replayed={retried.headers.get('Idempotent-Replayed')}; "
+            f"{len(outbox)} events, {len(missing)} lost, {duplicated} duplicates",
         )
+        assert killed["first"].status_code == 201, killed["first"].text
+        assert retried.status_code == 201 and retried.headers.get("Idempotent-Replayed") == "true"
+        assert retried.json()["id"] == killed["first"].json()["id"]
+        assert same_name == [(1,)]
         assert not missing
         assert set(late) <= {200, 201}, f"the surviving node did not take over: {late}"
         assert not {status for status in figures["statuses"] if status not in (0, 200, 201, 502)}
