@@ -1,1 +1,13 @@
-from . import auth, contact_changes, contacts, me, migration, openapi, orders, portal, service_accounts
+from . import (
+    auth,
+    contact_changes,
+    contacts,
+    invoices,
+    me,
+    migration,
+    openapi,
+    orders,
+    portal,
+    products,
+    service_accounts,
+)

@@ -5,6 +5,8 @@ Account context of ``X-SA-ID``, list parameters and JSON responses. Errors are r
 ``governance.errors`` classes; ``ir.http._handle_error`` renders them (and rolls back).
 """
 
+import base64
+import binascii
 import functools
 import json
 import re
@@ -242,11 +244,7 @@ def list_params(params, orders):
     """
     limit = parse_int(params.get("limit"), "limit", 1, api_schemas.LIST_MAX_LIMIT, required=False)
     offset = parse_int(params.get("offset"), "offset", 0, MAX_INT, required=False)
-    search = params.get("search")
-    if search is not None and (not isinstance(search, str) or len(search) > 256 or not _storable(search)):
-        raise errors.Unprocessable(
-            "The parameter 'search' must be at most 256 characters.", details={"field": "search"}
-        )
+    search = _search_param(params)
     allowed = openapi.list_order_values(orders)
     order = params.get("order")
     if order is not None and order not in allowed:
@@ -257,8 +255,81 @@ def list_params(params, orders):
     return {
         "limit": api_schemas.LIST_DEFAULT_LIMIT if limit is None else limit,
         "offset": offset or 0,
-        "search": search.strip() if search and search.strip() else None,
+        "search": search,
         "order": f"{allowed[order]}, id" if order else "id",
+    }
+
+
+def _search_param(params):
+    """The stripped free-text ``search`` parameter, or None.
+
+    :raise Unprocessable: longer than 256 characters or not storable text.
+    """
+    search = params.get("search")
+    if search is not None and (not isinstance(search, str) or len(search) > 256 or not _storable(search)):
+        raise errors.Unprocessable(
+            "The parameter 'search' must be at most 256 characters.", details={"field": "search"}
+        )
+    return search.strip() if search and search.strip() else None
+
+
+# ---------------------------------------------------------------------------- keyset paging
+#
+# A keyset page continues after the last id of the previous one: its cost does not grow with
+# the depth of the page, and rows inserted meanwhile neither repeat nor shift a page.
+# The cursor is opaque to clients (base64 of "id:<n>") so its content may change later.
+
+_CURSOR_RE = re.compile(r"^id:(0|[1-9][0-9]{0,9})$")
+
+
+def encode_cursor(last_id):
+    return base64.urlsafe_b64encode(f"id:{last_id}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor):
+    """The last id a cursor names (0 without a cursor).
+
+    :raise Unprocessable: not a cursor this API returned.
+    """
+    if cursor in (None, ""):
+        return 0
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        match = _CURSOR_RE.match(base64.urlsafe_b64decode(padded.encode("ascii")).decode("ascii"))
+    except (binascii.Error, UnicodeError, ValueError):
+        match = None
+    if not match or int(match.group(1)) > MAX_INT:
+        raise errors.Unprocessable(
+            "The parameter 'cursor' is not a cursor returned by this list.", details={"field": "cursor"}
+        )
+    return int(match.group(1))
+
+
+def keyset_params(params):
+    """``limit``, ``search`` and ``cursor`` of a keyset-paged list request."""
+    limit = parse_int(params.get("limit"), "limit", 1, api_schemas.LIST_MAX_LIMIT, required=False)
+    return {
+        "limit": api_schemas.LIST_DEFAULT_LIMIT if limit is None else limit,
+        "search": _search_param(params),
+        "after_id": decode_cursor(params.get("cursor")),
+    }
+
+
+def keyset_paged(model, domain, page, serialize):
+    """One page in id order after the cursor; ``next_cursor`` is null on the last page.
+
+    :param serialize: called once with the page's recordset, returns a list.
+    """
+    if page["after_id"]:
+        domain = [*domain, ("id", ">", page["after_id"])]
+    # one row more than the page tells whether another page follows, without counting
+    records = model.search(domain, limit=page["limit"] + 1, order="id")
+    page_records = records[: page["limit"]]
+    more = len(records) > page["limit"]
+    return {
+        "items": serialize(page_records),
+        "limit": page["limit"],
+        "next_cursor": encode_cursor(page_records[-1].id) if more else None,
     }
 
 

@@ -47,6 +47,15 @@ ORDER_ORDERS = {
     "amount_total": "amount_total",
     "state": "state",
 }
+INVOICE_ORDERS = {
+    "id": "id",
+    "name": "name",
+    "invoice_date": "invoice_date",
+    "amount_total": "amount_total",
+    "state": "state",
+}
+ORDER_MAX_LINES = 100
+ORDER_STATES = ["draft", "sent", "sale", "cancel"]
 
 
 def _str(max_length, min_length=0, **extra):
@@ -354,35 +363,174 @@ SCHEMAS = {
         ],
     ),
     # ------------------------------------------------------------------ orders
+    "OrderLineInput": _closed(
+        {
+            "product_id": _ID,
+            "quantity": {"type": "number", "exclusiveMinimum": 0, "maximum": 1000000},
+        },
+        ["product_id", "quantity"],
+    ),
+    "OrderCreate": _closed(
+        {
+            "contact_id": _ID,
+            "lines": {
+                "type": "array",
+                "minItems": 1,
+                "maxItems": ORDER_MAX_LINES,
+                "items": {"$ref": "#/components/schemas/OrderLineInput"},
+            },
+        },
+        ["contact_id", "lines"],
+    ),
+    "OrderUpdate": _closed(
+        {
+            "lines": {
+                "type": "array",
+                "minItems": 1,
+                "maxItems": ORDER_MAX_LINES,
+                "items": {"$ref": "#/components/schemas/OrderLineInput"},
+            },
+        },
+        ["lines"],
+    ),
+    "OrderLine": _open(
+        {
+            "id": _ID,
+            "product_id": _NULLABLE_ID,
+            "description": {"type": "string"},
+            "quantity": {"type": "number"},
+            "price_unit": {"type": "number"},
+            "price_subtotal": {"type": "number"},
+            "price_total": {"type": "number"},
+        },
+        ["id", "product_id", "description", "quantity", "price_unit", "price_subtotal", "price_total"],
+    ),
     "Order": _open(
         {
             "id": _ID,
             "name": {"type": "string"},
-            "state": {"type": "string"},
+            "state": {"type": "string", "enum": ORDER_STATES},
             "date_order": _DATETIME,
+            "amount_untaxed": {"type": "number"},
             "amount_total": {"type": "number"},
             "currency": {"type": ["string", "null"]},
             "partner_id": _NULLABLE_ID,
             "partner_name": {"type": ["string", "null"]},
             "sa_id": _NULLABLE_ID,
             "actor_id": _NULLABLE_ID,
+            "invoice_status": {"type": "string", "enum": ["upselling", "invoiced", "to invoice", "no"]},
+            "invoice_ids": {"type": "array", "items": _ID},
+            "lines": {"type": "array", "items": {"$ref": "#/components/schemas/OrderLine"}},
         },
         [
             "id",
             "name",
             "state",
             "date_order",
+            "amount_untaxed",
             "amount_total",
             "currency",
             "partner_id",
             "partner_name",
             "sa_id",
             "actor_id",
+            "invoice_status",
+            "invoice_ids",
+            "lines",
         ],
     ),
     "OrderList": _open(
         {
             "items": {"type": "array", "items": {"$ref": "#/components/schemas/Order"}},
+            "total": {"type": "integer", "minimum": 0},
+            "limit": {"type": "integer", "minimum": 1, "maximum": LIST_MAX_LIMIT},
+            "offset": {"type": "integer", "minimum": 0},
+        },
+        ["items", "total", "limit", "offset"],
+    ),
+    # ------------------------------------------------------------------ catalogue
+    "Product": _open(
+        {
+            "id": _ID,
+            "name": {"type": "string"},
+            "default_code": {"type": ["string", "null"]},
+            "barcode": {"type": ["string", "null"]},
+            "type": {"type": "string"},
+            "category": {"type": ["string", "null"]},
+            "uom": {"type": ["string", "null"]},
+            "description_sale": {"type": ["string", "null"]},
+            "list_price": {"type": "number"},
+            "price": {"type": "number"},
+            "currency": {"type": ["string", "null"]},
+            "pricelist_id": _NULLABLE_ID,
+        },
+        [
+            "id",
+            "name",
+            "default_code",
+            "barcode",
+            "type",
+            "category",
+            "uom",
+            "description_sale",
+            "list_price",
+            "price",
+            "currency",
+            "pricelist_id",
+        ],
+    ),
+    "ProductList": _open(
+        {
+            "items": {"type": "array", "items": {"$ref": "#/components/schemas/Product"}},
+            "limit": {"type": "integer", "minimum": 1, "maximum": LIST_MAX_LIMIT},
+            "next_cursor": {"type": ["string", "null"]},
+        },
+        ["items", "limit", "next_cursor"],
+    ),
+    # ------------------------------------------------------------------ invoices
+    "Invoice": _open(
+        {
+            "id": _ID,
+            "name": {"type": "string"},
+            "move_type": {"type": "string", "enum": ["out_invoice", "out_refund"]},
+            "state": {"type": "string", "enum": ["draft", "posted", "cancel"]},
+            "payment_state": {"type": "string"},
+            "invoice_date": {"type": ["string", "null"], "format": "date"},
+            "invoice_date_due": {"type": ["string", "null"], "format": "date"},
+            "amount_untaxed": {"type": "number"},
+            "amount_total": {"type": "number"},
+            "amount_residual": {"type": "number"},
+            "currency": {"type": ["string", "null"]},
+            "partner_id": _NULLABLE_ID,
+            "partner_name": {"type": ["string", "null"]},
+            "order_ids": {"type": "array", "items": _ID},
+            "sa_id": _NULLABLE_ID,
+            "actor_id": _NULLABLE_ID,
+            "created_at": _DATETIME,
+        },
+        [
+            "id",
+            "name",
+            "move_type",
+            "state",
+            "payment_state",
+            "invoice_date",
+            "invoice_date_due",
+            "amount_untaxed",
+            "amount_total",
+            "amount_residual",
+            "currency",
+            "partner_id",
+            "partner_name",
+            "order_ids",
+            "sa_id",
+            "actor_id",
+            "created_at",
+        ],
+    ),
+    "InvoiceList": _open(
+        {
+            "items": {"type": "array", "items": {"$ref": "#/components/schemas/Invoice"}},
             "total": {"type": "integer", "minimum": 0},
             "limit": {"type": "integer", "minimum": 1, "maximum": LIST_MAX_LIMIT},
             "offset": {"type": "integer", "minimum": 0},

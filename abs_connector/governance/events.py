@@ -37,6 +37,10 @@ EVENT_TYPES = (
     "service_account.created",
     "service_account.updated",
     "service_account.archived",
+    "order.created",
+    "order.confirmed",
+    "order.cancelled",
+    "invoice.created",
 )
 
 # Keys that look like credentials never leave the database, whatever a caller

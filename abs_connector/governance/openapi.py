@@ -14,7 +14,7 @@ import jsonschema
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from . import api_schemas, errors, sync
+from . import api_schemas, errors, sync, visibility
 from .errors import Unprocessable
 
 API_VERSION = "1.0.0"
@@ -42,7 +42,7 @@ _ERROR_TEXT = {
     413: "Request body too large.",
     422: "Body or parameters fail validation (unknown or forbidden field included).",
     429: "Too many failed attempts; retry after the Retry-After delay.",
-    503: "Token service not configured on this server.",
+    503: "A service this call needs is not configured on this server (token secret, PDF renderer).",
 }
 
 
@@ -62,6 +62,8 @@ def _op(
     errors=(),
     description=None,
     idempotent=False,
+    capability=None,
+    media="application/json",
 ):
     return {
         "method": method,
@@ -78,7 +80,28 @@ def _op(
         "errors": tuple(errors),
         "description": description,
         "idempotent": idempotent,
+        "capability": capability,
+        "media": media,
     }
+
+
+def roles_allowed(capability):
+    """``(roles, roles_by_setting)`` that may call an operation requiring ``capability``,
+    read from the role table of the pure core (the table the API enforces)."""
+    roles = [role for role in visibility.ROLES if capability in visibility.ROLE_CAPABILITIES[role]]
+    by_setting = {
+        setting: sorted(role for role, caps in grants.items() if capability in caps)
+        for setting, grants in visibility.SETTING_CAPABILITIES.items()
+    }
+    return roles, {setting: roles for setting, roles in by_setting.items() if roles}
+
+
+def _roles_sentence(capability):
+    roles, by_setting = roles_allowed(capability)
+    sentence = f"Roles: {', '.join(roles)}"
+    for setting, extra in by_setting.items():
+        sentence += f"; {', '.join(extra)} where the SA setting `{setting}` is on"
+    return sentence + "."
 
 
 _LIST_QUERY = ("limit", "offset", "search")
@@ -316,6 +339,38 @@ OPERATIONS = (
     ),
     _op(
         "get",
+        "/api/products",
+        "listProducts",
+        "List the products the SA sells, priced for a customer",
+        "catalogue",
+        JWT,
+        200,
+        "ProductList",
+        sa_scoped=True,
+        query=("limit", "product_cursor", "product_search", "contact_id"),
+        errors=(404,),
+        capability="read_products",
+        description="Sellable products of the SA's company (or of every company), in id order, "
+        "keyset-paged: pass the previous page's `next_cursor` as `cursor`; the last page has "
+        "`next_cursor: null`. With `contact_id` (a customer the caller sees, else 404) `price` "
+        "follows that customer's pricelist; without it, it is the sales price.",
+    ),
+    _op(
+        "get",
+        "/api/products/{product_id}",
+        "getProduct",
+        "Get one sellable product, priced for a customer",
+        "catalogue",
+        JWT,
+        200,
+        "Product",
+        sa_scoped=True,
+        query=("contact_id",),
+        errors=(404,),
+        capability="read_products",
+    ),
+    _op(
+        "get",
         "/api/orders",
         "listOrders",
         "List sale orders visible in the SA",
@@ -325,6 +380,25 @@ OPERATIONS = (
         "OrderList",
         sa_scoped=True,
         query=(*_LIST_QUERY, "order_order"),
+        capability="read_orders",
+    ),
+    _op(
+        "post",
+        "/api/orders",
+        "createOrder",
+        "Create a quotation for a visible customer",
+        "orders",
+        JWT,
+        201,
+        "Order",
+        body="OrderCreate",
+        sa_scoped=True,
+        errors=(404,),
+        capability="create_orders",
+        description="A draft sale order in the SA's company, stamped with the customer's SA and "
+        "agent; the caller is the chatter author and the event's actor (`order.created`). A "
+        "customer the caller does not see answers 404; a product that is unknown, not sellable "
+        "or of another company answers 422.",
     ),
     _op(
         "get",
@@ -337,6 +411,126 @@ OPERATIONS = (
         "Order",
         sa_scoped=True,
         errors=(404,),
+        capability="read_orders",
+    ),
+    _op(
+        "put",
+        "/api/orders/{order_id}",
+        "updateOrder",
+        "Replace the lines of a quotation",
+        "orders",
+        JWT,
+        200,
+        "Order",
+        body="OrderUpdate",
+        sa_scoped=True,
+        errors=(404, 409),
+        capability="create_orders",
+        description="Only while the order is a quotation (draft or sent): afterwards 409.",
+    ),
+    _op(
+        "post",
+        "/api/orders/{order_id}/send",
+        "sendOrder",
+        "Send a quotation to the customer",
+        "orders",
+        JWT,
+        200,
+        "Order",
+        sa_scoped=True,
+        errors=(404, 409),
+        capability="create_orders",
+        description="Odoo's quotation mail with its portal link; the quotation becomes `sent` and "
+        "appears in the customer's portal (My Account › Quotations), where they accept and sign "
+        "it. 409 when the order is not a quotation.",
+    ),
+    _op(
+        "post",
+        "/api/orders/{order_id}/confirm",
+        "confirmOrder",
+        "Confirm a quotation",
+        "orders",
+        JWT,
+        200,
+        "Order",
+        sa_scoped=True,
+        errors=(404, 409),
+        capability="confirm_orders",
+        description="Executed by the API proxy user with the caller recorded (chatter, "
+        "`order.confirmed`). 409 when the order is not a quotation.",
+    ),
+    _op(
+        "post",
+        "/api/orders/{order_id}/cancel",
+        "cancelOrder",
+        "Cancel a quotation or an uninvoiced order",
+        "orders",
+        JWT,
+        200,
+        "Order",
+        sa_scoped=True,
+        errors=(404, 409),
+        capability="create_orders",
+        description="Cancelling a confirmed order also needs the right to confirm. 409 when the "
+        "order is already cancelled, locked or invoiced. Publishes `order.cancelled`.",
+    ),
+    _op(
+        "post",
+        "/api/orders/{order_id}/invoice",
+        "invoiceOrder",
+        "Create the draft invoice of a confirmed order",
+        "orders",
+        JWT,
+        201,
+        "Invoice",
+        sa_scoped=True,
+        errors=(404, 409),
+        capability="create_invoices",
+        description="Odoo's own invoicing of the order (what is left to invoice), stamped like the "
+        "order. 409 when the order is not confirmed or nothing is left to invoice. Publishes "
+        "`invoice.created`.",
+    ),
+    _op(
+        "get",
+        "/api/invoices",
+        "listInvoices",
+        "List customer invoices visible in the SA",
+        "invoices",
+        JWT,
+        200,
+        "InvoiceList",
+        sa_scoped=True,
+        query=(*_LIST_QUERY, "invoice_order"),
+        capability="read_invoices",
+    ),
+    _op(
+        "get",
+        "/api/invoices/{invoice_id}",
+        "getInvoice",
+        "Get one visible customer invoice",
+        "invoices",
+        JWT,
+        200,
+        "Invoice",
+        sa_scoped=True,
+        errors=(404,),
+        capability="read_invoices",
+    ),
+    _op(
+        "get",
+        "/api/invoices/{invoice_id}/pdf",
+        "getInvoicePdf",
+        "Download the invoice as a PDF",
+        "invoices",
+        JWT,
+        200,
+        None,
+        sa_scoped=True,
+        errors=(404, 503),
+        capability="read_invoices",
+        media="application/pdf",
+        description="Odoo's own invoice report (`account.account_invoices`), as "
+        "`application/pdf`. 503 when the server has no PDF renderer (wkhtmltopdf).",
     ),
     _op(
         "post",
@@ -358,6 +552,8 @@ _PATH_PARAMS = {
     "membership_id": "Membership id",
     "contact_id": "Customer (res.partner) id",
     "order_id": "Sale order id",
+    "product_id": "Product (product.product) id",
+    "invoice_id": "Customer invoice (account.move) id",
 }
 
 _QUERY_PARAMS = {
@@ -404,12 +600,42 @@ _QUERY_PARAMS = {
             "enum": sorted(f"{key} {way}" for key in api_schemas.ORDER_ORDERS for way in ("asc", "desc")),
         },
     },
+    "invoice_order": {
+        "name": "order",
+        "in": "query",
+        "required": False,
+        "schema": {
+            "type": "string",
+            "enum": sorted(f"{key} {way}" for key in api_schemas.INVOICE_ORDERS for way in ("asc", "desc")),
+        },
+    },
     "cursor": {
         "name": "cursor",
         "in": "query",
         "required": False,
         "description": "The `next_cursor` of the previous answer; omit it to start from a snapshot.",
         "schema": {"type": "string", "minLength": 1, "maxLength": sync.MAX_CURSOR_LENGTH},
+    },
+    "product_cursor": {
+        "name": "cursor",
+        "in": "query",
+        "required": False,
+        "description": "Opaque: the `next_cursor` of the previous page (none for the first page).",
+        "schema": {"type": "string", "maxLength": 64},
+    },
+    "product_search": {
+        "name": "search",
+        "in": "query",
+        "required": False,
+        "description": "Case-insensitive match on name, internal reference or barcode.",
+        "schema": {"type": "string", "maxLength": 256},
+    },
+    "contact_id": {
+        "name": "contact_id",
+        "in": "query",
+        "required": False,
+        "description": "Price for this customer (res.partner id), with their pricelist.",
+        "schema": {"type": "integer", "minimum": 1, "maximum": 2147483647},
     },
     "person_id": {
         "name": "person_id",
@@ -448,11 +674,13 @@ def list_order_values(orders):
 def _responses(operation):
     responses = {}
     success = {"description": "Success"}
-    if operation["response_schema"]:
+    if operation["media"] != "application/json":
+        schema = {"type": "string", "contentMediaType": operation["media"]}
+    elif operation["response_schema"]:
         schema = {"$ref": f"#/components/schemas/{operation['response_schema']}"}
     else:
         schema = {"type": "object"}
-    success["content"] = {"application/json": _with_example({"schema": schema}, operation, "response")}
+    success["content"] = {operation["media"]: _with_example({"schema": schema}, operation, "response")}
     responses[str(operation["success"])] = success
     statuses = set(operation["errors"]) | {405}
     if operation["body"]:
@@ -531,8 +759,17 @@ def _operation_object(operation):
         "security": copy.deepcopy(operation["security"]),
         "responses": _responses(operation),
     }
-    if operation["description"]:
-        result["description"] = operation["description"]
+    description = operation["description"]
+    if operation["capability"]:
+        roles_text = _roles_sentence(operation["capability"])
+        description = f"{description} {roles_text}" if description else roles_text
+        roles, by_setting = roles_allowed(operation["capability"])
+        result["x-abs-capability"] = operation["capability"]
+        result["x-abs-roles"] = roles
+        if by_setting:
+            result["x-abs-roles-by-setting"] = by_setting
+    if description:
+        result["description"] = description
     if parameters:
         result["parameters"] = parameters
     if operation["body"]:

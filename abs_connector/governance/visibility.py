@@ -39,8 +39,12 @@ ROLE_CAPABILITIES = {
             "assign_customers",
             "hold_customers",
             "manage_members",
+            "read_products",
             "read_orders",
+            "create_orders",
+            "confirm_orders",
             "read_invoices",
+            "create_invoices",
         }
     ),
     # Full account management: everything staff does plus the SA itself (branches, settings).
@@ -54,8 +58,12 @@ ROLE_CAPABILITIES = {
             "hold_customers",
             "manage_members",
             "manage_account",
+            "read_products",
             "read_orders",
+            "create_orders",
+            "confirm_orders",
             "read_invoices",
+            "create_invoices",
         }
     ),
     # Field agent: works the customers assigned to them (and picks up unassigned ones).
@@ -65,13 +73,24 @@ ROLE_CAPABILITIES = {
             "create_customers",
             "write_customers",
             "hold_customers",
+            "read_products",
             "read_orders",
+            "create_orders",
         }
     ),
-    # Finance: reads customers, orders and invoices; changes nothing governed.
-    "finance": frozenset({"read_customers", "read_orders", "read_invoices"}),
+    # Finance: reads customers, orders and invoices and turns confirmed orders into invoices.
+    "finance": frozenset(
+        {"read_customers", "read_products", "read_orders", "read_invoices", "create_invoices"}
+    ),
     # Viewer: read-only.
-    "viewer": frozenset({"read_customers", "read_orders"}),
+    "viewer": frozenset({"read_customers", "read_products", "read_orders"}),
+}
+
+# Capabilities a Service Account may extend to a role through one of its settings:
+# ``{setting: {role: capabilities}}``. A field agent confirms orders only where the SA
+# trusts its agents to (the proxy still executes the confirmation, the agent is recorded).
+SETTING_CAPABILITIES = {
+    "agents_confirm_orders": {"agent": frozenset({"confirm_orders"})},
 }
 
 ROLE_DEFAULT_POLICY = {
@@ -89,9 +108,17 @@ MANAGER_ROLES = tuple(role for role in ROLES if "manage_members" in ROLE_CAPABIL
 NOTHING = [(0, "=", 1)]
 
 
-def has_capability(role_code, capability):
-    """Whether ``role_code`` grants ``capability`` (unknown roles grant nothing)."""
-    return capability in ROLE_CAPABILITIES.get(role_code, frozenset())
+def has_capability(role_code, capability, sa_settings=frozenset()):
+    """Whether ``role_code`` grants ``capability`` (unknown roles grant nothing).
+
+    :param sa_settings: the names of the :data:`SETTING_CAPABILITIES` the SA has switched on.
+    """
+    if capability in ROLE_CAPABILITIES.get(role_code, frozenset()):
+        return True
+    return any(
+        capability in SETTING_CAPABILITIES.get(setting, {}).get(role_code, frozenset())
+        for setting in sa_settings
+    )
 
 
 def effective_policy(role_code, scope_policy=None):
@@ -125,6 +152,8 @@ class AccessContext:
     role_code: str
     policy: str
     hierarchy_scope: str = "this_node_only"
+    # Settings of the SA that extend its roles (keys of SETTING_CAPABILITIES).
+    sa_settings: frozenset = frozenset()
 
     def __post_init__(self):
         if self.role_code not in ROLES:
@@ -137,7 +166,7 @@ class AccessContext:
             raise ValueError("A subtree scope needs the SA's parent_path")
 
     def can(self, capability):
-        return has_capability(self.role_code, capability)
+        return has_capability(self.role_code, capability, self.sa_settings)
 
     @property
     def covers_descendants(self):

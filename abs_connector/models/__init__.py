@@ -17,6 +17,7 @@ from . import (
     ov_sa_customer_assignment,
     ov_serviced_account,
     portal_wizard_user,
+    product_product,
     res_company,
     res_config_settings,
     res_partner,

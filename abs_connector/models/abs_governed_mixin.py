@@ -57,3 +57,13 @@ class AbsGovernedMixin(models.AbstractModel):
             if stamp:
                 vals["x_sa_id"] = stamp[0]
                 vals.setdefault("x_actor_id", stamp[1] or False)
+
+    def _abs_record_action(self, actor_partner, summary):
+        """A chatter note authored by the real actor: the API proxy user executes the change,
+        the person who asked for it is who the history shows."""
+        for record in self:
+            record.message_post(
+                body=summary,
+                author_id=actor_partner.id if actor_partner else None,
+                subtype_xmlid="mail.mt_note",
+            )

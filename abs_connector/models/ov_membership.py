@@ -476,6 +476,7 @@ class OvMembership(models.Model):
             role_code=membership.role_code,
             policy=membership.effective_policy,
             hierarchy_scope=membership.hierarchy_scope,
+            sa_settings=sa._abs_capability_settings(),
         )
 
     @api.model

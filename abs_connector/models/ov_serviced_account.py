@@ -116,6 +116,14 @@ class OvServicedAccount(models.Model):
         "portal access invites them. 'Company Default' follows the account's company.",
     )
 
+    # Field sales: whether this account's agents confirm their own quotations.
+    abs_agents_confirm_orders = fields.Boolean(
+        string="Agents Confirm Orders",
+        tracking=True,
+        help="Agents of this account may confirm sale orders through the API. Without it, only "
+        "staff and admins confirm; agents create and edit quotations.",
+    )
+
     def init(self):
         cr = self.env.cr
         # "Exactly one global root" and "one seed per company", in the database.
@@ -129,6 +137,16 @@ class OvServicedAccount(models.Model):
         )
 
     # ---- computes ----
+
+    def _abs_company(self):
+        """The company this account's customers, orders and invoices belong to."""
+        self.ensure_one()
+        return self.env["res.company"].browse(self._abs_tree_reader().browse(self.id).company_id.id)
+
+    def _abs_capability_settings(self):
+        """The settings of this account that extend its roles (see the pure core's table)."""
+        self.ensure_one()
+        return frozenset({"agents_confirm_orders"} if self.abs_agents_confirm_orders else ())
 
     def _compute_counts(self):
         members = dict(

@@ -1,3 +1,4 @@
+import dataclasses
 import logging
 
 from odoo import Command, _, api, fields, models
@@ -317,6 +318,16 @@ class ResPartner(models.Model):
         if not rows:
             raise MissingError(_("Customer not found."))
         return rows.sorted(lambda row: row.account_id != sa)[:1]
+
+    def _abs_active_assignment_in(self, sa, ctx):
+        """The customer's active assignment in ``sa`` -- or, for a member whose scope covers
+        sub-accounts, in the sub-account that holds the customer."""
+        self.ensure_one()
+        if ctx is None:
+            scope = [("account_id", "=", sa.id), ("state", "=", "active")]
+        else:
+            scope = visibility.assignment_domain(dataclasses.replace(ctx, policy="sa_wide"))
+        return self._abs_assignment_admin().search([("partner_id", "=", self.id), *scope], limit=1)
 
     @api.model
     def _abs_find_customer_by_email(self, sa, email):

@@ -66,6 +66,14 @@ class TestEventOutbox(AbsGovernanceCase):
         customer._abs_update_governed_customer(
             {"phone": "+228 90 000 002", "city": "Lomé"}, tree.branch, tree.jean
         )
+        product = self.env["product.product"].create({"name": "Outbox Lamp", "list_price": 10.0})
+        Order = self.env["sale.order"]
+        order = Order._abs_create_quotation(tree.branch, customer, [(product.id, 1)], tree.jean)
+        order._abs_confirm(tree.branch, tree.alice)
+        order._abs_create_invoice(tree.branch, tree.alice)
+        Order._abs_create_quotation(tree.branch, customer, [(product.id, 2)], tree.jean)._abs_cancel(
+            tree.branch, tree.jean
+        )
         self.env["ov.sa_customer_assignment"]._abs_reassign(customer, tree.branch, tree.kwame, tree.alice)
         tree.kwame_membership._abs_revoke(tree.alice)
         customer._abs_archive_governed_customer(tree.branch, tree.alice)

@@ -116,8 +116,9 @@ def render_roles_table(addon: Path) -> str:
         "| Capability | " + " | ".join(f"`{r}`" for r in roles) + " |",
         "|---|" + "---|" * len(roles),
     ]
+    settings = getattr(visibility, "SETTING_CAPABILITIES", {})
     for capability in capabilities:
-        marks = ["✅" if visibility.has_capability(role, capability) else "—" for role in roles]
+        marks = [_role_mark(visibility, settings, role, capability) for role in roles]
         out.append(f"| `{capability}` | " + " | ".join(marks) + " |")
     out.append(
         "| default policy | " + " | ".join(f"`{visibility.ROLE_DEFAULT_POLICY[r]}`" for r in roles) + " |"
@@ -142,6 +143,14 @@ def render_authority_table(addon: Path) -> str:
             f"| {named(authority.HIERARCHY_WIDTH)} |"
         )
     return "\n".join(out) + "\n"
+
+
+def _role_mark(visibility, settings, role, capability):
+    """✅ granted by the role; "SA setting `x`" when only a Service Account setting grants it."""
+    if visibility.has_capability(role, capability):
+        return "✅"
+    enabling = [name for name, grants in settings.items() if capability in grants.get(role, ())]
+    return "if SA setting " + ", ".join(f"`{name}`" for name in enabling) if enabling else "—"
 
 
 POLICY_MEANING = {

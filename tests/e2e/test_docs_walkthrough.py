@@ -1,8 +1,8 @@
-"""The "Agent — Start Here" page, executed against a live server.
+"""The agent pages, executed against a live server.
 
-Every ```bash block of docs/agent/start-here.md runs, in order, in one bash
-shell with ``set -euo pipefail``, against the session's Odoo server and MQTT
-broker. Then the test checks, through the API and in the database, that the
+Every ```bash block of docs/agent/start-here.md, then of docs/agent/field-sales.md,
+runs, in order, in one bash shell with ``set -euo pipefail``, against the
+session's Odoo server and MQTT broker. Then the test checks, through the API and in the database, that the
 walkthrough did what the page says: the customer exists in the SA with the
 updated fields, is assigned to the agent, and the events the page reads are
 valid against their schemas. If the API drifts from the page, this fails.
@@ -23,10 +23,11 @@ import requests
 
 REPO = Path(__file__).resolve().parents[2]
 PAGE = REPO / "docs" / "agent" / "start-here.md"
+FIELD_SALES_PAGE = REPO / "docs" / "agent" / "field-sales.md"
 FENCE = re.compile(r"^```bash[ \t]*\n(.*?)^```[ \t]*$", re.MULTILINE | re.DOTALL)
 
 # Variables the page's blocks set, written out after the last block so the test can check them.
-RESULT_VARIABLES = ("SA", "CUSTOMER_ID", "TOKEN")
+RESULT_VARIABLES = ("SA", "CUSTOMER_ID", "TOKEN", "PRODUCT_ID", "ORDER_ID", "INVOICE_ID", "COUNT")
 
 
 def bash_blocks(markdown):
@@ -50,6 +51,20 @@ def _create_manager_partner(db, email):
     output = odoo_cli.shell(db, code, label="docs-walkthrough-shell")
     match = re.search(r"ABS_PARTNER_ID=(\d+)", output)
     assert match, f"the shell did not create the manager partner:\n{output[-2000:]}"
+    return int(match.group(1))
+
+
+def _create_catalogue_product(db):
+    """The product the field sales page looks up, as a back-office user would create it."""
+    code = (
+        "product = env['product.product'].create("
+        "{'name': 'Solar Lamp', 'default_code': 'SL-02', 'list_price': 40.0, 'sale_ok': True})\n"
+        "env.cr.commit()\n"
+        "print('ABS_PRODUCT_ID=%s' % product.id)\n"
+    )
+    output = odoo_cli.shell(db, code, label="docs-walkthrough-product")
+    match = re.search(r"ABS_PRODUCT_ID=(\d+)", output)
+    assert match, f"the shell did not create the product:\n{output[-2000:]}"
     return int(match.group(1))
 
 
@@ -102,7 +117,9 @@ def walkthrough(odoo_server, tmp_path_factory):
     }
     workdir = tmp_path_factory.mktemp("walkthrough")
     result_file = workdir / "result.env"
+    product_id = _create_catalogue_product(odoo_server.db)
     blocks = bash_blocks(PAGE.read_text(encoding="utf-8"))
+    blocks += bash_blocks(FIELD_SALES_PAGE.read_text(encoding="utf-8"))
     script = walkthrough_script(blocks, result_file)
     (workdir / "walkthrough.sh").write_text(script)
     completed = subprocess.run(
@@ -120,7 +137,13 @@ def walkthrough(odoo_server, tmp_path_factory):
         f"stderr:\n{completed.stderr[-4000:]}\nserver log: {odoo_server.log}"
     )
     results = dict(line.split("=", 1) for line in result_file.read_text().splitlines())
-    return {"env": env, "results": results, "workdir": workdir, "stdout": completed.stdout}
+    return {
+        "env": env,
+        "results": results,
+        "workdir": workdir,
+        "stdout": completed.stdout,
+        "product_id": product_id,
+    }
 
 
 def test_walkthrough_page_has_every_task_as_bash_blocks():
@@ -208,3 +231,62 @@ def test_walkthrough_offline_replica_equals_the_agents_list(odoo_server, walkthr
     listed = {str(item["id"]): item for item in answer.json()["items"]}
     assert replica == listed
     assert sorted(item["name"] for item in replica.values()) == ["Kossi Agbeko", "Marie Dupont"]
+
+
+def test_field_sales_page_has_every_task_as_bash_blocks():
+    blocks = "\n".join(bash_blocks(FIELD_SALES_PAGE.read_text(encoding="utf-8")))
+    for call in (
+        "/api/products",
+        "cursor=",
+        "/api/orders",
+        "-X PUT",
+        "/confirm",
+        "/invoice",
+        "/api/invoices/",
+    ):
+        assert call in blocks, f"the field sales page no longer executes {call}"
+
+
+def test_walkthrough_takes_an_order_confirms_and_invoices_it(odoo_server, walkthrough):
+    results = walkthrough["results"]
+    assert int(results["PRODUCT_ID"]) == walkthrough["product_id"]
+    assert int(results["COUNT"]) >= 1
+    conn = odoo_server.connect()
+    try:
+        with conn.cursor() as cr:
+            cr.execute(
+                """
+                SELECT o.state, o.partner_id, o.x_sa_id, e.login, l.product_uom_qty, m.state, m.x_sa_id
+                FROM sale_order o
+                JOIN abs_employee e ON e.partner_id = o.x_actor_id
+                JOIN sale_order_line l ON l.order_id = o.id
+                JOIN account_move m ON m.id = %s
+                WHERE o.id = %s
+            """,
+                [int(results["INVOICE_ID"]), int(results["ORDER_ID"])],
+            )
+            rows = cr.fetchall()
+    finally:
+        conn.close()
+    sa = int(results["SA"])
+    assert rows == [
+        ("sale", int(results["CUSTOMER_ID"]), sa, walkthrough["env"]["AGENT_EMAIL"], 3.0, "draft", sa)
+    ]
+
+
+def test_walkthrough_reads_valid_order_events(walkthrough):
+    events = _load_event_validator()
+    prefix = walkthrough["env"]["MQTT_PREFIX"]
+    sa = walkthrough["results"]["SA"]
+    received = []
+    for line in (walkthrough["workdir"] / "order-events.txt").read_text().splitlines():
+        topic, payload = line.split(" ", 1)
+        envelope = json.loads(payload)
+        events.validate_envelope(envelope)
+        assert topic == f"{prefix}/sa/{sa}/{envelope['type']}"
+        received.append((envelope["type"], envelope["subject"]["model"]))
+    assert received == [
+        ("order.created", "sale.order"),
+        ("order.confirmed", "sale.order"),
+        ("invoice.created", "account.move"),
+    ]

@@ -5,7 +5,7 @@ import json
 import jsonschema
 import pytest
 
-from governance import api_schemas, openapi
+from governance import api_schemas, openapi, visibility
 from governance.errors import Unprocessable
 
 # Seed 002 "API Surface Summary" plus the endpoints of issue 4.
@@ -31,6 +31,18 @@ REQUIRED_OPERATIONS = {
     ("get", "/api/orders"),
     ("get", "/api/orders/{order_id}"),
     ("get", "/api/openapi.json"),
+    # field sales
+    ("get", "/api/products"),
+    ("get", "/api/products/{product_id}"),
+    ("post", "/api/orders"),
+    ("put", "/api/orders/{order_id}"),
+    ("post", "/api/orders/{order_id}/send"),
+    ("post", "/api/orders/{order_id}/confirm"),
+    ("post", "/api/orders/{order_id}/cancel"),
+    ("post", "/api/orders/{order_id}/invoice"),
+    ("get", "/api/invoices"),
+    ("get", "/api/invoices/{invoice_id}"),
+    ("get", "/api/invoices/{invoice_id}/pdf"),
 }
 
 
@@ -226,7 +238,7 @@ def test_info_names_the_license_and_a_contact(document):
 def _success_content(document, operation):
     return document["paths"][operation["path"]][operation["method"]]["responses"][str(operation["success"])][
         "content"
-    ]["application/json"]
+    ][operation["media"]]
 
 
 def test_every_operation_shows_a_response_example_and_a_request_example_when_it_takes_a_body(document):
@@ -268,3 +280,28 @@ def test_every_error_response_shows_the_error_shape_with_its_code(document):
         )
     assert refused["typical"]["value"]["error"]["message"] == error.value.message
     assert refused["typical"]["value"]["error"]["details"] == error.value.details
+
+
+def test_field_sales_operations_name_the_roles_the_role_table_allows(document):
+    confirm = document["paths"]["/api/orders/{order_id}/confirm"]["post"]
+    assert confirm["x-abs-roles"] == ["staff", "admin"]
+    assert confirm["x-abs-roles-by-setting"] == {"agents_confirm_orders": ["agent"]}
+    assert "agent where the SA setting `agents_confirm_orders` is on" in confirm["description"]
+    invoice = document["paths"]["/api/orders/{order_id}/invoice"]["post"]
+    assert invoice["x-abs-roles"] == ["staff", "admin", "finance"]
+    products = document["paths"]["/api/products"]["get"]
+    assert products["x-abs-roles"] == list(visibility.ROLES)
+
+
+def test_order_bodies_are_validated_by_the_published_schema():
+    good = {"contact_id": 7, "lines": [{"product_id": 3, "quantity": 1.5}]}
+    assert openapi.validate_body("OrderCreate", good) == good
+    for bad in (
+        {"contact_id": 7, "lines": []},
+        {"contact_id": 7, "lines": [{"product_id": 3, "quantity": 0}]},
+        {"contact_id": 7, "lines": [{"product_id": 3, "quantity": 1, "price_unit": 0}]},
+        {"lines": [{"product_id": 3, "quantity": 1}]},
+        {**good, "x_sa_id": 1},
+    ):
+        with pytest.raises(Unprocessable):
+            openapi.validate_body("OrderCreate", bad)

@@ -148,10 +148,34 @@ def test_stamp_domain_uses_the_v2_stamps():
         ("viewer", "read_customers", True),
         ("viewer", "write_customers", False),
         ("nobody", "read_customers", False),
+        # field sales
+        ("viewer", "read_products", True),
+        ("agent", "create_orders", True),
+        ("viewer", "create_orders", False),
+        ("finance", "create_orders", False),
+        ("staff", "confirm_orders", True),
+        ("admin", "confirm_orders", True),
+        ("agent", "confirm_orders", False),
+        ("finance", "confirm_orders", False),
+        ("finance", "create_invoices", True),
+        ("staff", "create_invoices", True),
+        ("agent", "create_invoices", False),
+        ("agent", "read_invoices", False),
     ],
 )
 def test_role_capabilities(role, capability, granted):
     assert visibility.has_capability(role, capability) is granted
+
+
+def test_an_sa_setting_lets_its_agents_confirm_orders_and_nobody_else_gains_anything():
+    setting = frozenset({"agents_confirm_orders"})
+    assert visibility.has_capability("agent", "confirm_orders", setting)
+    assert not visibility.has_capability("viewer", "confirm_orders", setting)
+    assert not visibility.has_capability("finance", "confirm_orders", setting)
+    assert not visibility.has_capability("agent", "create_invoices", setting)
+    agent = AccessContext(1, 2, "1/2/", 3, 2, "agent", "assigned_plus_unassigned", sa_settings=setting)
+    assert agent.can("confirm_orders")
+    assert not AccessContext(1, 2, "1/2/", 3, 2, "agent", "assigned_plus_unassigned").can("confirm_orders")
 
 
 def test_managers_are_the_roles_that_manage_members():
