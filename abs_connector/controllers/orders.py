@@ -14,6 +14,7 @@ from .common import (
     api_route,
     dispatch,
     dt,
+    idempotent,
     json_response,
     list_params,
     paged,
@@ -112,6 +113,7 @@ class AbsOrderController(http.Controller):
 
     # ---- writes ----
 
+    @idempotent
     def _create(self, _params):
         context = sa_context()
         body = read_json_body("OrderCreate")

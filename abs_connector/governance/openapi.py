@@ -395,6 +395,7 @@ OPERATIONS = (
         sa_scoped=True,
         errors=(404,),
         capability="create_orders",
+        idempotent=True,
         description="A draft sale order in the SA's company, stamped with the customer's SA and "
         "agent; the caller is the chatter author and the event's actor (`order.created`). A "
         "customer the caller does not see answers 404; a product that is unknown, not sellable "
@@ -441,7 +442,7 @@ OPERATIONS = (
         errors=(404, 409),
         capability="create_orders",
         description="Odoo's quotation mail with its portal link; the quotation becomes `sent` and "
-        "appears in the customer's portal (My Account › Quotations), where they accept and sign "
+        "appears in the customer's portal (My Account > Quotations), where they accept and sign "
         "it. 409 when the order is not a quotation.",
     ),
     _op(

@@ -45,6 +45,21 @@ class TestApiQuotations(AbsSalesCase):
             self.alice,
         )
 
+    def test_a_retried_quotation_with_the_same_idempotency_key_creates_one_order(self):
+        body = {"contact_id": self.jeans_customer.id, "lines": [{"product_id": self.chair.id, "quantity": 1}]}
+        key = {"Idempotency-Key": "field-order-1"}
+        first = self.api("POST", "/api/orders", body, person=self.jean, sa=self.sa, headers=key)
+        before = self.sales_snapshot()
+        again = self.api("POST", "/api/orders", body, person=self.jean, sa=self.sa, headers=key)
+        self.assertEqual((first[0], again), (201, first))
+        self.assertEqual(self.sales_snapshot(), before)
+        other = {**body, "lines": [{"product_id": self.lamp.id, "quantity": 1}]}
+        self.refused(
+            lambda: self.api("POST", "/api/orders", other, person=self.jean, sa=self.sa, headers=key),
+            422,
+            "idempotency_key_reused",
+        )
+
     def test_agent_cannot_quote_for_a_customer_they_cannot_see(self):
         hidden = self.refused(lambda: self.quote(self.jean, self.kwames_customer, (self.chair, 1)), 404)
         missing = self.refused(
