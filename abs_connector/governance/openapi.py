@@ -439,11 +439,12 @@ OPERATIONS = (
         200,
         "Order",
         sa_scoped=True,
-        errors=(404, 409),
+        errors=(404, 409, 503),
         capability="create_orders",
         description="Odoo's quotation mail with its portal link; the quotation becomes `sent` and "
         "appears in the customer's portal (My Account > Quotations), where they accept and sign "
-        "it. 409 when the order is not a quotation.",
+        "it. 409 when the order is not a quotation; 503 on a server that cannot render the "
+        "quotation's PDF (wkhtmltopdf), which Odoo's mail attaches.",
     ),
     _op(
         "post",

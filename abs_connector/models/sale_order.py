@@ -1,8 +1,8 @@
 from odoo import Command, _, api, fields, models
-from odoo.exceptions import MissingError
+from odoo.exceptions import MissingError, UserError
 
 from ..governance import visibility
-from ..governance.errors import Conflict, Unprocessable
+from ..governance.errors import Conflict, ServiceUnavailable, Unprocessable
 
 
 class SaleOrder(models.Model):
@@ -170,13 +170,21 @@ class SaleOrder(models.Model):
             self.action_quotation_sent()
         # Odoo's own quotation mail, from the person who sends it (the proxy user has no address)
         sender = actor_partner if actor_partner and actor_partner.email else self.company_id.partner_id
-        self.with_context(force_send=True).message_post_with_source(
-            self._find_mail_template(),
-            email_layout_xmlid="mail.mail_notification_layout_with_responsible_signature",
-            subtype_xmlid="mail.mt_comment",
-            author_id=sender.id,
-            email_from=sender.email_formatted,
-        )
+        try:
+            self.with_context(force_send=True).message_post_with_source(
+                self._find_mail_template(),
+                email_layout_xmlid="mail.mail_notification_layout_with_responsible_signature",
+                subtype_xmlid="mail.mt_comment",
+                author_id=sender.id,
+                email_from=sender.email_formatted,
+            )
+        except UserError:
+            # The mail carries the quotation's PDF, as Odoo's own "Send" does.
+            if self.env["ir.actions.report"].get_wkhtmltopdf_state() == "install":
+                raise ServiceUnavailable(
+                    _("This server cannot render the quotation's PDF (wkhtmltopdf is not installed).")
+                )
+            raise
         return self
 
     def _abs_confirm(self, sa, actor_partner):
