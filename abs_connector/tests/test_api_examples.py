@@ -129,6 +129,41 @@ class TestApiExamples(AbsApiCase):
         self.send("listOrders", "GET", "/api/orders", person=self.example_agent, sa=self.sa)
         self.send("getOrder", "GET", f"/api/orders/{order.id}", person=self.example_agent, sa=self.sa)
 
+    def send_lines(self, operation_id, method, path, product, contact_id=None, **kwargs):
+        """Send an order example whose lines name ``product`` instead of the example's id
+        (quantities as the example has them)."""
+        request = self.examples[operation_id]["request"]
+        body = {**request, "lines": [{**line, "product_id": product.id} for line in request["lines"]]}
+        if contact_id:
+            body["contact_id"] = contact_id
+        status, answer = self.api(method, path, body, **kwargs)
+        self.assertLess(status, 300, f"{operation_id}: {answer}")
+        self.assertShapeOf(self.examples[operation_id]["response"], answer, operation_id)
+        return answer
+
+    def test_field_sales_examples_are_real_requests_and_answers(self):
+        agent = {"person": self.example_agent, "sa": self.sa}
+        staff = {"person": self.alice, "sa": self.sa}
+        product = self.env["product.product"].create({"name": "Solar Lamp Example", "list_price": 45.0})
+        customer = self.customer(actor=self.example_agent, name="Boutique Afi Field")
+        self.send("listProducts", "GET", "/api/products", **agent)
+        self.send("getProduct", "GET", f"/api/products/{product.id}", **agent)
+        order = self.send_lines("createOrder", "POST", "/api/orders", product, customer.id, **agent)
+        path = f"/api/orders/{order['id']}"
+        self.send_lines("updateOrder", "PUT", path, product, **agent)
+        self.send("sendOrder", "POST", f"{path}/send", **agent)
+        self.send("confirmOrder", "POST", f"{path}/confirm", **staff)
+        invoice = self.send("invoiceOrder", "POST", f"{path}/invoice", **staff)
+        self.send("listInvoices", "GET", "/api/invoices", **staff)
+        self.send("getInvoice", "GET", f"/api/invoices/{invoice['id']}", **staff)
+        response = self.url_open(
+            f"/api/invoices/{invoice['id']}/pdf",
+            headers={"Authorization": f"Bearer {self.token_for(self.alice)}", "X-SA-ID": str(self.sa.id)},
+        )
+        self.assertEqual(response.status_code, 200, "getInvoicePdf")
+        second = self.send_lines("createOrder", "POST", "/api/orders", product, customer.id, **agent)
+        self.send("cancelOrder", "POST", f"/api/orders/{second['id']}/cancel", **agent)
+
     def test_backfill_example_is_a_real_request(self):
         self.send(
             "backfillAssignments",
@@ -148,6 +183,9 @@ class TestApiExamples(AbsApiCase):
             "updateContact", "explainAccess", "assignContact", "archiveContact", "unarchiveContact",
             "eraseContact", "listOrders", "getOrder",
             "backfillAssignments", "getOpenApi",
+            # field sales
+            "listProducts", "getProduct", "createOrder", "updateOrder", "sendOrder", "confirmOrder",
+            "cancelOrder", "invoiceOrder", "listInvoices", "getInvoice", "getInvoicePdf",
         }  # fmt: skip
         self.assertEqual(set(self.examples), replayed)
         self.assertEqual({op["operation_id"] for op in openapi.operations()}, replayed)
