@@ -31,6 +31,8 @@ import logging
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
+from .elevation import elevate
+
 _logger = logging.getLogger(__name__)
 
 CREATE = "create"
@@ -73,7 +75,8 @@ def _check_company(env, company_id):
         raise UserError(
             env._("The company must be given by its id (a whole number), not %(value)r.", value=company_id)
         )
-    if not env["res.company"].sudo().with_context(active_test=False).browse(company_id).exists():
+    companies = elevate(env["res.company"], "any company id is checked, readable or not")
+    if not companies.with_context(active_test=False).browse(company_id).exists():
         raise UserError(env._("There is no company with id %(id)s.", id=company_id))
     return company_id
 

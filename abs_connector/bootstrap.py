@@ -9,6 +9,8 @@ what is missing and only moves what is misplaced.
 
 import logging
 
+from .elevation import elevate
+
 _logger = logging.getLogger(__name__)
 
 GLOBAL_ROOT_NAME = "OV Global Root"
@@ -17,7 +19,9 @@ GLOBAL_ROOT_NAME = "OV Global Root"
 def _sa_model(env):
     # Inactive SAs must count as existing: bootstrapping never duplicates a
     # root or a seed an administrator deactivated.
-    return env["ov.serviced_account"].sudo().with_context(active_test=False)
+    return elevate(env["ov.serviced_account"], "the tree holds across companies").with_context(
+        active_test=False
+    )
 
 
 def _find_global_root(env):
@@ -26,7 +30,9 @@ def _find_global_root(env):
 
 def _main_company(env):
     company = env.ref("base.main_company", raise_if_not_found=False)
-    return company or env["res.company"].sudo().search([], order="id", limit=1)
+    return company or elevate(env["res.company"], "bootstrap sees every company").search(
+        [], order="id", limit=1
+    )
 
 
 def ensure_global_root(env):
@@ -38,16 +44,12 @@ def ensure_global_root(env):
     root = _find_global_root(env)
     if not root:
         company = _main_company(env)
-        partner = (
-            env["res.partner"]
-            .sudo()
-            .create(
-                {
-                    "name": GLOBAL_ROOT_NAME,
-                    "is_company": True,
-                    "company_id": False,
-                }
-            )
+        partner = elevate(env["res.partner"], "the root's partner belongs to no user").create(
+            {
+                "name": GLOBAL_ROOT_NAME,
+                "is_company": True,
+                "company_id": False,
+            }
         )
         root = _sa_model(env).create(
             {
@@ -92,7 +94,8 @@ def ensure_company_seeds(env, companies=None):
     seeds) are then attached to their company's seed. Returns the created seeds.
     """
     if companies is None:
-        companies = env["res.company"].sudo().with_context(active_test=False).search([])
+        every_company = elevate(env["res.company"], "every company gets its seed")
+        companies = every_company.with_context(active_test=False).search([])
     SA = _sa_model(env)
     seeded = SA.search([("is_seed", "=", True), ("source_company_id", "in", companies.ids)])
     missing = companies - seeded.source_company_id

@@ -15,6 +15,7 @@ from odoo import fields, http
 from odoo.http import request
 from odoo.tools import config
 
+from ..elevation import elevate
 from ..governance import api_schemas, errors, openapi
 
 _SA_HEADER_RE = re.compile(r"^[1-9][0-9]{0,9}$")
@@ -426,8 +427,7 @@ def _ensure_proxy_company(sa):
 
 
 def _sa_company(sa):
-    # Read before knowing whether the proxy may read this company's records at all.
-    return sa.sudo().company_id
+    return elevate(sa, "read before knowing whether the proxy may read this company at all").company_id
 
 
 # ---------------------------------------------------------------------------- serialization

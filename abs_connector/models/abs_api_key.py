@@ -5,6 +5,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.osv import expression
 
+from ..elevation import elevate
 from ..governance.errors import Unauthorized
 from ..governance.tokens import hash_opaque
 
@@ -95,9 +96,7 @@ class AbsApiKey(models.Model):
     # ---- lifecycle ----
 
     def _abs_key_admin(self):
-        # The digest field is reserved to system administrators; a Governance Manager whose
-        # right to create keys was checked writes it through this helper.
-        return self.sudo()
+        return elevate(self, "a Governance Manager allowed to create keys writes the admin-only digest")
 
     @api.model
     def _generate(self, name, expires_at=False):
@@ -142,7 +141,9 @@ class AbsApiKey(models.Model):
         if not isinstance(clear_key, str) or not clear_key.startswith(KEY_PREFIX) or len(clear_key) > 128:
             raise Unauthorized(_("A valid X-API-KEY header is required."), details={"reason": "api_key"})
         digest = hash_opaque(clear_key)
-        key = self.sudo().search([("key_digest", "=", digest)], limit=1)
+        key = elevate(self, "a key is checked before anyone is authenticated").search(
+            [("key_digest", "=", digest)], limit=1
+        )
         if not key or not hmac.compare_digest(key.key_digest, digest) or key.state != "active":
             raise Unauthorized(_("A valid X-API-KEY header is required."), details={"reason": "api_key"})
         return key

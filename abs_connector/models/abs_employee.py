@@ -8,6 +8,8 @@ from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools import email_normalize
 
+from ..elevation import elevate
+
 # pbkdf2_sha256 is pure Python in passlib and needs no C extension.
 _PASSWORD_CONTEXT = CryptContext(schemes=["pbkdf2_sha256"], deprecated="auto")
 # Verified against when a login is unknown, so an unknown login costs the same
@@ -127,10 +129,10 @@ class AbsEmployee(models.Model):
     # ---- secrets: only these small helpers read or write them as superuser ----
 
     def _abs_read_secret(self, field_name):
-        return [getattr(rec, field_name) for rec in self.sudo()]
+        return [getattr(rec, field_name) for rec in elevate(self, "secrets are readable by no user")]
 
     def _abs_write_secrets(self, vals):
-        self.sudo().write(vals)
+        elevate(self, "secrets are writable by no user").write(vals)
 
     # ---- passwords ----
 
@@ -247,7 +249,9 @@ class AbsEmployee(models.Model):
     def _abs_employee_admin(self):
         # Enrolling is authorized by the caller's membership (checked by the
         # governance methods), not by the Odoo user's rights on this model.
-        return self.sudo().with_context(active_test=False)
+        return elevate(self, "the caller's membership authorizes, not the Odoo user").with_context(
+            active_test=False
+        )
 
     # ---- activation mail ----
 
@@ -267,6 +271,5 @@ class AbsEmployee(models.Model):
         return True
 
     def _abs_activation_template(self):
-        # Queuing a mail is not a right of the technical user that runs API requests; the
-        # caller's right to enroll was checked by the governance method before this runs.
-        return self.env.ref(ACTIVATION_TEMPLATE_XMLID).sudo()
+        # The caller's right to enroll was checked by the governance method before this runs.
+        return elevate(self.env.ref(ACTIVATION_TEMPLATE_XMLID), "the API proxy may not queue mails")

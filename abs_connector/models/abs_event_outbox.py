@@ -6,6 +6,7 @@ from odoo.exceptions import UserError
 from odoo.tools import SQL
 from odoo.tools.sql import create_index
 
+from ..elevation import elevate
 from ..governance import events
 from ..governance.relay import Message
 from .abs_mqtt_relay import schedule_relay
@@ -138,8 +139,7 @@ class AbsEventOutbox(models.Model):
         if not partner or "abs.employee" not in self.env:
             return None
         employee = (
-            self.env["abs.employee"]
-            .sudo()
+            elevate(self.env["abs.employee"], "the event names the actor whoever publishes it")
             .with_context(active_test=False)
             .search([("partner_id", "=", partner.id)], limit=1)
         )
@@ -147,9 +147,8 @@ class AbsEventOutbox(models.Model):
 
     @api.model
     def _create_event_row(self, vals):
-        # The actor (an agent through the API proxy user) has no right on the
-        # outbox; the event is written on behalf of the change it belongs to.
-        return self.sudo().create(vals).sudo(self.env.su)
+        on_behalf = "the actor has no right on the outbox; the event belongs to their change"
+        return elevate(self, on_behalf).create(vals).sudo(self.env.su)
 
     @api.model
     def _publish_after_commit(self):
@@ -289,9 +288,8 @@ class AbsEventOutbox(models.Model):
         return True
 
     def _requeue(self):
-        # state, attempts and next_attempt_at are readonly in the UI: the
-        # relay owns them, so the reset is done here rather than by the user.
-        self.sudo().write({"state": "pending", "attempts": 0, "next_attempt_at": False})
+        relay_owned = "state, attempts and next_attempt_at belong to the relay, not to the user"
+        elevate(self, relay_owned).write({"state": "pending", "attempts": 0, "next_attempt_at": False})
 
     @api.model
     def _cron_relay(self):

@@ -1,5 +1,7 @@
 from odoo import api, fields, models
 
+from ..elevation import elevate
+
 
 class AbsGovernedMixin(models.AbstractModel):
     """V2 governance stamps shared by every governed model (seed 002).
@@ -51,7 +53,8 @@ class AbsGovernedMixin(models.AbstractModel):
         if not partner_ids:
             return
         partners = self.env["res.partner"].browse(partner_ids).exists()
-        stamps = {p.id: (p.x_sa_id.id, p.x_actor_id.id) for p in partners.sudo() if p.x_sa_id}
+        partners = elevate(partners, "a record inherits its partner's stamps whoever writes it")
+        stamps = {p.id: (p.x_sa_id.id, p.x_actor_id.id) for p in partners if p.x_sa_id}
         for vals in vals_list:
             stamp = stamps.get(vals.get(field_name)) if "x_sa_id" not in vals else None
             if stamp:

@@ -3,6 +3,7 @@ from datetime import timedelta
 from odoo import _, api, fields, models
 from odoo.tools import config
 
+from ..elevation import elevate
 from ..governance.errors import TooManyRequests
 from .abs_employee import normalize_login
 
@@ -42,8 +43,7 @@ class AbsLoginAttempt(models.Model):
     attempted_at = fields.Datetime(required=True, readonly=True, index=True, default=fields.Datetime.now)
 
     def _abs_admin(self):
-        # Written before anyone is authenticated; only this model's helpers touch it.
-        return self.sudo()
+        return elevate(self, "written before anyone is authenticated; only this model's helpers touch it")
 
     @api.model
     def _abs_limits(self):

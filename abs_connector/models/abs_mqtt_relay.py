@@ -8,6 +8,7 @@ from odoo.modules.registry import Registry
 from odoo.sql_db import TestCursor
 from odoo.tools import config
 
+from ..elevation import elevate
 from ..governance import events
 from ..governance.relay import BrokerUnavailable, MqttPublisher
 
@@ -37,7 +38,8 @@ class AbsMqttRelay(models.AbstractModel):
 
     @api.model
     def _get_param(self, name):
-        return self.env["ir.config_parameter"].sudo().get_param(name)
+        params = elevate(self.env["ir.config_parameter"], "broker settings, whoever triggers the relay")
+        return params.get_param(name)
 
     @api.model
     def _settings(self):

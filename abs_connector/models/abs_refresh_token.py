@@ -3,6 +3,7 @@ from datetime import timedelta
 
 from odoo import _, api, fields, models
 
+from ..elevation import elevate
 from ..governance.errors import Unauthorized
 from ..governance.tokens import hash_opaque, new_opaque_token
 
@@ -32,8 +33,7 @@ class AbsRefreshToken(models.Model):
     ]
 
     def _abs_admin(self):
-        # Tokens are read and written before anyone is authenticated; nobody else touches them.
-        return self.sudo()
+        return elevate(self, "tokens are used before anyone is authenticated; nobody else touches them")
 
     @api.model
     def _abs_issue(self, employee, ttl_seconds, family=None):

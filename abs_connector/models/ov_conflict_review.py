@@ -1,6 +1,8 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 
+from ..elevation import elevate
+
 
 class OvConflictReview(models.Model):
     """A possible conflict of interest to review (seed 003 EC-002).
@@ -87,8 +89,7 @@ class OvConflictReview(models.Model):
         return self.browse(created.ids)
 
     def _abs_review_admin(self):
-        # Flagging is governance's own bookkeeping: whoever enrolls cannot skip it.
-        return self.sudo()
+        return elevate(self, "flagging is governance's own bookkeeping: whoever enrolls cannot skip it")
 
     # ---- buttons: the note is the form's field, the reviewer the signed-in user ----
 

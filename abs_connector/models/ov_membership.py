@@ -2,6 +2,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL
 
+from ..elevation import elevate
 from ..exceptions import GovernanceConflict
 from ..governance import authority, visibility
 
@@ -495,9 +496,7 @@ class OvMembership(models.Model):
         )
 
     def _abs_reader(self):
-        # Resolving the caller's own authority must not depend on the rights of
-        # the technical user executing the request (proxy user, portal...).
-        return self.sudo()
+        return elevate(self, "the caller's own authority, whatever user executes the request")
 
     @api.model
     def _abs_explain_no_membership(self, person_partner, sa):

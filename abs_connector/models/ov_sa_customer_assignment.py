@@ -1,6 +1,7 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
+from ..elevation import elevate
 from ..exceptions import GovernanceConflict
 
 # Fields of an active row that governance operations may change; everything
@@ -124,9 +125,8 @@ class OvSaCustomerAssignment(models.Model):
 
     def _abs_history_admin(self):
         # Assignment rows are written and read by governance on behalf of an
-        # actor whose authority was checked against their membership, whatever
-        # Odoo user (API proxy, back-office user) executes the call.
-        return self.sudo()
+        # actor whose authority was checked against their membership.
+        return elevate(self, "history is governance's, whatever Odoo user executes the call")
 
     # ---- ORM overrides ----
 

@@ -1,6 +1,8 @@
 from odoo import _, models
 from odoo.exceptions import UserError
 
+from ..elevation import elevate
+
 
 class PortalWizardUser(models.TransientModel):
     _inherit = "portal.wizard.user"
@@ -19,12 +21,12 @@ class PortalWizardUser(models.TransientModel):
         template = self.env.ref("portal.mail_template_data_portal_welcome", raise_if_not_found=False)
         if not template:
             raise UserError(_('The template "Portal: new user" was not found; no invitation can be sent.'))
-        user = self.user_id.sudo()
+        user = elevate(self.user_id, "preparing a signup token is an administrator's right")
         user.partner_id.signup_prepare()
         company = user.company_id
         email_from = company.email_formatted or company.catchall_formatted or company.default_from_email
         email_values = {"email_from": email_from} if email_from else {}
-        template.sudo().with_context(lang=user.lang).send_mail(
+        elevate(template, "the API proxy may not queue mails").with_context(lang=user.lang).send_mail(
             self.id,
             force_send=False,
             email_values=email_values,

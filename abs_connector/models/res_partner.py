@@ -5,10 +5,15 @@ from odoo import Command, _, api, fields, models
 from odoo.exceptions import MissingError, UserError, ValidationError
 from odoo.tools import email_normalize, escape_psql
 
+from ..elevation import elevate
 from ..exceptions import GovernanceConflict
 from ..governance import visibility
 
 _logger = logging.getLogger(__name__)
+
+# Creating, finding and archiving users is an administrator's right; every caller
+# has already checked the actor's authority over the customer.
+ADMIN_ONLY_USERS = "users are an administrator's; the actor's authority was checked"
 
 PORTAL_GRANTED = "granted"
 PORTAL_ALREADY = "already"
@@ -253,9 +258,7 @@ class ResPartner(models.Model):
         return self.env["ov.sa_customer_assignment"]._abs_history_admin()
 
     def _abs_partner_reader(self):
-        # Visibility is decided by the governance domain, not by what the
-        # executing Odoo user (API proxy) may read.
-        return self.sudo()
+        return elevate(self, "the governance domain decides visibility, not the API proxy's rights")
 
     @api.model
     def _abs_visible_customers(self, sa, actor_partner, capability, ids, include_archived=False):
@@ -544,7 +547,8 @@ class ResPartner(models.Model):
         users = self._abs_own_users().filtered(lambda user: user.share and user.active)
         if users:
             users.write({"active": False})
-        self.sudo().abs_archived_portal_user_ids = [Command.link(user.id) for user in users]
+        archived = [Command.link(user.id) for user in users]
+        elevate(self, ADMIN_ONLY_USERS).abs_archived_portal_user_ids = archived
 
     # ---- the one portal grant function ----
 
@@ -619,13 +623,12 @@ class ResPartner(models.Model):
     # ---- has already checked the actor's authority over the customer ----
 
     def _abs_own_users(self):
-        return self.sudo().with_context(active_test=False).user_ids
+        return elevate(self, ADMIN_ONLY_USERS).with_context(active_test=False).user_ids
 
     @api.model
     def _abs_users_with_email(self, email):
         return (
-            self.env["res.users"]
-            .sudo()
+            elevate(self.env["res.users"], ADMIN_ONLY_USERS)
             .with_context(active_test=False)
             .search(
                 [
@@ -637,18 +640,18 @@ class ResPartner(models.Model):
         )
 
     def _abs_portal_service_account(self):
-        partner = self.sudo()
+        partner = elevate(self, "a portal customer cannot read their own stamps")
         return partner.x_sa_id or partner.commercial_partner_id.x_sa_id
 
     def _abs_portal_company(self):
-        partner = self.sudo()
+        partner = elevate(self, "a portal customer cannot read their own stamps")
         return partner.company_id or partner.x_sa_id.company_id or self.env.company
 
     def _abs_invite_portal_user(self):
         """Create (or reactivate) the portal user with Odoo's portal wizard, in the
         customer's company, and queue the signup invitation."""
         company = self._abs_portal_company()
-        partner = self.sudo()
+        partner = elevate(self, ADMIN_ONLY_USERS)
         archived_portal = partner._abs_own_users().filtered(
             lambda user: not user.active and user._is_portal()
         )
@@ -657,8 +660,7 @@ class ResPartner(models.Model):
         archived_portal[:1].write({"active": True})
         partner.abs_archived_portal_user_ids = [Command.unlink(user.id) for user in archived_portal[:1]]
         wizard = (
-            self.env["portal.wizard"]
-            .sudo()
+            elevate(self.env["portal.wizard"], ADMIN_ONLY_USERS)
             .with_company(company)
             .with_context(
                 abs_queue_portal_invitation=True,
@@ -675,7 +677,7 @@ class ResPartner(models.Model):
         return partner._abs_own_users().filtered(lambda user: user.active)[:1]
 
     def _abs_record_portal_outcome(self, status, user):
-        partner = self.sudo()
+        partner = elevate(self, "the onboarding outcome is recorded whoever triggered it")
         values = {"abs_portal_status": status}
         if user:
             values["abs_portal_user_id"] = user.id
@@ -693,7 +695,7 @@ class ResPartner(models.Model):
             _logger.info("abs_connector: portal onboarding of partner %s: %s", partner.id, status)
 
     def _abs_restore_portal_users(self):
-        partner = self.sudo()
+        partner = elevate(self, ADMIN_ONLY_USERS)
         users = partner.abs_archived_portal_user_ids.filtered(
             lambda user: not user.active and user.partner_id == partner
         )
@@ -720,9 +722,8 @@ class ResPartner(models.Model):
         }
 
     def _abs_serving_agent(self):
-        # The customer cannot read governance records; this helper reads the
-        # active assignment of the customer (or of its company) on their behalf.
-        partner = self.sudo()
+        # Reads the active assignment of the customer (or of its company) on their behalf.
+        partner = elevate(self, "the customer cannot read governance records")
         for customer in partner | partner.commercial_partner_id:
             rows = customer.assignment_ids.filtered(lambda row: row.state == "active" and row.actor_id)
             own_sa = rows.filtered(lambda row, sa=customer.x_sa_id: row.account_id == sa)

@@ -1,5 +1,7 @@
 from odoo import _, api, models
 
+from ..elevation import elevate
+
 PROXY_USER_XMLID = "abs_connector.abs_api_proxy_user"
 
 
@@ -37,8 +39,10 @@ class ResUsers(models.Model):
         proxy = self.env.ref(PROXY_USER_XMLID, raise_if_not_found=False)
         if not proxy:
             return False
-        companies = self.env["res.company"].sudo().search([])
-        missing = companies - proxy.sudo().company_ids
+        # Runs at install, upgrade and company creation, by whoever creates the company.
+        companies = elevate(self.env["res.company"], "the proxy needs every company").search([])
+        proxy = elevate(proxy, "only an administrator may change a user's companies")
+        missing = companies - proxy.company_ids
         if missing:
-            proxy.sudo().write({"company_ids": [(4, company.id) for company in missing]})
+            proxy.write({"company_ids": [(4, company.id) for company in missing]})
         return True
