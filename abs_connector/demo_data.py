@@ -1,4 +1,4 @@
-"""Demo data for ``./dev run``: seed 002's walkthrough, already walked.
+"""Demo data for ``./dev run``: docs/customer-lifecycle.md's walkthrough, already walked.
 
 Created by the install hook when the database loads demo data, through the
 same lifecycle methods the API and the wizards use, so the demo customers

@@ -1,4 +1,4 @@
-"""Governed customers (res.partner) of a Service Account -- seed 002 Stages 1-4 and 6.
+"""Governed customers (res.partner) of a Service Account -- docs/customer-lifecycle.md, Stages 1-4 and 6.
 
 Every read goes through the one visibility helper (V3: a sub-select on the assignment table);
 every write through the governance methods. A customer the caller may not see answers exactly
@@ -214,7 +214,7 @@ class AbsContactController(http.Controller):
         partner._abs_unarchive_governed_customer(context.sa, context.actor_partner)
         return _contact_response(context, partner)
 
-    # ---- assignment (seed 002 Stage 4) and explainer ----
+    # ---- assignment (docs/customer-lifecycle.md, Stage 4) and explainer ----
 
     def _assign(self, contact_id):
         context = sa_context()

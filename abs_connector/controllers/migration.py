@@ -1,4 +1,7 @@
-"""System endpoint: backfill V3 assignments from V2 stamps (seed 002 "Via API (dev/test)")."""
+"""System endpoint: backfill V3 assignments from V2 stamps.
+
+See docs/customer-lifecycle.md ("Backfill") and docs/operations/upgrade.md.
+"""
 
 from odoo import http
 from odoo.http import request

@@ -17,7 +17,7 @@ class AbsCustomerPortal(CustomerPortal):
         return response
 
     # Odoo answers a document the visitor may not open with a redirect to /my.
-    # Governed customers get what the API gives (DESIGN §4): a 404, the same
+    # Governed customers get what the API gives (docs/adr/0004-one-visibility-helper.md): a 404, the same
     # answer as for a document that does not exist, so an id reveals nothing.
 
     @route()

@@ -18,7 +18,7 @@ def serialize_service_account(sa):
         "account_class": sa.account_class,
         "state": sa.state,
         "company_id": sa.company_id.id or None,
-        "sa_manager_membership_id": sa.sa_manager.id or None,
+        "sa_manager_membership_id": sa.sa_manager_id.id or None,
     }
 
 
@@ -109,7 +109,7 @@ class AbsServiceAccountController(http.Controller):
         sa = request.env["ov.serviced_account"]._abs_create_branch(
             vals, admin, actor_partner=identity().actor_partner
         )
-        manager_employee = sa.sa_manager.employee_id
+        manager_employee = sa.sa_manager_id.employee_id
         if manager_employee:
             _give_credentials(
                 manager_employee, body.get("initial_admin_password"), _first_identity(manager_employee)

@@ -1,6 +1,6 @@
 """Lifecycle events: envelopes, topics, schemas, relay settings and retry timing.
 
-Plain Python (DESIGN.md §7). The Odoo side (``models/abs_event_outbox.py``)
+Plain Python (docs/adr/0007-events-outbox.md). The Odoo side (``models/abs_event_outbox.py``)
 writes what :func:`build_envelope` returns into the outbox in the same
 transaction as the change; the relay publishes it to the topic
 :func:`build_topic` names. The JSON Schemas in ``schemas/events/`` are the

@@ -322,7 +322,7 @@ OPERATIONS = (
         body="AssignRequest",
         sa_scoped=True,
         errors=(404, 409),
-        description="Expires the current assignment and opens a new one (seed 002 Stage 4).",
+        description="Expires the current assignment and opens a new one (the customer lifecycle, Stage 4).",
     ),
     _op(
         "get",

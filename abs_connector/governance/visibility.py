@@ -1,10 +1,10 @@
 """Who sees what inside a Service Account: the one visibility helper.
 
 Every SA-scoped read or write (API, wizards, explainer) turns the caller's
-membership into an ORM domain here, so the policy table of seed 002 lives in
+membership into an ORM domain here, so the policy table of docs/customer-lifecycle.md lives in
 exactly one place. Plain Python: no Odoo import, the domains are plain lists.
 
-Policy table (seed 002, "Visibility Policy Reference"):
+Policy table (docs/customer-lifecycle.md, "Visibility Policy Reference"):
 
 ============================  ======================================  ===================
 policy                        customers seen                          default for roles
@@ -15,7 +15,7 @@ assigned_plus_unassigned      actor = me OR actor IS NULL             agent
 assigned_only                 actor = me                              override only
 ============================  ======================================  ===================
 
-``hierarchy_scope`` (seed 003) widens the SA part: ``this_node_only`` looks at
+``hierarchy_scope`` (docs/reference/terminology.md) widens the SA part: ``this_node_only`` looks at
 the SA itself, ``this_node_and_descendants`` at the SA and its whole subtree
 (``parent_path`` prefix, still a single SQL condition).
 """
@@ -27,7 +27,7 @@ POLICIES = ("sa_wide", "assigned_plus_unassigned", "assigned_only")
 HIERARCHY_SCOPES = ("this_node_only", "this_node_and_descendants")
 
 # What each role may do in the SA it is a member of. Role semantics belong to
-# the membership (seed 003 §5.4), never to the person.
+# the membership (docs/reference/terminology.md), never to the person.
 ROLE_CAPABILITIES = {
     # Runs the SA day to day: its people and all its customers.
     "staff": frozenset(
@@ -101,7 +101,7 @@ ROLE_DEFAULT_POLICY = {
     "agent": "assigned_plus_unassigned",
 }
 
-# Roles that may be an SA's manager (sa_manager) — the ones that manage members.
+# Roles that may be an SA's manager (sa_manager_id) — the ones that manage members.
 MANAGER_ROLES = tuple(role for role in ROLES if "manage_members" in ROLE_CAPABILITIES[role])
 
 # A domain that matches nothing (Odoo's FALSE_DOMAIN), for "no access".
@@ -213,7 +213,7 @@ def stamp_domain(ctx, capability="read_orders"):
     """Domain on a V2-stamped model (``x_sa_id`` / ``x_actor_id``).
 
     Used for orders, leads and invoices until their V3 assignment tables exist
-    (seed 002 roadmap). ``capability`` is what reading that model requires
+    (docs/customer-lifecycle.md, "Roadmap"). ``capability`` is what reading that model requires
     (``read_orders`` for sale.order/crm.lead, ``read_invoices`` for account.move).
     """
     if ctx is None or not ctx.can(capability):

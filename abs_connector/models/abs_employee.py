@@ -35,7 +35,7 @@ def _token_digest(token):
 
 class AbsEmployee(models.Model):
     """A free-seat agent identity: a person partner who uses the API without an
-    Odoo user seat (seed 002 Stage 0d). Authority comes from memberships."""
+    Odoo user seat (docs/customer-lifecycle.md, Stage 0d). Authority comes from memberships."""
 
     _name = "abs.employee"
     _description = "Governance Employee (free-seat identity)"

@@ -9,7 +9,7 @@ from odoo.tools.sql import create_index
 from ..elevation import elevate
 from ..governance import events
 from ..governance.relay import Message
-from .abs_mqtt_relay import schedule_relay
+from ..relay_after_commit import schedule_relay
 
 _logger = logging.getLogger(__name__)
 
@@ -22,7 +22,7 @@ class AbsEventOutbox(models.Model):
     A row is written in the same transaction as the change it describes, so a
     rolled-back change leaves no event behind. The relay (``abs.mqtt.relay``)
     publishes rows after commit and marks them sent only once the broker
-    acknowledged them; see DESIGN.md §7.
+    acknowledged them; see docs/adr/0007-events-outbox.md.
     """
 
     _name = "abs.event.outbox"

@@ -4,7 +4,7 @@ from ..elevation import elevate
 
 
 class AbsGovernedMixin(models.AbstractModel):
-    """V2 governance stamps shared by every governed model (seed 002).
+    """V2 governance stamps shared by every governed model (docs/customer-lifecycle.md).
 
     ``x_sa_id`` says which Service Account a record belongs to and
     ``x_actor_id`` which person acts for it. They are the compatibility layer

@@ -8,11 +8,11 @@ from odoo.http import request
 from odoo.tools import config
 
 from ..governance import errors, tokens
+from .res_users import PROXY_USER_XMLID
 
 _logger = logging.getLogger(__name__)
 
 API_PREFIX = "/api/"
-PROXY_USER_XMLID = "abs_connector.abs_api_proxy_user"
 ABS_AUTH_METHODS = ("abs_jwt", "abs_api_key", "abs_jwt_or_api_key", "abs_anonymous")
 
 # Defaults of the odoo.conf keys (documented in odoo.conf and the docs).

@@ -5,7 +5,7 @@ from ..elevation import elevate
 
 
 class OvConflictReview(models.Model):
-    """A possible conflict of interest to review (seed 003 EC-002).
+    """A possible conflict of interest to review (docs/reference/terminology.md, "conflict of interest").
 
     The same person holding memberships in Service Accounts of different
     companies is allowed, but never silently: each such pair is listed here

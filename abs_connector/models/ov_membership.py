@@ -49,7 +49,7 @@ _UPDATE_EVENT_FIELDS = (
 
 
 class OvMembership(models.Model):
-    """A person's authority in one Service Account (seed 003 §5.3).
+    """A person's authority in one Service Account (docs/reference/terminology.md).
 
     Role, visibility and state live here, never on the person: the same
     person may hold memberships in many accounts (EC-001).
@@ -248,7 +248,7 @@ class OvMembership(models.Model):
     def _check_manager_keeps_manager_role(self):
         for membership in self:
             if (
-                membership.serviced_account_id.sa_manager == membership
+                membership.serviced_account_id.sa_manager_id == membership
                 and membership.role_code not in visibility.MANAGER_ROLES
             ):
                 raise ValidationError(
@@ -415,7 +415,9 @@ class OvMembership(models.Model):
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_history(self):
-        if self.filtered(lambda m: m.membership_state != "active" or m.serviced_account_id.sa_manager == m):
+        if self.filtered(
+            lambda m: m.membership_state != "active" or m.serviced_account_id.sa_manager_id == m
+        ):
             raise UserError(
                 _(
                     "Suspended, revoked and manager memberships are kept as history; "
@@ -586,7 +588,7 @@ class OvMembership(models.Model):
 
     @api.model
     def _abs_enroll(self, sa, person_partner, role_code, actor_partner=None, **extra):
-        """Make ``person_partner`` a member of ``sa`` (seed 002 Stage 0d).
+        """Make ``person_partner`` a member of ``sa`` (docs/customer-lifecycle.md, Stage 0d).
 
         Creates the person's abs.employee if missing.
 
@@ -712,7 +714,7 @@ class OvMembership(models.Model):
         return True
 
     def _abs_revoke(self, actor_partner=None):
-        """Revoke (seed 002 Stage 5): the person's customers in the account stay
+        """Revoke (docs/customer-lifecycle.md, Stage 5): the person's customers in the account stay
         there, unassigned; V2 stamps naming the person are cleared.
 
         :returns: the number of customers that became unassigned.
@@ -778,11 +780,11 @@ class OvMembership(models.Model):
             )
 
     def _abs_hand_over_management(self):
-        """Before a manager leaves, pass sa_manager to another live manager-role
+        """Before a manager leaves, pass sa_manager_id to another live manager-role
         member; refuse when there is none (the account would be unmanaged)."""
         for membership in self:
             sa = membership.serviced_account_id
-            if sa.sa_manager != membership:
+            if sa.sa_manager_id != membership:
                 continue
             successor = self.search(
                 [
@@ -803,7 +805,7 @@ class OvMembership(models.Model):
                     ),
                     details={"membership_id": membership.id, "serviced_account_id": sa.id},
                 )
-            sa._abs_tree_reader().sa_manager = successor
+            sa._abs_tree_reader().sa_manager_id = successor
 
     def _abs_released_accounts(self):
         """The accounts where this (revoked, ended or downgraded) membership held customers:
@@ -842,7 +844,7 @@ class OvMembership(models.Model):
         )
 
     def _abs_release_customers(self, reason, actor=False):
-        """Seed 002 Stage 5 side effects, set-based: V2 stamps cleared on every
+        """Stage 5 side effects (docs/customer-lifecycle.md), set-based: V2 stamps cleared on every
         governed model, V3 assignments kept active with no actor.
 
         Revocation, the end of a membership (``effective_to`` passed) and a role that holds

@@ -10,7 +10,7 @@ _MUTABLE_WHILE_ACTIVE = {"actor_id", "state", "date_to", "assigned_by_id", "note
 
 
 class OvSaCustomerAssignment(models.Model):
-    """Which SA owns a customer and which agent works it (V3, seed 002).
+    """Which SA owns a customer and which agent works it (V3; docs/customer-lifecycle.md).
 
     One active row per (customer, SA) — enforced by a partial unique index —
     and every earlier row kept as expired history, never deleted.
@@ -205,7 +205,10 @@ class OvSaCustomerAssignment(models.Model):
         return doomed
 
     def _abs_clear_actor(self):
-        """Make these active assignments unassigned (seed 002 Stage 5); they stay active."""
+        """Make these active assignments unassigned; they stay active.
+
+        See docs/customer-lifecycle.md, Stage 5.
+        """
         active = self.filtered(lambda a: a.state == "active" and a.actor_id)
         if active:
             active.write({"actor_id": False})
@@ -217,7 +220,7 @@ class OvSaCustomerAssignment(models.Model):
 
         Each active row is expired (``date_to`` = now) and a new active row
         opened with ``assigned_by``; the V2 stamp, the assigned employee and
-        the salesperson (the employee's Odoo user, or none) follow (seed 002
+        the salesperson (the employee's Odoo user, or none) follow (docs/customer-lifecycle.md,
         Stage 4). ``new_actor_partner`` None leaves them unassigned.
 
         :returns: the new assignment rows.

@@ -7,7 +7,7 @@ from ..elevation import elevate
 from ..governance import visibility
 
 # Changes of these fields publish service_account.updated (archiving has its own event).
-_UPDATE_EVENT_FIELDS = ("name", "parent_id", "sa_manager", "account_class", "partner_id", "notes", "state")
+_UPDATE_EVENT_FIELDS = ("name", "parent_id", "sa_manager_id", "account_class", "partner_id", "notes", "state")
 
 _PORTAL_OVERRIDE = [
     ("company", "Company Default"),
@@ -17,7 +17,7 @@ _PORTAL_OVERRIDE = [
 
 
 class OvServicedAccount(models.Model):
-    """A governed organisation context (seed 003 §5): the tree of Service Accounts.
+    """A governed organisation context (docs/adr/0003-governance-models.md): the tree of Service Accounts.
 
     Exactly one global root; exactly one seed per company under it; branches
     under any SA. Customers, members and stamps all point here.
@@ -71,7 +71,7 @@ class OvServicedAccount(models.Model):
         default=lambda self: self.env.company,
         tracking=True,
     )
-    sa_manager = fields.Many2one(
+    sa_manager_id = fields.Many2one(
         "ov.membership",
         string="Manager",
         tracking=True,
@@ -168,22 +168,22 @@ class OvServicedAccount(models.Model):
             sa.customer_count = customers.get(sa, 0)
             sa.child_count = children.get(sa, 0)
 
-    @api.depends("sa_manager.person_partner_id")
+    @api.depends("sa_manager_id.person_partner_id")
     def _compute_initial_manager_partner_id(self):
         for sa in self:
-            sa.initial_manager_partner_id = sa.sa_manager.person_partner_id
+            sa.initial_manager_partner_id = sa.sa_manager_id.person_partner_id
 
     def _inverse_initial_manager_partner_id(self):
         """Enroll the chosen person as staff (or reuse their live membership) and make them manager."""
         Membership = self.env["ov.membership"]
         for sa in self:
             person = sa.initial_manager_partner_id
-            if not person or sa.sa_manager.person_partner_id == person:
+            if not person or sa.sa_manager_id.person_partner_id == person:
                 continue
             membership = Membership._get_live_membership(person, sa)
             if not membership:
                 membership = Membership._abs_enroll(sa, person, "staff")
-            sa.sa_manager = membership
+            sa.sa_manager_id = membership
 
     # ---- constraints ----
 
@@ -238,7 +238,7 @@ class OvServicedAccount(models.Model):
     @api.constrains("parent_id", "company_id")
     def _check_company_containment(self):
         # A child and its parent belong to the same company, except a seed
-        # directly under the global root (cross-company on purpose, seed 002).
+        # directly under the global root (cross-company on purpose, docs/customer-lifecycle.md).
         for sa in self:
             pairs = [(sa, sa.parent_id)] if sa.parent_id else []
             pairs += [(child, sa) for child in sa.child_ids]
@@ -274,10 +274,10 @@ class OvServicedAccount(models.Model):
         if self._has_cycle():
             raise ValidationError(_("A Service Account cannot be its own ancestor."))
 
-    @api.constrains("sa_manager")
+    @api.constrains("sa_manager_id")
     def _check_sa_manager(self):
         for sa in self:
-            manager = sa.sa_manager
+            manager = sa.sa_manager_id
             if not manager:
                 if not (sa.is_global_root or sa.is_seed):
                     raise ValidationError(_("The Service Account %(name)s needs a manager.", name=sa.name))
@@ -297,10 +297,10 @@ class OvServicedAccount(models.Model):
     def create(self, vals_list):
         self._abs_precheck_unique_flags(vals_list)
         for vals in vals_list:
-            # A form sends sa_manager=False for a new account; its manager comes
+            # A form sends sa_manager_id=False for a new account; its manager comes
             # from initial_manager_partner_id (inverse, after the insert).
-            if "sa_manager" in vals and not vals["sa_manager"]:
-                del vals["sa_manager"]
+            if "sa_manager_id" in vals and not vals["sa_manager_id"]:
+                del vals["sa_manager_id"]
         # Setting the initial manager (an inverse, after the insert) is part of the
         # creation, not a change to publish.
         accounts = super(OvServicedAccount, self.with_context(abs_creating_accounts=True)).create(vals_list)
@@ -308,7 +308,7 @@ class OvServicedAccount(models.Model):
         # The initial manager is enrolled by the inverse above, after the insert:
         # only now can we tell whether a new branch got one.
         for sa in accounts:
-            if not (sa.is_global_root or sa.is_seed or sa.sa_manager):
+            if not (sa.is_global_root or sa.is_seed or sa.sa_manager_id):
                 raise ValidationError(
                     _(
                         "The Service Account %(name)s needs a manager when it is created: "
@@ -327,7 +327,7 @@ class OvServicedAccount(models.Model):
             "parent_id": self.parent_id.id or None,
             "account_class": self.account_class,
             "partner_id": self.partner_id.id or None,
-            "sa_manager_membership_id": self.sa_manager.id or None,
+            "sa_manager_membership_id": self.sa_manager_id.id or None,
         }
 
     def _abs_emit(self, event_type, data):
@@ -504,12 +504,12 @@ class OvServicedAccount(models.Model):
 
     @api.model
     def _abs_create_branch(self, vals, initial_admin_partner, actor_partner=None):
-        """Create a branch SA with its manager (seed 002 Stage 0c).
+        """Create a branch SA with its manager (docs/customer-lifecycle.md, Stage 0c).
 
         :param vals: name, parent_id (required), partner_id (optional: an
             organisation partner named like the SA is created), account_class
             (default EXTC), notes.
-        :param initial_admin_partner: the person enrolled as staff and set as ``sa_manager``.
+        :param initial_admin_partner: the person enrolled as staff and set as ``sa_manager_id``.
         :param actor_partner: the person creating it, who must be able to manage
             the parent account; None for a system call (API key).
         :raise ValidationError: missing parent/manager, inactive parent, wrong company...

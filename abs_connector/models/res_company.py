@@ -6,7 +6,7 @@ from .. import bootstrap
 class ResCompany(models.Model):
     _inherit = "res.company"
 
-    # Portal onboarding of governed customers (seed 000, seed 002 Stage 1); each
+    # Portal onboarding of governed customers (docs/customer-lifecycle.md, Stage 1); each
     # Service Account may override them (ov_serviced_account.py).
     abs_portal_on_create = fields.Boolean(
         string="Portal Invitation on Customer Creation",

@@ -48,7 +48,7 @@ _GOVERNANCE_FIELDS = frozenset(
 
 class ResPartner(models.Model):
     """Customers as governed entities: V2 stamps plus the V3 assignment history,
-    and their portal onboarding (seed 000, seed 002 Stages 1 and 6).
+    and their portal onboarding (docs/sales-workflow.md; docs/customer-lifecycle.md, Stages 1 and 6).
 
     One function, ``_abs_grant_portal_access``, decides and performs the portal
     grant for every path: customer creation, first confirmed order and the
@@ -64,7 +64,7 @@ class ResPartner(models.Model):
         index=True,
         ondelete="set null",
         groups="base.group_user",
-        help="The employee working this customer (operational assignment, seed 002 Stage 4).",
+        help="The employee working this customer (their operational assignment).",
     )
     assignment_ids = fields.One2many(
         "ov.sa_customer_assignment",
@@ -98,7 +98,7 @@ class ResPartner(models.Model):
         help="The portal user this customer signs in with: their own, or an existing "
         "portal user with the same e-mail address.",
     )
-    # The users archived together with the customer (seed 002 Stage 6), so that
+    # The users archived together with the customer (docs/customer-lifecycle.md, Stage 6), so that
     # un-archiving restores exactly those and not an access someone revoked on purpose.
     abs_archived_portal_user_ids = fields.Many2many(
         "res.users",
@@ -291,6 +291,7 @@ class ResPartner(models.Model):
         """
         self.ensure_one()
         if not self._abs_visible_customers(sa, actor_partner, "read_customers", self.ids, include_archived):
+            # the same answer as a customer that does not exist (docs/adr/0004-one-visibility-helper.md)
             raise MissingError(_("Customer not found."))
         self.env["ov.membership"]._abs_check_actor(actor_partner, sa, capability)
 
@@ -364,13 +365,13 @@ class ResPartner(models.Model):
                 details=duplicate._abs_duplicate_details(sa, actor_partner),
             )
 
-    # ---- lifecycle (seed 002 Stages 1, 3, 6) ----
+    # ---- lifecycle (docs/customer-lifecycle.md, Stages 1, 3, 6) ----
 
     @api.model
     def _abs_create_governed_customer(self, sa, vals, actor_partner, portal_access=True):
         """Create a customer in ``sa``: V2 stamps and the V3 assignment, in one transaction.
 
-        The creator is the actor (seed 002 Stage 1) when their role holds
+        The creator is the actor (docs/customer-lifecycle.md, Stage 1) when their role holds
         customers; otherwise (finance, system call) the customer starts unassigned.
         With ``portal_access``, the Service Account / company setting decides whether
         the customer is invited to the portal.
@@ -430,7 +431,7 @@ class ResPartner(models.Model):
         return customer
 
     def _abs_update_governed_customer(self, vals, sa, actor_partner):
-        """Update a customer the actor can see in ``sa`` (seed 002 Stage 3).
+        """Update a customer the actor can see in ``sa`` (docs/customer-lifecycle.md, Stage 3).
 
         :raise MissingError: the actor cannot see it (answers like a missing one).
         :raise ValidationError: governance fields in ``vals``.
@@ -459,7 +460,7 @@ class ResPartner(models.Model):
         return value if value is not False or field.type == "boolean" else None
 
     def _abs_archive_governed_customer(self, sa, actor_partner):
-        """Archive a customer (seed 002 Stage 6): its portal users first, then
+        """Archive a customer (docs/customer-lifecycle.md, Stage 6): its portal users first, then
         the partner; the assignment row stays as history."""
         self.ensure_one()
         self._abs_ensure_visible(sa, actor_partner, "archive_customers")

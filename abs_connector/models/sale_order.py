@@ -43,7 +43,7 @@ class SaleOrder(models.Model):
         return user.partner_id
 
     def _abs_first_orders_of_their_customer(self):
-        """The orders in ``self`` that are their customer's first confirmed order (seed 000
+        """The orders in ``self`` that are their customer's first confirmed order (docs/sales-workflow.md
         automated trigger). Reads every order of those customers, whoever confirms."""
         every_order = "a first order is first among all orders, visible or not"
         orders_sudo = elevate(self.env["sale.order"], every_order)

@@ -1,6 +1,6 @@
 """Shared base of the REST API suites: real HTTP requests against the test server.
 
-``AbsApiCase`` configures a token secret for the duration of the class, builds the seed 002
+``AbsApiCase`` configures a token secret for the duration of the class, builds the docs/customer-lifecycle.md
 picture (Alice staff of "Togo Field Operations", agents Jean and Kwame, each with a password),
 and offers ``api()`` to call an endpoint and get ``(status, body)`` back.
 """

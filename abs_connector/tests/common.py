@@ -82,7 +82,7 @@ class AbsGovernanceCase(TransactionCase):
 
     @classmethod
     def make_sa_tree(cls):
-        """The seed 002 picture: root > seed > branch (manager Alice, agents Jean
+        """The docs/customer-lifecycle.md picture: root > seed > branch (manager Alice, agents Jean
         and Kwame) > sub-branch (its own manager); returns a namespace."""
         alice = cls.make_person("Alice")
         branch = cls.make_branch("Togo Field Operations", manager=alice)
@@ -95,7 +95,7 @@ class AbsGovernanceCase(TransactionCase):
             branch=branch,
             sub_branch=sub_branch,
             alice=alice,
-            alice_membership=branch.sa_manager,
+            alice_membership=branch.sa_manager_id,
             jean=jean.person_partner_id,
             jean_membership=jean,
             kwame=kwame.person_partner_id,

@@ -11,7 +11,7 @@ class TestAssignmentAnalysisFigures(AbsGovernanceCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.sa = cls.make_branch("Analysis Branch")
-        cls.manager = cls.sa.sa_manager.person_partner_id
+        cls.manager = cls.sa.sa_manager_id.person_partner_id
         cls.agent = cls.make_member(cls.sa).person_partner_id
         cls.kept = cls.make_customer(cls.sa, actor=cls.manager)
         cls.dropped = cls.make_customer(cls.sa, actor=cls.manager)

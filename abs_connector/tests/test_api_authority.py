@@ -253,7 +253,7 @@ class TestApiAuthority(AbsApiCase):
     def test_explainer_answers_about_a_non_member_exactly_like_an_unknown_id(self):
         marie = self.customer(actor=self.jean)
         outsider = self.make_person("Outsider")
-        other_sa_member = self.other.sa_manager.person_partner_id
+        other_sa_member = self.other.sa_manager_id.person_partner_id
         unknown = self.explain(marie, 999999)
         self.assertError(unknown, 404)
         for person in (outsider, other_sa_member):
@@ -356,7 +356,7 @@ class TestApiAuthority(AbsApiCase):
 
     def test_assigning_to_an_employee_of_another_sa_answers_like_an_unknown_employee(self):
         marie = self.customer(actor=self.jean)
-        outsider = self.other.sa_manager.employee_id
+        outsider = self.other.sa_manager_id.employee_id
         url = f"/api/contacts/{marie.id}/assign"
         unknown = self.api("POST", url, {"employee_id": 999999}, person=self.alice, sa=self.sa)
         before = self.snapshot()

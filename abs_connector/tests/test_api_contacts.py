@@ -5,7 +5,7 @@ from .api_common import AbsApiCase
 
 @tagged("post_install", "-at_install", "abs_api")
 class TestApiContacts(AbsApiCase):
-    """/api/contacts: seed 002 Stages 1-4 and 6 over HTTP."""
+    """/api/contacts: docs/customer-lifecycle.md, Stages 1-4 and 6 over HTTP."""
 
     # ---- create (Stage 1) ----
 

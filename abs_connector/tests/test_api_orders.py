@@ -5,7 +5,10 @@ from .api_common import AbsApiCase
 
 @tagged("post_install", "-at_install", "abs_api")
 class TestApiOrders(AbsApiCase):
-    """GET /api/orders[/<id>]: visibility by the V2 stamps (seed 002 "V1 / V2 / V3 Coexistence")."""
+    """GET /api/orders[/<id>]: visibility by the V2 stamps.
+
+    See docs/customer-lifecycle.md, "V1 / V2 / V3 Coexistence".
+    """
 
     @classmethod
     def setUpClass(cls):

@@ -18,7 +18,7 @@ class TestApiServiceAccounts(AbsApiCase):
             "POST", self.enroll_url(sa), body, person=person or self.alice, sa=header_sa or sa or self.sa
         )
 
-    # ---- create branch (seed 002 Stage 0c) ----
+    # ---- create branch (docs/customer-lifecycle.md, Stage 0c) ----
 
     def test_system_creates_a_branch_with_its_staff_manager(self):
         manager = self.make_person("Ama Manager")
@@ -41,9 +41,11 @@ class TestApiServiceAccounts(AbsApiCase):
         self.assertEqual(
             (sa.state, sa.account_class, sa.parent_id, sa.partner_id), ("active", "EXTC", self.seed, org)
         )
-        self.assertEqual(sa.sa_manager.person_partner_id, manager)
-        self.assertEqual((sa.sa_manager.role_code, sa.sa_manager.manager_member_id.id), ("staff", False))
-        self.assertEqual(body["sa_manager_membership_id"], sa.sa_manager.id)
+        self.assertEqual(sa.sa_manager_id.person_partner_id, manager)
+        self.assertEqual(
+            (sa.sa_manager_id.role_code, sa.sa_manager_id.manager_member_id.id), ("staff", False)
+        )
+        self.assertEqual(body["sa_manager_membership_id"], sa.sa_manager_id.id)
 
     def test_initial_manager_password_lets_them_sign_in_at_once(self):
         manager = self.make_person("Efua Manager")
@@ -212,7 +214,7 @@ class TestApiServiceAccounts(AbsApiCase):
         self.assertError(
             self.api(
                 "DELETE",
-                f"/api/service-accounts/{self.sa.id}/members/{self.sa.sa_manager.id}",
+                f"/api/service-accounts/{self.sa.id}/members/{self.sa.sa_manager_id.id}",
                 person=self.alice,
                 sa=self.sa,
             ),
@@ -225,7 +227,7 @@ class TestApiServiceAccounts(AbsApiCase):
         url = f"/api/service-accounts/{self.sa.id}/members/{self.tree.kwame_membership.id}"
         self.assertEqual(self.api("DELETE", url, person=self.alice, sa=self.sa)[0], 200)
         self.assertError(self.api("DELETE", url, person=self.alice, sa=self.sa), 409)
-        sub_member = self.tree.sub_branch.sa_manager
+        sub_member = self.tree.sub_branch.sa_manager_id
         self.assertError(
             self.api(
                 "DELETE",

@@ -101,7 +101,9 @@ class TestBackfill(AbsGovernanceCase):
     def test_customer_already_known_to_v3_is_left_alone_even_if_only_as_history(self):
         governed = self.make_customer(self.branch, self.agent)
         other = self.make_member(self.branch, "agent").person_partner_id
-        self.Assignment._abs_reassign(governed, self.branch, other, self.branch.sa_manager.person_partner_id)
+        self.Assignment._abs_reassign(
+            governed, self.branch, other, self.branch.sa_manager_id.person_partner_id
+        )
         history = self.assignments_of(governed)
         self.assertEqual(sorted(history.mapped("state")), ["active", "expired"])
 

@@ -9,7 +9,7 @@ URL = "/api/migration/backfill-customer-assignments"
 
 @tagged("post_install", "-at_install")
 class TestBackfillApi(HttpCase, AbsGovernanceCase):
-    """POST /api/migration/backfill-customer-assignments (seed 002, "Backfill — Via API")."""
+    """POST /api/migration/backfill-customer-assignments (docs/customer-lifecycle.md, "Backfill")."""
 
     @classmethod
     def setUpClass(cls):

@@ -34,7 +34,7 @@ class TestGovernedCustomerLifecycle(AbsGovernanceCase):
         self.assertTrue(assignment.date_from)
         self.assertFalse(assignment.date_to)
         portal_user = marie.with_context(active_test=False).user_ids
-        self.assertEqual(len(portal_user), 1, "a portal user is invited (seed 002 Stage 1)")
+        self.assertEqual(len(portal_user), 1, "a portal user is invited (Stage 1)")
         self.assertTrue(portal_user.share)
         self.assertEqual(portal_user.login, "marie@client.com")
         created = self.events("customer.created", marie)

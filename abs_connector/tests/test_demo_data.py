@@ -18,8 +18,8 @@ class TestDemoData(AbsGovernanceCase):
         self.assertEqual(
             sa.parent_id, self.env["ov.serviced_account"]._get_company_seed(self.env.ref("base.main_company"))
         )
-        self.assertEqual(sa.sa_manager.person_partner_id.email, "alice@example.com")
-        self.assertEqual(sa.sa_manager.role_code, "staff")
+        self.assertEqual(sa.sa_manager_id.person_partner_id.email, "alice@example.com")
+        self.assertEqual(sa.sa_manager_id.role_code, "staff")
 
     def test_demo_agents_can_log_in_with_the_printed_passwords(self):
         create_demo_data(self.env)

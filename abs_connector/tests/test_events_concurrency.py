@@ -19,7 +19,7 @@ from odoo.tests import TransactionCase, tagged
 from odoo.tools import config, mute_logger
 
 from ..governance import events
-from ..models.abs_mqtt_relay import drain_database, schedule_relay
+from ..relay_after_commit import drain_database, schedule_relay
 from .mqtt_broker import MosquittoBroker, MqttSubscriber
 
 # Subject ids far above anything a test database holds: these rows never

@@ -65,15 +65,15 @@ class TestEveryDoorPublishes(AbsGovernanceCase):
         sa = form.save()
         created = self.events("service_account.created", sa)
         self.assertEqual(len(created), 1)
-        self.assertEqual(self.event_data(created)["sa_manager_membership_id"], sa.sa_manager.id)
+        self.assertEqual(self.event_data(created)["sa_manager_membership_id"], sa.sa_manager_id.id)
         self.assertFalse(self.events("service_account.updated", sa), "setting the first manager is creation")
 
     def test_rename_and_manager_change_publish_service_account_updated(self):
         staff = self.make_member(self.tree.branch, "staff")
         sa = self.as_manager(self.tree.branch)
-        sa.write({"name": "Togo North", "sa_manager": staff.id})
+        sa.write({"name": "Togo North", "sa_manager_id": staff.id})
         event = self.events("service_account.updated", self.tree.branch)
-        self.assertEqual(sorted(self.event_data(event)["changed"]), ["name", "sa_manager"])
+        self.assertEqual(sorted(self.event_data(event)["changed"]), ["name", "sa_manager_id"])
 
     def test_an_account_cannot_be_moved_under_an_archived_parent(self):
         closed = self.make_branch("Closed Desk")

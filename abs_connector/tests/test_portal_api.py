@@ -1,4 +1,4 @@
-"""Portal onboarding through the REST API (seed 002 Stages 1 and 6 over HTTP)."""
+"""Portal onboarding through the REST API (docs/customer-lifecycle.md, Stages 1 and 6, over HTTP)."""
 
 from unittest.mock import patch
 

@@ -1,4 +1,4 @@
-"""Portal onboarding of governed customers (issue 6; seed 000, seed 002 Stages 1 and 6)."""
+"""Portal onboarding of governed customers (docs/customer-lifecycle.md, Stages 1 and 6)."""
 
 import re
 from datetime import datetime, timedelta

@@ -83,13 +83,13 @@ class TestServicedAccountTree(AbsGovernanceCase):
     def test_branch_manager_cannot_be_removed(self):
         branch = self.make_branch("Managed")
         with self.assertRaisesRegex(ValidationError, "needs a manager"):
-            branch.sa_manager = False
+            branch.sa_manager_id = False
 
     def test_manager_must_be_a_member_of_the_same_account(self):
         branch = self.make_branch("One")
         other = self.make_branch("Two")
         with self.assertRaisesRegex(ValidationError, "one of its own members"):
-            branch.sa_manager = other.sa_manager
+            branch.sa_manager_id = other.sa_manager_id
 
     def test_create_branch_enrolls_the_initial_admin_as_staff_manager(self):
         alice = self.make_person("Alice")
@@ -99,9 +99,9 @@ class TestServicedAccountTree(AbsGovernanceCase):
         self.assertEqual(branch.state, "active")
         self.assertEqual(branch.account_class, "EXTC")
         self.assertEqual(branch.company_id, self.seed.company_id)
-        self.assertEqual(branch.sa_manager.person_partner_id, alice)
-        self.assertEqual(branch.sa_manager.role_code, "staff")
-        self.assertFalse(branch.sa_manager.manager_member_id)
+        self.assertEqual(branch.sa_manager_id.person_partner_id, alice)
+        self.assertEqual(branch.sa_manager_id.role_code, "staff")
+        self.assertFalse(branch.sa_manager_id.manager_member_id)
         self.assertTrue(branch.partner_id.is_company)
         self.assertEqual(branch.partner_id.name, "Togo Field Operations")
         self.assertEqual(len(self.events("service_account.created", branch)), 1)

@@ -329,8 +329,8 @@ class TestBackOfficeWizards(AbsGovernanceCase):
         sa_form.parent_id = self.tree.branch
         sa_form.initial_manager_partner_id = manager
         sa = sa_form.save()
-        self.assertEqual(sa.sa_manager.person_partner_id, manager)
-        self.assertEqual(sa.sa_manager.role_code, "staff")
+        self.assertEqual(sa.sa_manager_id.person_partner_id, manager)
+        self.assertEqual(sa.sa_manager_id.role_code, "staff")
         self.assertEqual(sa.member_count, 1)
 
     def test_partner_form_shows_governance_tab_to_governance_users_only(self):

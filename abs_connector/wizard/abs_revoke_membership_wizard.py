@@ -5,7 +5,7 @@ class AbsRevokeMembershipWizard(models.TransientModel):
     """Confirm the revocation of a membership, showing its impact first.
 
     Revoking clears the person as actor on their customers in that Service
-    Account (seed 002, Stage 5): the customers stay in the SA, unassigned.
+    Account (docs/customer-lifecycle.md, Stage 5): the customers stay in the SA, unassigned.
     The admin sees how many before confirming; ``action_revoke`` does the work.
     """
 

@@ -112,7 +112,7 @@ def test_stage_0c_branch_sa_created_with_api_key(lifecycle):
     sa = lifecycle["sa"] = body["id"]
     state, account_class, parent, manager = one(
         conn,
-        "SELECT state, account_class, parent_id, sa_manager FROM ov_serviced_account WHERE id = %s",
+        "SELECT state, account_class, parent_id, sa_manager_id FROM ov_serviced_account WHERE id = %s",
         [sa],
     )
     assert (state, account_class, parent) == ("active", "EXTC", lifecycle["seed_sa"])

@@ -165,8 +165,25 @@ def _rewind_to_v2(conn, fx):
             )
             UPDATE ov_serviced_account sa SET parent_path = tree.path FROM tree WHERE tree.id = sa.id
         """)
+        _rename_manager_column(cr, "sa_manager_id", "sa_manager")
         _set_module_version(cr, OLD_VERSION)
     return missing_sa
+
+
+def _rename_manager_column(cr, new, old):
+    """Before 18.0.1.2.0 the SA's manager column was ``sa_manager``."""
+    cr.execute(f"ALTER TABLE ov_serviced_account RENAME COLUMN {new} TO {old}")
+    cr.execute(
+        f"ALTER TABLE ov_serviced_account RENAME CONSTRAINT ov_serviced_account_{new}_fkey"
+        f" TO ov_serviced_account_{old}_fkey"
+    )
+    cr.execute(
+        "UPDATE ir_model_fields SET name = %s WHERE model = 'ov.serviced_account' AND name = %s", [old, new]
+    )
+    cr.execute(
+        "UPDATE ir_model_data SET name = %s WHERE model = 'ir.model.fields' AND name = %s",
+        [f"field_ov_serviced_account__{old}", f"field_ov_serviced_account__{new}"],
+    )
 
 
 @pytest.fixture(scope="module")
@@ -182,6 +199,9 @@ def upgraded():
         conn = odoo_cli.connect(DB)
         fresh_tree = _tree(conn)
         fx["missing_sa"] = _rewind_to_v2(conn, fx)
+        fx["managers"] = _rows(
+            conn, "SELECT id, sa_manager FROM ov_serviced_account WHERE sa_manager IS NOT NULL"
+        )
         fx["v2_accounts"] = _scalar(conn, "SELECT COUNT(*) FROM ov_serviced_account")
         log = odoo_cli.upgrade(DB)
         yield {"conn": conn, "fx": fx, "fresh_tree": fresh_tree, "log": log}
@@ -424,3 +444,28 @@ def test_upgrade_without_upgrade_path_is_refused_and_changes_nothing(upgraded):
     finally:
         with conn.cursor() as cr:
             _set_module_version(cr, NEW_VERSION)
+
+
+def test_upgrade_renames_sa_manager_to_sa_manager_id_keeping_every_manager(upgraded):
+    conn, fx = upgraded["conn"], upgraded["fx"]
+    assert fx["managers"], "precondition: the V2 branches have managers"
+    columns = [
+        row[0]
+        for row in _rows(
+            conn,
+            "SELECT column_name FROM information_schema.columns"
+            " WHERE table_name = 'ov_serviced_account' AND column_name LIKE 'sa_manager%%'",
+        )
+    ]
+    assert columns == ["sa_manager_id"]
+    managers = _rows(
+        conn,
+        "SELECT id, sa_manager_id FROM ov_serviced_account WHERE id IN %s",
+        [tuple(account for account, _manager in fx["managers"])],
+    )
+    assert sorted(managers) == sorted(fx["managers"])
+    fields = _rows(
+        conn,
+        "SELECT name FROM ir_model_fields WHERE model = 'ov.serviced_account' AND name LIKE 'sa_manager%%'",
+    )
+    assert fields == [("sa_manager_id",)]

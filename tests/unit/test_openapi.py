@@ -8,7 +8,7 @@ import pytest
 from governance import api_schemas, openapi, visibility
 from governance.errors import Unprocessable
 
-# Seed 002 "API Surface Summary" plus the endpoints of issue 4.
+# docs/customer-lifecycle.md "API Surface" plus the system endpoints.
 REQUIRED_OPERATIONS = {
     ("post", "/api/service-accounts"),
     ("post", "/api/service-accounts/{sa_id}/members/enroll"),

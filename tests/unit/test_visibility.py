@@ -1,4 +1,4 @@
-"""Policy -> domain, without Odoo: the table of seed 002 as code."""
+"""Policy -> domain, without Odoo: the policy table of docs/customer-lifecycle.md as code."""
 
 import pytest
 
