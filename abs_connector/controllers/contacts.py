@@ -5,8 +5,6 @@ every write through the governance methods. A customer the caller may not see an
 like one that does not exist.
 """
 
-import dataclasses
-
 from odoo import http
 from odoo.http import request
 
@@ -33,8 +31,8 @@ EXPLANATION_IDS = ("membership_id", "role_code", "policy", "hierarchy_scope", "a
 def assignment_scope(context):
     """Domain of the active assignment rows of the SA (or its subtree for a subtree scope)."""
     if context.access is None:
-        return [("account_id", "=", context.sa.id), ("state", "=", "active")]
-    return visibility.assignment_domain(dataclasses.replace(context.access, policy="sa_wide"))
+        return visibility.account_assignment_domain(context.sa.id)
+    return visibility.scope_assignment_domain(context.access)
 
 
 def _assignments_by_partner(context, partners):
@@ -111,7 +109,7 @@ def _visible_contact(context, contact_id, include_archived=False):
     Partner = request.env["res.partner"].with_context(active_test=not include_archived)
     domain = [("id", "=", contact_id)]
     if context.access is None:
-        domain.append(("assignment_ids", "any", assignment_scope(context)))
+        domain += visibility.account_customer_domain(context.sa.id)
     else:
         domain += visibility.customer_domain(context.access)
     partner = Partner.search(domain, limit=1)

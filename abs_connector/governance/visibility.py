@@ -20,11 +20,24 @@ the SA itself, ``this_node_and_descendants`` at the SA and its whole subtree
 (``parent_path`` prefix, still a single SQL condition).
 """
 
+import dataclasses
 from dataclasses import dataclass
 
 ROLES = ("staff", "agent", "admin", "finance", "viewer")
 POLICIES = ("sa_wide", "assigned_plus_unassigned", "assigned_only")
 HIERARCHY_SCOPES = ("this_node_only", "this_node_and_descendants")
+
+# Labels of the codes above, in the same order: the model selections are built from them.
+ROLE_LABELS = {"staff": "Staff", "agent": "Agent", "admin": "Admin", "finance": "Finance", "viewer": "Viewer"}
+POLICY_LABELS = {
+    "sa_wide": "Whole account",
+    "assigned_plus_unassigned": "Own and unassigned customers",
+    "assigned_only": "Own customers only",
+}
+HIERARCHY_SCOPE_LABELS = {
+    "this_node_only": "This account only",
+    "this_node_and_descendants": "This account and its sub-accounts",
+}
 
 # What each role may do in the SA it is a member of. Role semantics belong to
 # the membership (docs/reference/terminology.md), never to the person.
@@ -195,6 +208,25 @@ def assignment_domain(ctx):
     if ctx is None or not ctx.can("read_customers"):
         return list(NOTHING)
     return [("state", "=", "active"), *_sa_leaf(ctx, "account_id"), *_actor_leaf(ctx, "actor_id")]
+
+
+def scope_assignment_domain(ctx):
+    """The active rows in ``ctx``'s SA (or subtree), whoever holds them: the policy set aside.
+
+    The explainer and the API's assignment lookups use it to find a customer's row before
+    deciding, with :func:`assignment_domain`, whether ``ctx`` sees it.
+    """
+    return assignment_domain(dataclasses.replace(ctx, policy="sa_wide"))
+
+
+def account_assignment_domain(sa_id):
+    """Domain on ``ov.sa_customer_assignment``: one SA's active rows (a system call, no membership)."""
+    return [("account_id", "=", sa_id), ("state", "=", "active")]
+
+
+def account_customer_domain(sa_id):
+    """Domain on ``res.partner``: the customers with an active assignment in one SA (system call)."""
+    return [("assignment_ids", "any", account_assignment_domain(sa_id))]
 
 
 def customer_domain(ctx):

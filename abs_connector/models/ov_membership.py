@@ -6,13 +6,7 @@ from ..elevation import elevate
 from ..exceptions import GovernanceConflict
 from ..governance import authority, visibility
 
-ROLE_SELECTION = [
-    ("staff", "Staff"),
-    ("agent", "Agent"),
-    ("admin", "Admin"),
-    ("finance", "Finance"),
-    ("viewer", "Viewer"),
-]
+ROLE_SELECTION = list(visibility.ROLE_LABELS.items())
 # What each role may do, in words (the capabilities are in governance/visibility.py).
 ROLE_HELP = (
     "Staff: runs the account: enrolls and revokes members, assigns customers, sees every customer. "
@@ -21,16 +15,9 @@ ROLE_HELP = (
     "Finance: reads customers, orders and invoices. "
     "Viewer: read-only."
 )
-POLICY_SELECTION = [
-    ("sa_wide", "Whole account"),
-    ("assigned_plus_unassigned", "Own and unassigned customers"),
-    ("assigned_only", "Own customers only"),
-]
-HIERARCHY_SELECTION = [
-    ("this_node_only", "This account only"),
-    ("this_node_and_descendants", "This account and its sub-accounts"),
-]
-LIVE_STATES = ("active", "suspended")
+POLICY_SELECTION = list(visibility.POLICY_LABELS.items())
+HIERARCHY_SELECTION = list(visibility.HIERARCHY_SCOPE_LABELS.items())
+LIVE_STATES = ("active", "suspended")  # not revoked: the membership still counts
 
 
 def _utc_iso(value):
@@ -45,7 +32,7 @@ _UPDATE_EVENT_FIELDS = (
     "effective_from",
     "effective_to",
     "manager_member_id",
-)  # not revoked: the membership still counts
+)
 
 
 class OvMembership(models.Model):

@@ -1,5 +1,3 @@
-import dataclasses
-
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, MissingError, UserError, ValidationError
 
@@ -632,7 +630,7 @@ class OvServicedAccount(models.Model):
         in_scope = Assignment.search(
             [
                 ("partner_id", "=", customer.id),
-                *visibility.assignment_domain(dataclasses.replace(ctx, policy="sa_wide")),
+                *visibility.scope_assignment_domain(ctx),
             ],
             order="id desc",
         ).sorted(lambda row: row.account_id != sa)[:1]

@@ -268,11 +268,7 @@ class ResPartner(models.Model):
         :raise AccessError: the actor's role does not grant ``capability``.
         """
         ctx = self.env["ov.membership"]._abs_check_actor(actor_partner, sa, capability)
-        domain = (
-            visibility.customer_domain(ctx)
-            if ctx
-            else [("assignment_ids", "any", [("account_id", "=", sa.id), ("state", "=", "active")])]
-        )
+        domain = visibility.customer_domain(ctx) if ctx else visibility.account_customer_domain(sa.id)
         found = (
             self._abs_partner_reader()
             .with_context(active_test=not include_archived)
@@ -341,7 +337,7 @@ class ResPartner(models.Model):
         return self._abs_partner_reader().search(
             [
                 ("email_normalized", "=", normalized),
-                ("assignment_ids", "any", [("account_id", "=", sa.id), ("state", "=", "active")]),
+                *visibility.account_customer_domain(sa.id),
             ],
             limit=1,
         )

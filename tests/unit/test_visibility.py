@@ -227,3 +227,29 @@ def test_subtree_change_domain_follows_the_parent_path():
 
 def test_no_read_right_no_change():
     assert visibility.change_domain(None) == visibility.NOTHING
+
+
+def test_every_role_policy_and_scope_has_a_label_in_the_core_order():
+    assert tuple(visibility.ROLE_LABELS) == visibility.ROLES
+    assert tuple(visibility.POLICY_LABELS) == visibility.POLICIES
+    assert tuple(visibility.HIERARCHY_SCOPE_LABELS) == visibility.HIERARCHY_SCOPES
+
+
+def test_account_customer_domain_is_a_sub_select_on_the_active_rows_of_one_sa():
+    assert visibility.account_customer_domain(7) == [
+        ("assignment_ids", "any", [("account_id", "=", 7), ("state", "=", "active")])
+    ]
+
+
+def test_scope_assignment_domain_ignores_the_policy_but_keeps_the_sa():
+    ctx = AccessContext(
+        person_id=5,
+        sa_id=7,
+        sa_parent_path="1/7/",
+        membership_id=3,
+        membership_sa_id=7,
+        role_code="agent",
+        policy="assigned_only",
+    )
+    assert visibility.scope_assignment_domain(ctx) == [("state", "=", "active"), ("account_id", "=", 7)]
+    assert ("actor_id", "=", 5) in visibility.assignment_domain(ctx)
