@@ -4,7 +4,7 @@ from odoo.tools import SQL
 
 from ..elevation import elevate
 from ..exceptions import GovernanceConflict
-from ..governance import authority, visibility
+from ..governance import authority, explainer, visibility
 
 ROLE_SELECTION = list(visibility.ROLE_LABELS.items())
 # What each role may do, in words (the capabilities are in governance/visibility.py).
@@ -490,26 +490,14 @@ class OvMembership(models.Model):
     @api.model
     def _abs_explain_no_membership(self, person_partner, sa):
         """Why ``person_partner`` has no authority in ``sa``, in one sentence."""
-        if sa.state != "active":
-            return _("%(sa)s is inactive: it grants nobody access.", sa=sa.name)
         latest = self._abs_reader().search(
             [("person_partner_id", "=", person_partner.id), ("serviced_account_id", "=", sa.id)],
             order="id desc",
             limit=1,
         )
-        if not latest:
-            return _("%(person)s has no membership in %(sa)s.", person=person_partner.name, sa=sa.name)
-        if latest.membership_state != "active":
-            return _(
-                "%(person)s's membership in %(sa)s is %(state)s.",
-                person=person_partner.name,
-                sa=sa.name,
-                state=latest.membership_state,
-            )
-        return _(
-            "%(person)s's membership in %(sa)s is outside its effective dates.",
-            person=person_partner.name,
-            sa=sa.name,
+        latest_state = latest.membership_state if latest else None
+        return explainer.no_membership(
+            person_partner.name, sa.name, sa.state == "active", latest_state, self.env._
         )
 
     @api.model

@@ -2,7 +2,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, MissingError, UserError, ValidationError
 
 from ..elevation import elevate
-from ..governance import visibility
+from ..governance import explainer, visibility
 
 # Changes of these fields publish service_account.updated (archiving has its own event).
 _UPDATE_EVENT_FIELDS = ("name", "parent_id", "sa_manager_id", "account_class", "partner_id", "notes", "state")
@@ -575,6 +575,9 @@ class OvServicedAccount(models.Model):
     def _abs_explain_access(self, person_partner, sa, customer):
         """Answer whether ``person_partner`` sees ``customer`` in ``sa``, and why.
 
+        The facts come from the visibility module; the sentence from
+        ``governance/explainer.py``.
+
         :returns: dict with ``visible`` (bool), ``reason`` (a sentence),
             ``membership_id``, ``role_code``, ``policy``, ``hierarchy_scope``,
             ``assignment_id``, ``actor_id`` (ids or False).
@@ -582,104 +585,65 @@ class OvServicedAccount(models.Model):
         Membership = self.env["ov.membership"]
         if not self.env.user.has_group("abs_connector.group_abs_governance_user"):
             Membership._abs_check_system_caller()
-        answer = {
-            "visible": False,
-            "reason": "",
-            "membership_id": False,
-            "role_code": False,
-            "policy": False,
-            "hierarchy_scope": False,
-            "assignment_id": False,
-            "actor_id": False,
-        }
-        person = person_partner
-        if not Membership._abs_is_or_was_member(person, sa):
+        if not Membership._abs_is_or_was_member(person_partner, sa):
             # Only members are explained; anyone else is unknown here, like a missing id.
             raise MissingError(_("Person not found."))
-        Assignment = self.env["ov.sa_customer_assignment"]._abs_history_admin()
-        ctx = Membership._abs_access_context(person, sa)
+        answer = dict.fromkeys(
+            ("membership_id", "role_code", "policy", "hierarchy_scope", "assignment_id", "actor_id"), False
+        )
+        answer.update(visible=False, reason="")
+        ctx = Membership._abs_access_context(person_partner, sa)
         if ctx is None:
-            answer["reason"] = Membership._abs_explain_no_membership(person, sa)
+            answer["reason"] = Membership._abs_explain_no_membership(person_partner, sa)
             return answer
-        membership = Membership.browse(ctx.membership_id)
         answer.update(
             membership_id=ctx.membership_id,
             role_code=ctx.role_code,
             policy=ctx.policy,
             hierarchy_scope=ctx.hierarchy_scope,
         )
-        via = (
-            ""
-            if ctx.membership_sa_id == sa.id
-            else _(
-                " (through their membership in %(ancestor)s, which covers its sub-accounts)",
-                ancestor=membership.serviced_account_id.name,
-            )
-        )
-        who = _(
-            "%(person)s is %(role)s of %(sa)s%(via)s with the %(policy)s policy",
-            person=person.name,
-            role=ctx.role_code,
-            sa=sa.name,
-            via=via,
-            policy=ctx.policy,
-        )
+        answer.update(self._abs_explain_with_membership(ctx, person_partner, sa, customer))
+        return answer
+
+    @api.model
+    def _abs_explain_with_membership(self, ctx, person, sa, customer):
+        """The explainer's ``visible``, ``reason``, ``assignment_id``, ``actor_id`` for a member."""
+        member = self._abs_explained_member(ctx, person, sa)
         if not ctx.can("read_customers"):
-            answer["reason"] = _("%(who)s; that role does not read customers.", who=who)
-            return answer
+            return {"reason": explainer.role_reads_no_customers(member, self.env._)}
+        Assignment = self.env["ov.sa_customer_assignment"]._abs_history_admin()
         in_scope = Assignment.search(
-            [
-                ("partner_id", "=", customer.id),
-                *visibility.scope_assignment_domain(ctx),
-            ],
+            [("partner_id", "=", customer.id), *visibility.scope_assignment_domain(ctx)],
             order="id desc",
         ).sorted(lambda row: row.account_id != sa)[:1]
         if not in_scope:
-            answer["reason"] = _(
-                "%(who)s, but %(customer)s has no active assignment in %(scope)s.",
-                who=who,
-                customer=customer.name,
-                scope=_("this account or its sub-accounts") if ctx.covers_descendants else _("this account"),
-            )
-            return answer
-        answer.update(assignment_id=in_scope.id, actor_id=in_scope.actor_id.id)
-        visible = bool(
-            Assignment.search_count([("id", "=", in_scope.id), *visibility.assignment_domain(ctx)])
+            scope = ctx.covers_descendants
+            return {"reason": explainer.no_assignment_in_scope(member, customer.name, scope, self.env._)}
+        seen = Assignment.search_count([("id", "=", in_scope.id), *visibility.assignment_domain(ctx)])
+        visible = bool(seen)
+        found = explainer.Assignment(
+            assignment_id=in_scope.id,
+            account=in_scope.account_id.name,
+            actor=in_scope.actor_id.name or None,
+            actor_is_the_person=in_scope.actor_id == person,
+            visible=visible,
+            archived=not in_scope.partner_id.active,
+            in_sub_account=in_scope.account_id != sa,
         )
-        if in_scope.actor_id == person:
-            holder = _("is assigned to them")
-        elif in_scope.actor_id:
-            holder = _("is assigned to %(actor)s", actor=in_scope.actor_id.name)
-        else:
-            holder = _("is unassigned")
-        answer["visible"] = visible and in_scope.partner_id.active
-        if visible and not in_scope.partner_id.active:
-            answer["reason"] = _(
-                "%(who)s; %(customer)s %(holder)s (assignment %(aid)s) but is archived.",
-                who=who,
-                customer=customer.name,
-                holder=holder,
-                aid=in_scope.id,
-            )
-        else:
-            answer["reason"] = _(
-                "%(who)s; %(customer)s %(holder)s (assignment %(aid)s in %(asa)s), " "so it is %(verdict)s.",
-                who=who,
-                customer=customer.name,
-                holder=holder,
-                aid=in_scope.id,
-                asa=in_scope.account_id.name,
-                verdict=_("visible") if visible else _("not visible"),
-            )
-        if visible and in_scope.account_id != sa:
-            answer["reason"] += " " + _(
-                "%(customer)s belongs to the sub-account %(asa)s, which their hierarchy scope covers: "
-                "from %(sa)s they act on it there (assignments and events are in %(asa)s).",
-                customer=customer.name,
-                asa=in_scope.account_id.name,
-                sa=sa.name,
-            )
-        return answer
+        return {
+            "assignment_id": in_scope.id,
+            "actor_id": in_scope.actor_id.id,
+            "visible": visible and in_scope.partner_id.active,
+            "reason": explainer.assignment_verdict(member, customer.name, found, self.env._),
+        }
+
+    @api.model
+    def _abs_explained_member(self, ctx, person, sa):
+        membership = self.env["ov.membership"].browse(ctx.membership_id)
+        ancestor = membership.serviced_account_id.name if ctx.membership_sa_id != sa.id else None
+        return explainer.Membership(
+            person=person.name, sa=sa.name, role=ctx.role_code, policy=ctx.policy, ancestor=ancestor
+        )
 
     # ---- portal onboarding ----
 
