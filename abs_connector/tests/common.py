@@ -119,3 +119,22 @@ class AbsGovernanceCase(TransactionCase):
 
     def event_data(self, event):
         return json.loads(event.payload).get("data") or {}
+
+
+class AbsSaTreeCase(AbsGovernanceCase):
+    """``cls.tree``: the picture of ``make_sa_tree`` (root > seed > branch with Alice,
+    Jean and Kwame > sub-branch), built once for the class."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.tree = cls.make_sa_tree()
+
+
+class AbsSaTreeCustomerCase(AbsSaTreeCase):
+    """``cls.tree`` plus ``cls.marie``: "Marie Dupont", a customer of the branch assigned to Jean."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.marie = cls.make_customer(cls.tree.branch, cls.tree.jean, name="Marie Dupont")

@@ -7,16 +7,11 @@ from odoo.tests import tagged
 from odoo.tools import mute_logger
 
 from ..exceptions import GovernanceConflict
-from .common import AbsGovernanceCase
+from .common import AbsSaTreeCase, AbsSaTreeCustomerCase
 
 
 @tagged("post_install", "-at_install", "abs_governance")
-class TestGovernedCustomerLifecycle(AbsGovernanceCase):
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.tree = cls.make_sa_tree()
-
+class TestGovernedCustomerLifecycle(AbsSaTreeCase):
     def test_create_governed_customer_stamps_and_assigns_seed002_stage1(self):
         jean, branch = self.tree.jean, self.tree.branch
         marie = self.env["res.partner"]._abs_create_governed_customer(
@@ -119,12 +114,10 @@ class TestGovernedCustomerLifecycle(AbsGovernanceCase):
 
 
 @tagged("post_install", "-at_install", "abs_governance")
-class TestCustomerAssignment(AbsGovernanceCase):
+class TestCustomerAssignment(AbsSaTreeCustomerCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.tree = cls.make_sa_tree()
-        cls.marie = cls.make_customer(cls.tree.branch, cls.tree.jean, name="Marie Dupont")
         cls.Assignment = cls.env["ov.sa_customer_assignment"]
 
     def test_one_active_assignment_per_customer_and_account_in_the_database(self):

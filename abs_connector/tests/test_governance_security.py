@@ -1,16 +1,14 @@
 from odoo.exceptions import AccessError
 from odoo.tests import tagged
 
-from .common import AbsGovernanceCase
+from .common import AbsSaTreeCustomerCase
 
 
 @tagged("post_install", "-at_install", "abs_governance")
-class TestGovernanceAccessRights(AbsGovernanceCase):
+class TestGovernanceAccessRights(AbsSaTreeCustomerCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.tree = cls.make_sa_tree()
-        cls.marie = cls.make_customer(cls.tree.branch, cls.tree.jean)
         cls.other_company = cls.env["res.company"].create({"name": "OV2"})
         cls.other_branch = cls.make_branch(
             "OV2 Branch", parent=cls.env["ov.serviced_account"]._get_company_seed(cls.other_company)

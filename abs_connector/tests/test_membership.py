@@ -7,16 +7,11 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import HttpCase, tagged
 
 from ..exceptions import GovernanceConflict
-from .common import AbsGovernanceCase
+from .common import AbsGovernanceCase, AbsSaTreeCase, AbsSaTreeCustomerCase
 
 
 @tagged("post_install", "-at_install", "abs_governance")
-class TestMembershipRules(AbsGovernanceCase):
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.tree = cls.make_sa_tree()
-
+class TestMembershipRules(AbsSaTreeCase):
     def test_enroll_creates_the_employee_identity(self):
         person = self.make_person("Jean Kofi", "Jean@Example.com")
         membership = self.env["ov.membership"]._abs_enroll(self.tree.branch, person, "agent")
@@ -135,12 +130,7 @@ class TestMembershipRules(AbsGovernanceCase):
 
 
 @tagged("post_install", "-at_install", "abs_governance")
-class TestMembershipLifecycle(AbsGovernanceCase):
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.tree = cls.make_sa_tree()
-
+class TestMembershipLifecycle(AbsSaTreeCase):
     def test_suspend_and_reinstate(self):
         membership = self.tree.jean_membership
         membership._abs_suspend(self.tree.alice)
@@ -309,14 +299,12 @@ class TestConflictOfInterest(AbsGovernanceCase):
 
 
 @tagged("post_install", "-at_install", "abs_governance")
-class TestSystemCalls(AbsGovernanceCase):
+class TestSystemCalls(AbsSaTreeCustomerCase):
     """Calls without a governed actor (back office, API key) are for governance managers only."""
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.tree = cls.make_sa_tree()
-        cls.marie = cls.make_customer(cls.tree.branch, cls.tree.jean)
         cls.clerk = cls.env["res.users"].create(
             {
                 "name": "Clerk",

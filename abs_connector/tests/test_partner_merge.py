@@ -1,17 +1,16 @@
 from odoo import Command
 from odoo.tests import tagged
 
-from .common import AbsGovernanceCase
+from .common import AbsSaTreeCase
 
 
 @tagged("post_install", "-at_install")
-class TestPartnerMergeKeepsHistory(AbsGovernanceCase):
+class TestPartnerMergeKeepsHistory(AbsSaTreeCase):
     """Odoo's Merge Contacts wizard on governed customers keeps every assignment row."""
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.tree = cls.make_sa_tree()
         cls.other_branch = cls.make_branch("Ghana Field Operations")
 
     def merge(self, partners, survivor):

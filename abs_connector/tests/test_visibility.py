@@ -4,7 +4,7 @@ from odoo.exceptions import MissingError
 from odoo.tests import tagged
 
 from ..governance import visibility
-from .common import AbsGovernanceCase
+from .common import AbsGovernanceCase, AbsSaTreeCustomerCase
 
 
 @tagged("post_install", "-at_install", "abs_governance")
@@ -113,12 +113,10 @@ class TestStampVisibility(AbsGovernanceCase):
 
 
 @tagged("post_install", "-at_install", "abs_governance")
-class TestAccessExplainer(AbsGovernanceCase):
+class TestAccessExplainer(AbsSaTreeCustomerCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.tree = cls.make_sa_tree()
-        cls.marie = cls.make_customer(cls.tree.branch, cls.tree.jean, name="Marie Dupont")
         cls.SA = cls.env["ov.serviced_account"]
 
     def test_explains_visible_through_own_assignment(self):

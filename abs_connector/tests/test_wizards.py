@@ -5,15 +5,14 @@ from odoo import Command
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import Form, tagged
 
-from .common import AbsGovernanceCase
+from .common import AbsSaTreeCase
 
 
 @tagged("post_install", "-at_install")
-class TestBackOfficeWizards(AbsGovernanceCase):
+class TestBackOfficeWizards(AbsSaTreeCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.tree = cls.make_sa_tree()
         group_user = cls.env.ref("base.group_user")
         group_gov_user = cls.env.ref("abs_connector.group_abs_governance_user")
         group_gov_manager = cls.env.ref("abs_connector.group_abs_governance_manager")

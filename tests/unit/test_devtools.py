@@ -135,3 +135,23 @@ def test_lint_fails_and_says_so_when_the_node_tools_cannot_be_installed(monkeypa
     result = layers.lint()
     assert result.failed == len(layers.CONTRACT_CHECKS)
     assert "THE NODE TOOLS CANNOT BE INSTALLED" in capsys.readouterr().out
+
+
+def test_test_database_gets_a_copy_of_the_template_filestore(tmp_path, monkeypatch):
+    template_files = tmp_path / "shared" / "abs_tmpl_x"
+    (template_files / "ab").mkdir(parents=True)
+    (template_files / "ab" / "abcdef").write_bytes(b"logo")
+    monkeypatch.setattr(odoo, "STATE", tmp_path / "state")
+    monkeypatch.setattr(odoo.postgres, "psql_value", lambda sql, db="postgres": str(template_files))
+    assert odoo.copy_filestore("abs_tmpl_x", "abs_test_1")
+    copied = tmp_path / "state" / "data" / "filestore" / "abs_test_1" / "ab" / "abcdef"
+    assert copied.read_bytes() == b"logo"
+    odoo.drop_filestore("abs_test_1")
+    assert not (tmp_path / "state" / "data" / "filestore" / "abs_test_1").exists()
+
+
+def test_missing_template_filestore_is_reported_not_fatal(tmp_path, monkeypatch):
+    monkeypatch.setattr(odoo, "STATE", tmp_path / "state")
+    monkeypatch.setattr(odoo, "DEFAULT_STATE", tmp_path / "nowhere")
+    monkeypatch.setattr(odoo.postgres, "psql_value", lambda sql, db="postgres": "")
+    assert odoo.copy_filestore("abs_tmpl_x", "abs_test_1") is False

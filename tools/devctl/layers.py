@@ -91,6 +91,7 @@ def odoo_suites(odoo_path, config, template, keep=False, test_tags="/abs_connect
     """
     db = f"abs_test_{os.getpid()}"
     postgres.copy_database(template, db)
+    odoo.copy_filestore(template, db)
     log = STATE / "logs" / "odoo-tests.log"
     log.parent.mkdir(parents=True, exist_ok=True)
     port = odoo.free_port()
@@ -123,6 +124,7 @@ def odoo_suites(odoo_path, config, template, keep=False, test_tags="/abs_connect
     finally:
         if not keep:
             postgres.drop_database(db)
+            odoo.drop_filestore(db)
 
 
 def _print_failures(text):

@@ -4,12 +4,14 @@ import ast
 import configparser
 import hashlib
 import secrets
+import shutil
 import socket
 import subprocess
+from pathlib import Path
 
 from . import postgres
 from .errors import DevError
-from .paths import ADDON, MIGRATIONS, REPO, STATE, VENV_PYTHON
+from .paths import ADDON, DEFAULT_STATE, MIGRATIONS, REPO, STATE, VENV_PYTHON
 from .shell import run, say
 
 
@@ -125,7 +127,43 @@ def ensure_template(odoo_path, config):
     if result.returncode != 0:
         postgres.drop_database(name)
         raise DevError(f"building the template database failed; read {log}")
+    # The template is shared by every state directory on the machine; its files are not.
+    postgres.psql_value(f"COMMENT ON DATABASE {name} IS '{filestore(name)}'")
     return name
+
+
+def filestore(db):
+    """Where Odoo keeps ``db``'s attachments under this state directory (``data_dir``)."""
+    return STATE / "data" / "filestore" / db
+
+
+def template_filestore(template):
+    """The template's filestore: recorded on the database when it was built, else looked for."""
+    recorded = postgres.psql_value(
+        f"SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = '{template}'"  # noqa: S608
+    )
+    candidates = [Path(recorded)] if recorded else []
+    candidates += [filestore(template), DEFAULT_STATE / "data" / "filestore" / template]
+    return next((path for path in candidates if path.is_dir()), None)
+
+
+def copy_filestore(template, db):
+    """Give ``db`` (a copy of ``template``) the template's files, so no attachment is missing.
+
+    :returns: False when the template's filestore cannot be found (its attachments will be
+        missing files; Odoo regenerates the asset bundles, and logs FileNotFoundError).
+    """
+    drop_filestore(db)
+    source = template_filestore(template)
+    if source is None:
+        say(f"warning: the filestore of {template} was not found; attachments will miss their files")
+        return False
+    shutil.copytree(source, filestore(db))
+    return True
+
+
+def drop_filestore(db):
+    shutil.rmtree(filestore(db), ignore_errors=True)
 
 
 def install_addon(odoo_path, config, db, log, demo):

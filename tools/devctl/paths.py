@@ -8,7 +8,8 @@ from .errors import DevError
 REPO = Path(__file__).resolve().parents[2]
 ADDON = REPO / "abs_connector"
 MIGRATIONS = REPO / "migrations"
-STATE = Path(os.environ.get("ABS_STATE_DIR", Path.home() / ".cache" / "abs_connector"))
+DEFAULT_STATE = Path.home() / ".cache" / "abs_connector"
+STATE = Path(os.environ.get("ABS_STATE_DIR", DEFAULT_STATE))
 VENV = Path(os.environ.get("ABS_VENV", STATE / "venv"))
 VENV_PYTHON = VENV / "bin" / "python"
 
