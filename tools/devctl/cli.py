@@ -110,6 +110,21 @@ def cmd_bench(args):
     ).returncode
 
 
+def cmd_pot(_args):
+    """Regenerate abs_connector/i18n/abs_connector.pot (run it after adding or changing a string)."""
+    prepare_machine()
+    tree = odoo_path()
+    venv.ensure(tree)
+    started = postgres.ensure_running()
+    try:
+        config = odoo.write_config(tree, "pot", http_port=odoo.free_port())
+        template = odoo.ensure_template(tree, config)
+        say(f"wrote {odoo.export_pot(tree, config, template).relative_to(REPO)}")
+    finally:
+        postgres.stop(started)
+    return 0
+
+
 def ensure_demo_database(tree, config, db):
     if postgres.database_exists(db) and odoo.module_state(db) == "installed":
         say(f"reusing database {db}")
@@ -180,6 +195,8 @@ def parser():
         "bench_args", nargs=argparse.REMAINDER, help="passed to the benchmark, e.g. --customers 1000000"
     )
     bench.set_defaults(func=cmd_bench)
+    pot = sub.add_parser("pot", help="regenerate abs_connector/i18n/abs_connector.pot with Odoo's export")
+    pot.set_defaults(func=cmd_pot)
     return main
 
 

@@ -3,6 +3,7 @@
 import ast
 import configparser
 import hashlib
+import os
 import secrets
 import shutil
 import socket
@@ -176,6 +177,32 @@ def install_addon(odoo_path, config, db, log, demo):
         )
     if result.returncode != 0:
         raise DevError(f"installing abs_connector into {db} failed; read {log}")
+
+
+POT = ADDON / "i18n" / "abs_connector.pot"
+
+
+def export_pot(odoo_path, config, template):
+    """Regenerate i18n/abs_connector.pot with Odoo's own export, on a scratch copy of the template."""
+    db = f"abs_pot_{os.getpid()}"
+    postgres.copy_database(template, db)
+    copy_filestore(template, db)
+    log = STATE / "logs" / "pot.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        install_addon(odoo_path, config, db, log, demo=False)
+        POT.parent.mkdir(exist_ok=True)
+        args = ["-d", db, f"--i18n-export={POT}", "--modules=abs_connector", "--stop-after-init", "--no-http"]
+        with log.open("a") as handle:
+            result = subprocess.run(
+                odoo_cmd(odoo_path, config, *args), stdout=handle, stderr=subprocess.STDOUT, check=False
+            )
+        if result.returncode != 0:
+            raise DevError(f"exporting the translation template failed; read {log}")
+    finally:
+        postgres.drop_database(db)
+        drop_filestore(db)
+    return POT
 
 
 def module_state(db):
