@@ -126,19 +126,29 @@ def json_value(value):
     """
     if value is None or isinstance(value, bool | int | str):
         return value
+    if hasattr(value, "_name") and hasattr(value, "ids"):
+        return _record_ids(value)
+    if isinstance(value, dict):
+        return {str(key): json_value(item) for key, item in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [json_value(item) for item in value]
+    return _json_scalar(value)
+
+
+def _record_ids(records):
+    """One record: its id; several: their ids; none: ``None``."""
+    ids = list(records.ids)
+    return ids[0] if len(ids) == 1 else (ids or None)
+
+
+def _json_scalar(value):
+    """Floats, dates and anything else that is neither a record nor a container."""
     if isinstance(value, float):
         return value if math.isfinite(value) else None
     if isinstance(value, datetime):
         return utc_timestamp(value)
     if isinstance(value, date):
         return value.isoformat()
-    if hasattr(value, "_name") and hasattr(value, "ids"):
-        ids = list(value.ids)
-        return ids[0] if len(ids) == 1 else (ids or None)
-    if isinstance(value, dict):
-        return {str(key): json_value(item) for key, item in value.items()}
-    if isinstance(value, list | tuple | set | frozenset):
-        return [json_value(item) for item in value]
     return str(value)
 
 

@@ -152,12 +152,25 @@ class MqttPublisher:
         The broker receives them in list order over one connection, so events
         of one subject keep their order.
         """
-        outcome = PublishOutcome()
         if self._client is None:
             raise RuntimeError("MqttPublisher.publish() outside its 'with' block")
+        outcome = PublishOutcome()
         with self._state:
             self._acks = {}
-        pending = {}  # mid -> key
+        pending = self._send(messages, outcome)  # mid -> key
+        with self._state:
+            self._state.wait_for(
+                lambda: self._disconnected or all(mid in self._acks for mid in pending),
+                timeout=self.settings.ack_timeout,
+            )
+            acks = dict(self._acks)
+        for mid, key in pending.items():
+            self._record_ack(outcome, key, acks.get(mid))
+        return outcome
+
+    def _send(self, messages, outcome):
+        """Hand every message to paho in order; returns ``{mid: key}`` of those sent."""
+        pending = {}
         for message in messages:
             if self._disconnected:
                 outcome.failed[message.key] = "connection to the broker lost before publishing"
@@ -167,25 +180,19 @@ class MqttPublisher:
                 outcome.failed[message.key] = f"publish refused by the client: {mqtt.error_string(info.rc)}"
                 continue
             pending[info.mid] = message.key
-        with self._state:
-            self._state.wait_for(
-                lambda: self._disconnected or all(mid in self._acks for mid in pending),
-                timeout=self.settings.ack_timeout,
+        return pending
+
+    def _record_ack(self, outcome, key, reason_code):
+        if reason_code is None:
+            outcome.failed[key] = (
+                "connection to the broker lost before PUBACK"
+                if self._disconnected
+                else f"no PUBACK within {self.settings.ack_timeout:g}s"
             )
-            acks = dict(self._acks)
-        for mid, key in pending.items():
-            reason_code = acks.get(mid)
-            if reason_code is None:
-                outcome.failed[key] = (
-                    "connection to the broker lost before PUBACK"
-                    if self._disconnected
-                    else f"no PUBACK within {self.settings.ack_timeout:g}s"
-                )
-            elif reason_code.is_failure:
-                outcome.failed[key] = f"broker refused the message: {reason_code}"
-            else:
-                outcome.acked.append(key)
-        return outcome
+        elif reason_code.is_failure:
+            outcome.failed[key] = f"broker refused the message: {reason_code}"
+        else:
+            outcome.acked.append(key)
 
     @property
     def connected(self):
