@@ -252,26 +252,37 @@ def as_abs_error(exc):
     """
     if isinstance(exc, AbsError):
         return exc
+    return _race_conflict(exc) or _foreign_error(exc) or _werkzeug_error(exc) or AbsError()
+
+
+def _race_conflict(exc):
     cause = exc.__cause__
     if cause is not None and any(name in _RACE_CAUSES for name in _qualified_names(cause)):
         # Odoo turns a unique violation at commit into a ValidationError naming the table and
         # column; the client only needs to know that another request got there first.
         return Conflict(RACE_MESSAGE)
+    return None
+
+
+def _foreign_error(exc):
     for name in _qualified_names(exc):
         if name in _FOREIGN:
             klass, keep = _FOREIGN[name]
             if not keep:
                 return klass()
             return klass(_foreign_message(exc), _foreign_details(exc))
+    return None
+
+
+def _werkzeug_error(exc):
     code = getattr(exc, "code", None)
-    if type(exc).__module__.startswith("werkzeug") and isinstance(code, int):
-        klass = _WERKZEUG_BY_STATUS.get(code)
-        if klass is not None:
-            allowed = getattr(exc, "valid_methods", None) if code == 405 else None
-            if allowed:
-                return klass(allowed=allowed)
-            return klass()
-    return AbsError()
+    if not type(exc).__module__.startswith("werkzeug") or not isinstance(code, int):
+        return None
+    klass = _WERKZEUG_BY_STATUS.get(code)
+    if klass is None:
+        return None
+    allowed = getattr(exc, "valid_methods", None) if code == 405 else None
+    return klass(allowed=allowed) if allowed else klass()
 
 
 def to_http(exc):

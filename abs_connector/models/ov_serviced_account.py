@@ -435,20 +435,27 @@ class OvServicedAccount(models.Model):
     @api.model
     def _abs_precheck_unique_flags(self, vals_list):
         # Said in words before the partial unique indexes refuse it in SQL.
+        self._abs_precheck_one_root(vals_list)
+        self._abs_precheck_one_seed_per_company(vals_list)
+
+    @api.model
+    def _abs_precheck_one_root(self, vals_list):
         roots = [vals for vals in vals_list if vals.get("is_global_root")]
         existing_root = self._abs_tree_reader().search_count([("is_global_root", "=", True)])
         if len(roots) > 1 or (roots and existing_root):
             raise ValidationError(
                 _("There is already a global root Service Account; " "there can be only one.")
             )
+
+    @api.model
+    def _abs_precheck_one_seed_per_company(self, vals_list):
         seeded = [vals.get("source_company_id") for vals in vals_list if vals.get("is_seed")]
         taken = self._abs_tree_reader().search([("is_seed", "=", True), ("source_company_id", "in", seeded)])
         if taken or len(set(seeded)) < len(seeded):
-            company = taken[:1].source_company_id.name or ""
             raise ValidationError(
                 _(
                     "%(company)s already has its seed Service Account; " "a company has exactly one.",
-                    company=company,
+                    company=taken[:1].source_company_id.name or "",
                 )
             )
 

@@ -382,12 +382,7 @@ class ResPartner(models.Model):
         ctx = self.env["ov.membership"]._abs_check_actor(actor_partner, sa, "create_customers")
         self._abs_check_email_free(sa, vals.get("email"), actor_partner)
         recorded = self.env["ov.membership"]._abs_recorded_actor(actor_partner)
-        holder = actor_partner if ctx and ctx.can("hold_customers") else self.browse()
-        membership = self.env["ov.membership"]._abs_reader().browse(ctx.membership_id if holder else [])
-        # A revocation of the holder running at the same moment either sees this customer
-        # and releases it, or makes this request replay and be refused.
-        membership._abs_serialize_with_lifecycle()
-        employee = membership.employee_id if holder else None
+        holder, employee = self._abs_first_holder(ctx, actor_partner)
         customer = self.create(
             {
                 **vals,
@@ -396,7 +391,7 @@ class ResPartner(models.Model):
                 "company_id": sa.company_id.id,
                 "x_sa_id": sa.id,
                 "x_actor_id": holder.id or False,
-                "x_assigned_employee_id": employee.id if employee else False,
+                "x_assigned_employee_id": employee.id or False,
             }
         )
         assignment = self._abs_assignment_admin().create(
@@ -409,22 +404,37 @@ class ResPartner(models.Model):
                 "assigned_by_id": recorded.id if recorded else False,
             }
         )
+        customer._abs_emit_created(sa, recorded, assignment, holder)
+        if portal_access and sa._abs_portal_trigger_enabled("on_create"):
+            customer._abs_grant_portal_access()
+        return customer
+
+    @api.model
+    def _abs_first_holder(self, ctx, actor_partner):
+        """``(holder partner, their employee)`` of a new customer: the creator when their role
+        holds customers, else nobody (both empty)."""
+        if not (ctx and ctx.can("hold_customers")):
+            return self.browse(), self.env["abs.employee"]
+        membership = self.env["ov.membership"]._abs_reader().browse(ctx.membership_id)
+        # A revocation of the holder running at the same moment either sees this customer
+        # and releases it, or makes this request replay and be refused.
+        membership._abs_serialize_with_lifecycle()
+        return actor_partner, membership.employee_id
+
+    def _abs_emit_created(self, sa, recorded, assignment, holder):
         self.env["abs.event.outbox"]._emit(
             "customer.created",
             sa,
-            customer,
+            self,
             recorded,
             {
-                "name": customer.name,
-                "email": customer.email or None,
-                "phone": customer.phone or None,
+                "name": self.name,
+                "email": self.email or None,
+                "phone": self.phone or None,
                 "assignment_id": assignment.id,
                 "actor_id": holder.id or None,
             },
         )
-        if portal_access and sa._abs_portal_trigger_enabled("on_create"):
-            customer._abs_grant_portal_access()
-        return customer
 
     def _abs_update_governed_customer(self, vals, sa, actor_partner):
         """Update a customer the actor can see in ``sa`` (docs/customer-lifecycle.md, Stage 3).
