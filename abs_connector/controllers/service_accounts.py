@@ -63,7 +63,8 @@ def _partner_by_email(normalized):
 def _first_identity(employee):
     """Whether this request created the manager's sign-in identity (Odoo stamps a record's
     creation with its transaction's time): only then may it carry a password."""
-    return employee.sudo().create_date == request.env.cr.now() and not employee.has_password
+    created = elevate(employee, "the proxy may not read employees").create_date
+    return created == request.env.cr.now() and not employee.has_password
 
 
 def _give_credentials(employee, password, new_identity):

@@ -138,10 +138,9 @@ class ResPartner(models.Model):
         return result
 
     def _abs_governed_without_email(self):
-        # sudo: the stamps are internal fields, and whoever edits the e-mail (API proxy,
-        # salesperson) has already been allowed to write this customer.
+        # Whoever edits the e-mail (API proxy, salesperson) was already allowed to write this customer.
         return self.browse(
-            self.sudo()
+            elevate(self, "the stamps are internal fields")
             .filtered(lambda partner: partner.x_sa_id and partner.active and not partner.email_normalized)
             .ids
         )
@@ -150,7 +149,7 @@ class ResPartner(models.Model):
         """A governed customer created without e-mail is invited when they first get one,
         as they would have been at creation (the "on creation" setting of their account)."""
         for customer in self:
-            if not customer.sudo().email_normalized:
+            if not elevate(customer, "the invitation needs the address, whoever set it").email_normalized:
                 continue
             if customer._abs_portal_onboarding_enabled("on_create") and not customer._abs_own_users():
                 customer._abs_grant_portal_access()
@@ -309,11 +308,7 @@ class ResPartner(models.Model):
         """
         self.ensure_one()
         ctx = self.env["ov.membership"]._abs_check_actor(actor_partner, sa, capability)
-        domain = (
-            visibility.assignment_domain(ctx)
-            if ctx
-            else [("account_id", "=", sa.id), ("state", "=", "active")]
-        )
+        domain = visibility.assignment_domain(ctx) if ctx else visibility.account_assignment_domain(sa.id)
         rows = self._abs_assignment_admin().search([("partner_id", "=", self.id), *domain], order="id")
         if not rows:
             raise MissingError(_("Customer not found."))
