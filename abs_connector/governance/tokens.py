@@ -148,17 +148,61 @@ def parse_issuer_entry(entry, base_dir="."):
     :param base_dir: directory a relative ``public_key_file`` is resolved against.
     :raise TokenConfigError: on any missing, unknown or unsafe setting.
     """
+    issuer, audience = _issuer_names(entry)
+    algorithms = _external_algorithms(issuer, entry.get("algorithms"))
+    key, jwks_url = _issuer_key(issuer, entry, base_dir)
+    email_claim, require_email_verified = _email_mapping(issuer, entry)
+    return IssuerConfig(
+        issuer=issuer,
+        audience=audience,
+        algorithms=algorithms,
+        key=key,
+        jwks_url=jwks_url,
+        identity_claim=_identity_claim(issuer, entry.get("identity_claim", "sub")),
+        email_claim=email_claim,
+        require_email_verified=require_email_verified,
+        leeway_seconds=_leeway(entry.get("leeway_seconds", DEFAULT_LEEWAY_SECONDS)),
+        require_jti=_boolean(issuer, "require_jti", entry.get("require_jti", True)),
+        native=False,
+    )
+
+
+def _issuer_names(entry):
+    """``(issuer, audience)`` of an entry that is an object with known keys only."""
     if not isinstance(entry, dict):
         raise TokenConfigError("each issuer must be a JSON object.")
     unknown = set(entry) - ISSUER_FILE_KEYS
     if unknown:
         raise TokenConfigError(f"unknown issuer settings: {', '.join(sorted(unknown))}.")
-    issuer, audience = entry.get("issuer"), entry.get("audience")
+    issuer = entry.get("issuer")
     if not isinstance(issuer, str) or not issuer:
         raise TokenConfigError("issuer must be a non-empty string.")
-    if not isinstance(audience, str) or not audience:
-        raise TokenConfigError(f"{issuer}: audience must be a non-empty string.")
-    algorithms = entry.get("algorithms")
+    return issuer, _non_empty_string(issuer, "audience", entry.get("audience"))
+
+
+def _non_empty_string(issuer, name, value):
+    if not isinstance(value, str) or not value:
+        raise TokenConfigError(f"{issuer}: {name} must be a non-empty string.")
+    return value
+
+
+def _boolean(issuer, name, value):
+    if not isinstance(value, bool):
+        raise TokenConfigError(f"{issuer}: {name} must be true or false.")
+    return value
+
+
+def _identity_claim(issuer, identity_claim):
+    _non_empty_string(issuer, "identity_claim", identity_claim)
+    if identity_claim in UNSTABLE_IDENTITY_CLAIMS:
+        raise TokenConfigError(
+            f"{issuer}: identity_claim must be a stable claim (sub, oid), not {identity_claim!r}; "
+            "to map people by e-mail, set email_claim with require_email_verified."
+        )
+    return identity_claim
+
+
+def _external_algorithms(issuer, algorithms):
     if not isinstance(algorithms, list) or not algorithms:
         raise TokenConfigError(f"{issuer}: algorithms must be a non-empty list.")
     # An external issuer is verified with its public key only: a symmetric algorithm would
@@ -166,46 +210,31 @@ def parse_issuer_entry(entry, base_dir="."):
     bad = [alg for alg in algorithms if alg not in ASYMMETRIC_ALGORITHMS]
     if bad:
         raise TokenConfigError(f"{issuer}: algorithms not allowed for an external issuer: {bad}.")
+    return tuple(algorithms)
+
+
+def _issuer_key(issuer, entry, base_dir):
+    """``(public key, None)`` from ``public_key_file`` or ``(None, jwks_url)``: exactly one."""
     key_file, jwks_url = entry.get("public_key_file"), entry.get("jwks_url")
     if bool(key_file) == bool(jwks_url):
         raise TokenConfigError(f"{issuer}: give exactly one of public_key_file and jwks_url.")
-    key = None
     if key_file:
-        path = key_file if os.path.isabs(key_file) else os.path.join(base_dir, key_file)
-        try:
-            with open(path, encoding="utf-8") as handle:
-                key = handle.read()
-        except OSError as exc:
-            raise TokenConfigError(f"{issuer}: cannot read public_key_file {path}: {exc.strerror}.")
-        if "PRIVATE KEY" in key:
-            raise TokenConfigError(f"{issuer}: public_key_file holds a private key.")
-    elif not _safe_jwks_url(jwks_url):
+        return _read_public_key(issuer, key_file, base_dir), None
+    if not _safe_jwks_url(jwks_url):
         raise TokenConfigError(f"{issuer}: jwks_url must be an https URL.")
-    identity_claim = entry.get("identity_claim", "sub")
-    if not isinstance(identity_claim, str) or not identity_claim:
-        raise TokenConfigError(f"{issuer}: identity_claim must be a non-empty string.")
-    if identity_claim in UNSTABLE_IDENTITY_CLAIMS:
-        raise TokenConfigError(
-            f"{issuer}: identity_claim must be a stable claim (sub, oid), not {identity_claim!r}; "
-            "to map people by e-mail, set email_claim with require_email_verified."
-        )
-    email_claim, require_email_verified = _email_mapping(issuer, entry)
-    require_jti = entry.get("require_jti", True)
-    if not isinstance(require_jti, bool):
-        raise TokenConfigError(f"{issuer}: require_jti must be true or false.")
-    return IssuerConfig(
-        issuer=issuer,
-        audience=audience,
-        algorithms=tuple(algorithms),
-        key=key,
-        jwks_url=jwks_url or None,
-        identity_claim=identity_claim,
-        email_claim=email_claim,
-        require_email_verified=require_email_verified,
-        leeway_seconds=_leeway(entry.get("leeway_seconds", DEFAULT_LEEWAY_SECONDS)),
-        require_jti=require_jti,
-        native=False,
-    )
+    return None, jwks_url
+
+
+def _read_public_key(issuer, key_file, base_dir):
+    path = key_file if os.path.isabs(key_file) else os.path.join(base_dir, key_file)
+    try:
+        with open(path, encoding="utf-8") as handle:
+            key = handle.read()
+    except OSError as exc:
+        raise TokenConfigError(f"{issuer}: cannot read public_key_file {path}: {exc.strerror}.")
+    if "PRIVATE KEY" in key:
+        raise TokenConfigError(f"{issuer}: public_key_file holds a private key.")
+    return key
 
 
 def _email_mapping(issuer, entry):
@@ -387,28 +416,38 @@ def check_claims(claims, config, now=None):
         match; the token is expired beyond the leeway, issued in the future, or not yet valid.
     """
     now = time.time() if now is None else now
-    leeway = config.leeway_seconds
     missing = [name for name in config.required_claims if claims.get(name) in (None, "", [])]
     if missing:
         _refuse(f"The access token lacks required claims: {', '.join(missing)}.", "missing_claims")
+    _check_issuer_and_audience(claims, config)
+    _check_times(claims, config.leeway_seconds, now)
+    _check_identifiers(claims, config)
+    return claims
+
+
+def _check_issuer_and_audience(claims, config):
     if claims.get("iss") != config.issuer:
         _refuse("The access token was not issued by a trusted issuer.", "issuer")
     audience = claims.get("aud")
     audiences = audience if isinstance(audience, list) else [audience]
     if config.audience not in audiences:
         _refuse("The access token is not meant for this API.", "audience")
+
+
+def _check_times(claims, leeway, now):
     if _number(claims, "exp") + leeway <= now:
         _refuse("The access token has expired.", "expired")
     if _number(claims, "iat") - leeway > now:
         _refuse("The access token was issued in the future.", "iat")
     if "nbf" in claims and _number(claims, "nbf") - leeway > now:
         _refuse("The access token is not valid yet.", "nbf")
-    identity = claims.get(config.identity_claim)
-    if not isinstance(identity, str):
+
+
+def _check_identifiers(claims, config):
+    if not isinstance(claims.get(config.identity_claim), str):
         _refuse(f"The access token claim '{config.identity_claim}' must be a string.", "identity")
     if config.require_jti and not isinstance(claims.get("jti"), str):
         _refuse("The access token claim 'jti' must be a string.", "jti")
-    return claims
 
 
 def verify_token(token, configs, now=None):

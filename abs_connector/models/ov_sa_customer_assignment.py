@@ -3,6 +3,7 @@ from odoo.exceptions import UserError, ValidationError
 
 from ..elevation import elevate
 from ..exceptions import GovernanceConflict
+from ..governance import visibility
 
 # Fields of an active row that governance operations may change; everything
 # else is fixed once written, and expired rows are history.
@@ -230,62 +231,15 @@ class OvSaCustomerAssignment(models.Model):
         """
         Membership = self.env["ov.membership"]
         Membership._abs_check_actor(assigned_by_partner, sa, "assign_customers")
-        employee = self.env["abs.employee"]
-        if new_actor_partner:
-            holder = Membership._abs_access_context(new_actor_partner, sa)
-            if not holder or not holder.can("hold_customers"):
-                raise ValidationError(
-                    _(
-                        "%(person)s cannot be assigned customers in %(sa)s: "
-                        "no live membership with a role that holds customers.",
-                        person=new_actor_partner.name,
-                        sa=sa.name,
-                    )
-                )
-            employee = Membership._abs_reader().browse(holder.membership_id).employee_id
-        current = self._abs_history_admin().search(
-            [("partner_id", "in", partners.ids), ("account_id", "=", sa.id), ("state", "=", "active")]
-        )
-        missing = partners - current.partner_id
-        if missing:
-            raise ValidationError(
-                _(
-                    "%(names)s is not a customer of %(sa)s.",
-                    names=", ".join(missing.mapped("name")),
-                    sa=sa.name,
-                )
-            )
+        employee = self._abs_holder_employee(new_actor_partner, sa)
         new_actor_id = new_actor_partner.id if new_actor_partner else False
-        moving = current.filtered(lambda a: a.actor_id.id != new_actor_id)
+        moving = self._abs_active_rows_of(partners, sa).filtered(lambda a: a.actor_id.id != new_actor_id)
         if not moving:
             raise GovernanceConflict(_("These customers are already assigned that way."))
         previous = {a.partner_id.id: (a.id, a.actor_id.id) for a in moving}
         recorded = Membership._abs_recorded_actor(assigned_by_partner)
-        now = fields.Datetime.now()
-        moving.write({"state": "expired", "date_to": now})
-        # the partial unique index checks at INSERT time: the expiry must be in the database first
-        moving.flush_recordset(["state", "date_to"])
-        created = self._abs_history_admin().create(
-            [
-                {
-                    "account_id": sa.id,
-                    "partner_id": a.partner_id.id,
-                    "actor_id": new_actor_id,
-                    "state": "active",
-                    "date_from": now,
-                    "assigned_by_id": recorded.id if recorded else False,
-                }
-                for a in moving
-            ]
-        )
-        customers = created.partner_id
-        # The salesperson follows the assignment; a free-seat agent has no Odoo user, and
-        # keeping the previous agent's user would show them as the salesperson.
-        customers.write(
-            {"x_assigned_employee_id": employee.id or False, "user_id": employee.user_id.id or False}
-        )
-        # the V2 actor stamp only where the customer's V2 SA stamp is this account
-        customers.filtered(lambda p: p.x_sa_id == sa).write({"x_actor_id": new_actor_id})
+        created = moving._abs_expire_and_reopen(new_actor_id, recorded)
+        self._abs_customers_follow(created.partner_id, sa, new_actor_id, employee)
         for assignment in created:
             old_id, old_actor = previous[assignment.partner_id.id]
             self.env["abs.event.outbox"]._emit(
@@ -302,3 +256,72 @@ class OvSaCustomerAssignment(models.Model):
                 },
             )
         return self.browse(created.ids)
+
+    @api.model
+    def _abs_holder_employee(self, new_actor_partner, sa):
+        """The employee of the person who is to hold customers in ``sa`` (empty: unassigned).
+
+        :raise ValidationError: that person has no live membership whose role holds customers.
+        """
+        if not new_actor_partner:
+            return self.env["abs.employee"]
+        Membership = self.env["ov.membership"]
+        holder = Membership._abs_access_context(new_actor_partner, sa)
+        if not holder or not holder.can("hold_customers"):
+            raise ValidationError(
+                _(
+                    "%(person)s cannot be assigned customers in %(sa)s: "
+                    "no live membership with a role that holds customers.",
+                    person=new_actor_partner.name,
+                    sa=sa.name,
+                )
+            )
+        return Membership._abs_reader().browse(holder.membership_id).employee_id
+
+    @api.model
+    def _abs_active_rows_of(self, partners, sa):
+        """The active rows of ``partners`` in ``sa``. :raise ValidationError: one is not a customer there."""
+        current = self._abs_history_admin().search(
+            [("partner_id", "in", partners.ids), *visibility.account_assignment_domain(sa.id)]
+        )
+        missing = partners - current.partner_id
+        if missing:
+            raise ValidationError(
+                _(
+                    "%(names)s is not a customer of %(sa)s.",
+                    names=", ".join(missing.mapped("name")),
+                    sa=sa.name,
+                )
+            )
+        return current
+
+    @api.model
+    def _abs_customers_follow(self, customers, sa, new_actor_id, employee):
+        """The assigned employee, the salesperson and the V2 actor stamp follow the assignment."""
+        # The salesperson follows the assignment; a free-seat agent has no Odoo user, and
+        # keeping the previous agent's user would show them as the salesperson.
+        customers.write(
+            {"x_assigned_employee_id": employee.id or False, "user_id": employee.user_id.id or False}
+        )
+        # the V2 actor stamp only where the customer's V2 SA stamp is this account
+        customers.filtered(lambda p: p.x_sa_id == sa).write({"x_actor_id": new_actor_id})
+
+    def _abs_expire_and_reopen(self, new_actor_id, recorded):
+        """Expire these active rows and open one new active row per customer; returns the new rows."""
+        now = fields.Datetime.now()
+        self.write({"state": "expired", "date_to": now})
+        # the partial unique index checks at INSERT time: the expiry must be in the database first
+        self.flush_recordset(["state", "date_to"])
+        return self._abs_history_admin().create(
+            [
+                {
+                    "account_id": row.account_id.id,
+                    "partner_id": row.partner_id.id,
+                    "actor_id": new_actor_id,
+                    "state": "active",
+                    "date_from": now,
+                    "assigned_by_id": recorded.id if recorded else False,
+                }
+                for row in self
+            ]
+        )
