@@ -532,9 +532,8 @@ class OvMembership(models.Model):
         return user.partner_id
 
     def _abs_member_writer(self):
-        # A member's own Odoo user has no write rights on governance records: once their
-        # authority in the account has been checked, the lifecycle method writes for them.
-        return self.sudo()
+        # Once the member's authority in the account has been checked, the lifecycle method writes for them.
+        return elevate(self, "a member's own Odoo user has no write rights on governance records")
 
     @api.model
     def _abs_recorded_actor(self, actor_partner):

@@ -192,7 +192,8 @@ class ResPartner(models.Model):
         rows = self._abs_assignment_admin().search(
             [("partner_id", "=", self.id), ("state", "=", "active")], order="date_from, id"
         )
-        stamped = rows.filtered(lambda row: row.account_id == self.sudo().x_sa_id)
+        v2_account = elevate(self, "the stamps are internal fields").x_sa_id
+        stamped = rows.filtered(lambda row: row.account_id == v2_account)
         return (stamped or rows)[:1].account_id
 
     def _abs_portal_users_changing_email(self, email):
