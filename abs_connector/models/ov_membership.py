@@ -281,27 +281,17 @@ class OvMembership(models.Model):
         return memberships
 
     def write(self, vals):
-        for fname in ("serviced_account_id", "person_partner_id"):
-            if fname in vals and any(m[fname].id != vals[fname] for m in self):
-                raise UserError(
-                    _("A membership's person and account cannot change; " "revoke it and enroll anew.")
-                )
+        self._abs_check_identity_unchanged(vals)
         new_state = vals.get("membership_state")
-        changing = self.filtered(lambda m: m.membership_state != new_state) if new_state else self.browse()
-        if new_state and any(m.membership_state == "revoked" for m in changing):
-            raise UserError(_("A revoked membership is final; enroll the person again instead."))
-        if new_state in ("suspended", "revoked"):
+        changing = self._abs_changing_state(new_state)
+        leaving = new_state in ("suspended", "revoked") and changing
+        if leaving:
             changing._abs_hand_over_management()
         downgraded = self._abs_losing_hold_customers(vals.get("role_code"))
         edited = self._abs_edited_fields(vals)
         result = super().write(vals)
-        released = (
-            changing._abs_release_customers("membership_revoked")
-            if new_state == "revoked" and changing
-            else {}
-        )
-        if downgraded:
-            downgraded._abs_release_customers("role_changed")
+        revoking = changing if new_state == "revoked" else self.browse()
+        released = self._abs_release_after_write(revoking, downgraded)
         if new_state == "active" and changing:
             changing._abs_emit_state("membership.reinstated")
         for membership, fnames in edited.items():
@@ -309,27 +299,55 @@ class OvMembership(models.Model):
         if {"effective_from", "effective_to"} & set(vals):
             # an end date set in the past releases the customers now, not at the next cron
             self._abs_release_lapsed_memberships()
-        if new_state in ("suspended", "revoked") and changing:
-            actor = self._abs_context_actor()
-            for membership in changing:
-                self.env["abs.event.outbox"]._emit(
-                    f"membership.{new_state}",
-                    membership.serviced_account_id,
-                    membership,
-                    actor,
-                    {
-                        "person_partner_id": membership.person_partner_id.id,
-                        "employee_id": membership.employee_id.id,
-                        "role_code": membership.role_code,
-                        "membership_state": new_state,
-                        **(
-                            {"unassigned_customers": released.get(membership.id, 0)}
-                            if new_state == "revoked"
-                            else {}
-                        ),
-                    },
-                )
+        if leaving:
+            changing._abs_emit_state_change(new_state, released)
         return result
+
+    def _abs_check_identity_unchanged(self, vals):
+        for fname in ("serviced_account_id", "person_partner_id"):
+            if fname in vals and any(m[fname].id != vals[fname] for m in self):
+                raise UserError(
+                    _("A membership's person and account cannot change; " "revoke it and enroll anew.")
+                )
+
+    def _abs_changing_state(self, new_state):
+        """The memberships ``new_state`` really changes. :raise UserError: one of them is revoked."""
+        if not new_state:
+            return self.browse()
+        changing = self.filtered(lambda m: m.membership_state != new_state)
+        if any(m.membership_state == "revoked" for m in changing):
+            raise UserError(_("A revoked membership is final; enroll the person again instead."))
+        return changing
+
+    @api.model
+    def _abs_release_after_write(self, revoking, downgraded):
+        """Release the customers of revoked memberships, then of those whose new role holds none.
+
+        :returns: ``{membership id: customers left unassigned}`` of the revocations.
+        """
+        released = revoking._abs_release_customers("membership_revoked") if revoking else {}
+        if downgraded:
+            downgraded._abs_release_customers("role_changed")
+        return released
+
+    def _abs_emit_state_change(self, new_state, released):
+        """``membership.suspended`` / ``membership.revoked`` for each membership in ``self``.
+
+        :param released: ``{membership id: customers left unassigned}`` of a revocation.
+        """
+        actor = self._abs_context_actor()
+        for membership in self:
+            data = {
+                "person_partner_id": membership.person_partner_id.id,
+                "employee_id": membership.employee_id.id,
+                "role_code": membership.role_code,
+                "membership_state": new_state,
+            }
+            if new_state == "revoked":
+                data["unassigned_customers"] = released.get(membership.id, 0)
+            self.env["abs.event.outbox"]._emit(
+                f"membership.{new_state}", membership.serviced_account_id, membership, actor, data
+            )
 
     def _abs_edited_fields(self, vals):
         """{membership: [field names]} that ``vals`` really changes, for membership.updated."""

@@ -333,6 +333,19 @@ class OvServicedAccount(models.Model):
         self.env["abs.event.outbox"]._emit(event_type, self, self, actor, data)
 
     def write(self, vals):
+        archiving = self._abs_precheck_write(vals)
+        changed = self._abs_changed_fields(vals)
+        result = super().write(vals)
+        for sa in archiving or ():
+            sa._abs_emit("service_account.archived", {"name": sa.name, "parent_id": sa.parent_id.id or None})
+        for sa, fnames in changed.items():
+            sa._abs_emit(
+                "service_account.updated", {**sa._abs_event_data(), "state": sa.state, "changed": fnames}
+            )
+        return result
+
+    def _abs_precheck_write(self, vals):
+        """Refuse a write that breaks the tree; returns the accounts it archives (or None)."""
         if "parent_id" in vals:
             self._abs_precheck_no_cycle(vals["parent_id"])
             self.browse(vals["parent_id"] or [])._abs_precheck_can_hold_active_children(self)
@@ -350,15 +363,7 @@ class OvServicedAccount(models.Model):
                     "seeded it, is fixed when it is created."
                 )
             )
-        changed = self._abs_changed_fields(vals)
-        result = super().write(vals)
-        for sa in archiving or ():
-            sa._abs_emit("service_account.archived", {"name": sa.name, "parent_id": sa.parent_id.id or None})
-        for sa, fnames in changed.items():
-            sa._abs_emit(
-                "service_account.updated", {**sa._abs_event_data(), "state": sa.state, "changed": fnames}
-            )
-        return result
+        return archiving
 
     def _abs_changed_fields(self, vals):
         """{account: [field names]} that ``vals`` really changes, for service_account.updated."""

@@ -199,7 +199,9 @@ class ResPartner(models.Model):
     def _abs_portal_users_changing_email(self, email):
         """The active portal users of these partners whose address ``email`` would change."""
         new = email_normalize(email or "", strict=True) or False
-        partners = self.sudo().filtered(lambda partner: partner.email_normalized != new)
+        partners = elevate(self, "whoever edits the address may not read users").filtered(
+            lambda partner: partner.email_normalized != new
+        )
         return partners.user_ids.filtered(lambda user: user.active and user.share and not user._is_public())
 
     def _abs_check_portal_login_not_redirected(self, email):

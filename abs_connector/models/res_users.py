@@ -19,7 +19,8 @@ class ResUsers(models.Model):
         change they did not make does not go unnoticed."""
         if self.env.context.get("abs_previous_email_told") or not old_email:
             return
-        self.sudo()._notify_security_setting_update(
+        user = elevate(self, "the customer changing their own address may not send mail")
+        user._notify_security_setting_update(
             _("Security Update: Email Changed"),
             _(
                 "Your account email has been changed from %(old_email)s to %(new_email)s.",
