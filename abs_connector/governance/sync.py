@@ -64,15 +64,18 @@ class Cursor:
         if self.mode not in MODES:
             raise InvalidCursor("unknown mode")
         for name in ("person_id", "sa_id", "horizon", "after_id"):
-            value = getattr(self, name)
-            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            if not _natural(getattr(self, name)):
                 raise InvalidCursor(f"bad {name}")
-        if self.next_horizon is not None and (
-            not isinstance(self.next_horizon, int) or self.next_horizon < self.horizon
+        if self.next_horizon is not None and not (
+            _natural(self.next_horizon) and self.next_horizon >= self.horizon
         ):
             raise InvalidCursor("bad next_horizon")
         if not isinstance(self.fingerprint, str) or len(self.fingerprint) > 64:
             raise InvalidCursor("bad fingerprint")
+
+
+def _natural(value):
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 
 def access_fingerprint(ctx):
@@ -113,11 +116,8 @@ def encode(cursor, secret):
     return f"{body}.{_b64(mac)}"
 
 
-def decode(text, secret):
-    """The :class:`Cursor` of a text :func:`encode` produced with the same secret.
-
-    :raise InvalidCursor: anything else (bad signature first: an unsigned payload is never parsed).
-    """
+def _signed_body(text, secret):
+    """The payload part of ``text`` once its signature is checked. :raise InvalidCursor: else."""
     if not isinstance(text, str) or not 0 < len(text) <= MAX_CURSOR_LENGTH or text.count(".") != 1:
         raise InvalidCursor("malformed")
     body, mac_text = text.split(".")
@@ -128,6 +128,15 @@ def decode(text, secret):
         raise InvalidCursor("malformed") from exc
     if not hmac.compare_digest(mac, expected):
         raise InvalidCursor("bad signature")
+    return body
+
+
+def decode(text, secret):
+    """The :class:`Cursor` of a text :func:`encode` produced with the same secret.
+
+    :raise InvalidCursor: anything else (bad signature first: an unsigned payload is never parsed).
+    """
+    body = _signed_body(text, secret)
     try:
         values = json.loads(_unb64(body))
     except (binascii.Error, ValueError) as exc:

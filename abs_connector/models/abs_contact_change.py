@@ -4,6 +4,8 @@ from datetime import timedelta
 from odoo import api, fields, models
 from odoo.tools import SQL, config
 
+from ..elevation import elevate
+
 _logger = logging.getLogger(__name__)
 
 DEFAULT_RETENTION_DAYS = 30
@@ -190,10 +192,12 @@ class AbsContactChange(models.Model):
                 SQL("DROP TRIGGER IF EXISTS %s ON %s", SQL.identifier(name), SQL.identifier(table))
             )
 
+    def _abs_params(self):
+        return elevate(self.env["ir.config_parameter"], "sync horizons are the server's bookkeeping")
+
     def _abs_log_reader(self):
-        # The log is read on behalf of a caller whose access context was resolved from a live
-        # membership, and filtered by that context; no Odoo user reads it directly.
-        return self.sudo()
+        # Filtered by the caller's access context, resolved from a live membership.
+        return elevate(self, "no Odoo user reads the change log directly")
 
     # ---- horizons ----
 
@@ -222,7 +226,7 @@ class AbsContactChange(models.Model):
     @api.model
     def _abs_compacted_horizon(self):
         """Changes of transactions below this id may have been compacted away."""
-        value = self.env["ir.config_parameter"].sudo().get_param(COMPACTED_HORIZON_PARAM)
+        value = self._abs_params().get_param(COMPACTED_HORIZON_PARAM)
         return int(value) if value and str(value).isdigit() else 0
 
     @api.model
@@ -266,7 +270,7 @@ class AbsContactChange(models.Model):
     @api.model
     def _abs_retention_days(self):
         raw = (
-            self.env["ir.config_parameter"].sudo().get_param(RETENTION_PARAM)
+            self._abs_params().get_param(RETENTION_PARAM)
             or config.get("abs_sync_retention_days")
             or DEFAULT_RETENTION_DAYS
         )
@@ -317,7 +321,7 @@ class AbsContactChange(models.Model):
             if cr.rowcount < batch:
                 break
         if keep_from > self._abs_compacted_horizon():
-            self.env["ir.config_parameter"].sudo().set_param(COMPACTED_HORIZON_PARAM, str(keep_from))
+            self._abs_params().set_param(COMPACTED_HORIZON_PARAM, str(keep_from))
         if deleted:
             _logger.info("Delta sync: compacted %s changes before transaction %s", deleted, keep_from)
         return deleted

@@ -211,7 +211,7 @@ class TestContactSyncMatchesTheList(AbsApiCase):
         staff = self.make_person("Sync Staff")
         sa = self.make_branch("Sync Branch", manager=staff)
         agents = [self.make_member(sa, "agent") for _n in range(2)]
-        members = [sa.sa_manager, *agents]
+        members = [sa.sa_manager_id, *agents]
         return SimpleNamespace(
             sa=sa,
             staff=staff,
