@@ -385,12 +385,7 @@ def sa_context(path_sa_id=None):
     :raise Forbidden: not a live member of that SA (the SA's existence is not revealed), or
         the header names another SA than the URL.
     """
-    raw = request.httprequest.headers.get("X-SA-ID")
-    if raw is None or not _SA_HEADER_RE.match(raw.strip()) or int(raw) > MAX_INT:
-        raise errors.BadRequest(
-            "The X-SA-ID header must name a service account id.", details={"header": "X-SA-ID"}
-        )
-    sa_id = int(raw)
+    sa_id = _sa_header()
     # Customers of memberships that ended since the last request become unassigned before
     # anyone reads or acts on them (the ended membership itself already grants nothing).
     request.env["ov.membership"]._abs_release_lapsed_memberships()
@@ -403,17 +398,32 @@ def sa_context(path_sa_id=None):
     if sa:
         _ensure_proxy_company(sa)
     if caller.kind == "api_key":
-        if not sa or sa.state != "active":
-            raise errors.Forbidden(
-                "This service account is not active or does not exist.", details={"header": "X-SA-ID"}
-            )
-        return SaContext(sa, None, None)
+        return _system_sa_context(sa)
     access = request.env["ov.membership"]._abs_access_context(caller.partner, sa) if sa else None
     if access is None:
         raise errors.Forbidden(
             "You are not an active member of this service account.", details={"header": "X-SA-ID"}
         )
     return SaContext(sa, access, caller.partner)
+
+
+def _sa_header():
+    """The SA id ``X-SA-ID`` names. :raise BadRequest: missing or not a positive integer."""
+    raw = request.httprequest.headers.get("X-SA-ID")
+    if raw is None or not _SA_HEADER_RE.match(raw.strip()) or int(raw) > MAX_INT:
+        raise errors.BadRequest(
+            "The X-SA-ID header must name a service account id.", details={"header": "X-SA-ID"}
+        )
+    return int(raw)
+
+
+def _system_sa_context(sa):
+    """A system caller (API key) acts in any existing active SA, with no membership."""
+    if not sa or sa.state != "active":
+        raise errors.Forbidden(
+            "This service account is not active or does not exist.", details={"header": "X-SA-ID"}
+        )
+    return SaContext(sa, None, None)
 
 
 def _ensure_proxy_company(sa):

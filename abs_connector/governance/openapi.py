@@ -737,7 +737,7 @@ def _with_example(media, operation, kind):
     return media
 
 
-def _operation_object(operation):
+def _operation_parameters(operation):
     path_params = [part[1:-1] for part in operation["path"].split("/") if part.startswith("{")]
     parameters = [
         {
@@ -754,6 +754,11 @@ def _operation_object(operation):
         parameters.append(copy.deepcopy(_SA_HEADER))
     if operation["idempotent"]:
         parameters.append(copy.deepcopy(_IDEMPOTENCY_HEADER))
+    return parameters
+
+
+def _operation_object(operation):
+    parameters = _operation_parameters(operation)
     result = {
         "operationId": operation["operation_id"],
         "summary": operation["summary"],

@@ -56,10 +56,15 @@ class AbsGovernedMixin(models.AbstractModel):
         partners = elevate(partners, "a record inherits its partner's stamps whoever writes it")
         stamps = {p.id: (p.x_sa_id.id, p.x_actor_id.id) for p in partners if p.x_sa_id}
         for vals in vals_list:
-            stamp = stamps.get(vals.get(field_name)) if "x_sa_id" not in vals else None
-            if stamp:
-                vals["x_sa_id"] = stamp[0]
-                vals.setdefault("x_actor_id", stamp[1] or False)
+            if "x_sa_id" not in vals:
+                self._abs_apply_stamp(vals, stamps.get(vals.get(field_name)))
+
+    @api.model
+    def _abs_apply_stamp(self, vals, stamp):
+        """Stamp ``vals`` with a partner's ``(x_sa_id, x_actor_id)``, if it has one."""
+        if stamp:
+            vals["x_sa_id"] = stamp[0]
+            vals.setdefault("x_actor_id", stamp[1] or False)
 
     def _abs_record_action(self, actor_partner, summary):
         """A chatter note authored by the real actor: the API proxy user executes the change,

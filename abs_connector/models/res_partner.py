@@ -520,9 +520,8 @@ class ResPartner(models.Model):
         self._abs_anonymise_portal_users(erased_name)
         self.env["abs.event.outbox"]._abs_scrub_personal_data(self, erased_name)
         vals = {fname: False for fname in _ERASED_FIELDS if fname in self._fields}
-        self.sudo().with_context(abs_lifecycle_write=True).write(
-            {**vals, "name": erased_name, "active": False}
-        )
+        erasing = elevate(self, "erasure clears fields the caller may not write")
+        erasing.with_context(abs_lifecycle_write=True).write({**vals, "name": erased_name, "active": False})
         self.env["abs.event.outbox"]._emit(
             "customer.erased",
             assignment.account_id,
@@ -543,10 +542,10 @@ class ResPartner(models.Model):
     # ---- portal users: small sudo helpers ----
 
     def _abs_anonymise_portal_users(self, erased_name):
-        # sudo: the caller's authority over the customer was checked; users are admin data.
+        # The caller's authority over the customer was checked.
         for user in self._abs_own_users().filtered("share"):
             user.write({"active": False, "name": erased_name, "login": f"erased-{user.id}@erased.invalid"})
-        self.sudo().abs_archived_portal_user_ids = [Command.clear()]
+        elevate(self, ADMIN_ONLY_USERS).abs_archived_portal_user_ids = [Command.clear()]
 
     def _abs_archive_portal_users(self):
         users = self._abs_own_users().filtered(lambda user: user.share and user.active)

@@ -1,10 +1,9 @@
 from odoo import Command, _, api, fields, models
 from odoo.exceptions import MissingError, UserError
 
+from ..elevation import elevate
 from ..governance import visibility
 from ..governance.errors import Conflict, ServiceUnavailable, Unprocessable
-
-from ..elevation import elevate
 
 
 class SaleOrder(models.Model):
@@ -26,7 +25,8 @@ class SaleOrder(models.Model):
         first_orders._abs_invite_customer_on_first_order()
         # every door (API, portal signature, back office) publishes the confirmation
         # (stamps are internal: read them whoever confirms, a portal customer included)
-        for order in quotations.sudo().filtered(lambda o: o.state == "sale" and o.x_sa_id):
+        confirmed = elevate(quotations, "stamps are internal: read whoever confirms, a portal customer too")
+        for order in confirmed.filtered(lambda o: o.state == "sale" and o.x_sa_id):
             order._abs_emit("order.confirmed", order._abs_confirming_actor(), order._abs_event_summary())
         return result
 
