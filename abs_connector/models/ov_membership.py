@@ -4,6 +4,7 @@ from odoo.tools import SQL
 
 from ..elevation import elevate
 from ..exceptions import GovernanceConflict
+from ..field_changes import changed_fields
 from ..governance import authority, explainer, visibility
 
 ROLE_SELECTION = list(visibility.ROLE_LABELS.items())
@@ -351,21 +352,7 @@ class OvMembership(models.Model):
 
     def _abs_edited_fields(self, vals):
         """{membership: [field names]} that ``vals`` really changes, for membership.updated."""
-        fnames = [fname for fname in _UPDATE_EVENT_FIELDS if fname in vals]
-        edited = {}
-        for membership in self:
-            differs = [fname for fname in fnames if membership._abs_differs(fname, vals[fname])]
-            if differs:
-                edited[membership] = differs
-        return edited
-
-    def _abs_differs(self, fname, value):
-        current = self[fname]
-        if self._fields[fname].type == "many2one":
-            return current.id != (value or False)
-        if self._fields[fname].type == "datetime":
-            return current != (fields.Datetime.to_datetime(value) if value else False)
-        return (current or False) != (value or False)
+        return changed_fields(self, vals, _UPDATE_EVENT_FIELDS)
 
     def _abs_emit_state(self, event_type):
         actor = self._abs_context_actor()

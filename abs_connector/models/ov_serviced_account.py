@@ -2,6 +2,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, MissingError, UserError, ValidationError
 
 from ..elevation import elevate
+from ..field_changes import changed_fields
 from ..governance import explainer, visibility
 
 # Changes of these fields publish service_account.updated (archiving has its own event).
@@ -372,21 +373,10 @@ class OvServicedAccount(models.Model):
         # The root and the company seeds are the tree's scaffolding, built and moved by
         # the install hook and the upgrade: like their creation, that publishes nothing.
         accounts = self.filtered(lambda sa: not (sa.is_global_root or sa.is_seed))
-        fnames = [fname for fname in _UPDATE_EVENT_FIELDS if fname in vals]
+        candidates = [fname for fname in _UPDATE_EVENT_FIELDS if fname in vals]
         if vals.get("state") == "inactive":
-            fnames.remove("state")  # archiving publishes service_account.archived
-        changed = {}
-        for sa in accounts:
-            differs = [fname for fname in fnames if sa._abs_differs(fname, vals[fname])]
-            if differs:
-                changed[sa] = differs
-        return changed
-
-    def _abs_differs(self, fname, value):
-        current = self[fname]
-        if self._fields[fname].type == "many2one":
-            return current.id != (value or False)
-        return (current or False) != (value or False)
+            candidates.remove("state")  # archiving publishes service_account.archived
+        return changed_fields(accounts, vals, candidates)
 
     def _abs_check_can_archive(self):
         """Archiving cuts every member of the account off: the root, a company seed or an
