@@ -3,6 +3,7 @@ from werkzeug.exceptions import NotFound
 from odoo.exceptions import AccessError, MissingError
 from odoo.http import request, route
 
+from odoo.addons.account_payment.controllers.portal import PortalAccount
 from odoo.addons.sale.controllers.portal import CustomerPortal
 
 
@@ -31,7 +32,7 @@ class AbsCustomerPortal(CustomerPortal):
         downpayment=None,
         **kw,
     ):
-        self._abs_check_document_or_404("sale.order", order_id, access_token)
+        _check_document_or_404(self, "sale.order", order_id, access_token)
         return super().portal_order_page(
             order_id,
             report_type=report_type,
@@ -42,15 +43,24 @@ class AbsCustomerPortal(CustomerPortal):
             **kw,
         )
 
-    @route()
-    def portal_my_invoice_detail(self, invoice_id, access_token=None, report_type=None, download=False, **kw):
-        self._abs_check_document_or_404("account.move", invoice_id, access_token)
-        return super().portal_my_invoice_detail(
-            invoice_id, access_token=access_token, report_type=report_type, download=download, **kw
-        )
 
-    def _abs_check_document_or_404(self, model_name, document_id, access_token):
-        try:
-            self._document_check_access(model_name, document_id, access_token=access_token)
-        except (AccessError, MissingError):
-            raise NotFound() from None
+class AbsPortalAccount(PortalAccount):
+    """The invoice page, on account_payment's portal controller (a dependency of sale).
+
+    It must extend the last class that defines the route: Odoo combines sibling
+    controllers in load order, and with abs_connector among the server-wide modules
+    (docs/operations/scaling.md) this module is imported before account_payment, whose
+    override would otherwise win and answer Odoo's redirect instead of a 404.
+    """
+
+    @route()
+    def portal_my_invoice_detail(self, invoice_id, access_token=None, **kw):
+        _check_document_or_404(self, "account.move", invoice_id, access_token)
+        return super().portal_my_invoice_detail(invoice_id, access_token=access_token, **kw)
+
+
+def _check_document_or_404(controller, model_name, document_id, access_token):
+    try:
+        controller._document_check_access(model_name, document_id, access_token=access_token)
+    except (AccessError, MissingError):
+        raise NotFound() from None
