@@ -30,8 +30,11 @@ def ignore_stop_signals():
 
 @contextlib.contextmanager
 def stop_signals_interrupt():
-    """Within the block, SIGTERM and SIGHUP interrupt like Ctrl-C (KeyboardInterrupt)."""
+    """Within the block, Ctrl-C, SIGTERM and SIGHUP interrupt (KeyboardInterrupt)."""
     previous = {signum: signal.signal(signum, _raise_stopped) for signum in STOP_SIGNALS}
+    # A shell starts background jobs with SIGINT ignored, and Python then keeps it
+    # ignored: restore Ctrl-C explicitly so it always stops what was started here.
+    previous[signal.SIGINT] = signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         yield
     finally:
