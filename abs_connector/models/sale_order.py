@@ -2,8 +2,9 @@ from odoo import Command, _, api, fields, models
 from odoo.exceptions import MissingError, UserError
 
 from ..elevation import elevate
+from ..exceptions import GovernanceConflict
 from ..governance import visibility
-from ..governance.errors import Conflict, ServiceUnavailable, Unprocessable
+from ..governance.errors import ServiceUnavailable, Unprocessable
 
 
 class SaleOrder(models.Model):
@@ -145,11 +146,11 @@ class SaleOrder(models.Model):
     def _abs_replace_lines(self, sa, lines, actor_partner):
         """Replace every line of a draft quotation.
 
-        :raise Conflict: the order is no longer a draft quotation.
+        :raise GovernanceConflict: the order is no longer a draft quotation.
         """
         self.ensure_one()
         if self.state not in ("draft", "sent") or self.locked:
-            raise Conflict(
+            raise GovernanceConflict(
                 _("Only a quotation can be changed; this order is %(state)s.", state=self.state),
                 details={"state": self.state},
             )
@@ -161,11 +162,11 @@ class SaleOrder(models.Model):
         """Odoo's "Send by Email": the customer follows the quotation, gets Odoo's quotation
         mail with its portal link, and sees it at /my/quotes where they accept and sign it.
 
-        :raise Conflict: the order is no longer a quotation.
+        :raise GovernanceConflict: the order is no longer a quotation.
         """
         self.ensure_one()
         if self.state not in ("draft", "sent"):
-            raise Conflict(
+            raise GovernanceConflict(
                 _("Only a quotation can be sent; this order is %(state)s.", state=self.state),
                 details={"state": self.state},
             )
@@ -193,16 +194,18 @@ class SaleOrder(models.Model):
     def _abs_confirm(self, sa, actor_partner):
         """Confirm a quotation as the proxy user, recording the real actor.
 
-        :raise Conflict: not a quotation any more, or a line without a product.
+        :raise GovernanceConflict: not a quotation any more, or a line without a product.
         """
         self.ensure_one()
         if self.state not in ("draft", "sent"):
-            raise Conflict(
+            raise GovernanceConflict(
                 _("Only a quotation can be confirmed; this order is %(state)s.", state=self.state),
                 details={"state": self.state},
             )
         if not self.order_line.filtered(lambda line: not line.display_type):
-            raise Conflict(_("An order without lines cannot be confirmed."), details={"state": self.state})
+            raise GovernanceConflict(
+                _("An order without lines cannot be confirmed."), details={"state": self.state}
+            )
         self.with_context(abs_actor_partner_id=actor_partner.id if actor_partner else False).action_confirm()
         self._abs_record_action(actor_partner, _("Order confirmed through the API"))
         return self
@@ -210,12 +213,12 @@ class SaleOrder(models.Model):
     def _abs_cancel(self, sa, actor_partner):
         """Cancel a quotation, or a confirmed order that has no live invoice.
 
-        :raise Conflict: already cancelled, locked, or invoiced.
+        :raise GovernanceConflict: already cancelled, locked, or invoiced.
         :raise AccessError: a confirmed order, and the actor may not confirm orders.
         """
         self.ensure_one()
         if self.state == "cancel" or self.locked:
-            raise Conflict(
+            raise GovernanceConflict(
                 _("This order cannot be cancelled: it is %(state)s.", state=self.state),
                 details={"state": self.state, "locked": bool(self.locked)},
             )
@@ -223,7 +226,9 @@ class SaleOrder(models.Model):
             # undoing a confirmation takes the right to confirm
             self.env["ov.membership"]._abs_check_actor(actor_partner, sa, "confirm_orders")
         if self.invoice_ids.filtered(lambda move: move.state != "cancel"):
-            raise Conflict(_("An invoiced order cannot be cancelled."), details={"state": self.state})
+            raise GovernanceConflict(
+                _("An invoiced order cannot be cancelled."), details={"state": self.state}
+            )
         previous = self.state
         self._action_cancel()
         self._abs_record_action(actor_partner, _("Order cancelled through the API"))
@@ -235,11 +240,11 @@ class SaleOrder(models.Model):
     def _abs_create_invoice(self, sa, actor_partner):
         """The draft invoice of a confirmed order, stamped like the order.
 
-        :raise Conflict: the order is not confirmed or has nothing left to invoice.
+        :raise GovernanceConflict: the order is not confirmed or has nothing left to invoice.
         """
         self.ensure_one()
         if self.state != "sale" or self.invoice_status != "to invoice":
-            raise Conflict(
+            raise GovernanceConflict(
                 _("Only a confirmed order with something to invoice can be invoiced."),
                 details={"state": self.state, "invoice_status": self.invoice_status},
             )
