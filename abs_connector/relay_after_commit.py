@@ -12,6 +12,7 @@ import threading
 
 from odoo import SUPERUSER_ID, api
 from odoo.modules.registry import Registry
+from odoo.tools import config
 
 _logger = logging.getLogger(__name__)
 
@@ -73,15 +74,18 @@ def schedule_relay(dbname):
     """The cr.postcommit callback that publishes a database's new events.
 
     It can never raise into the request that committed. In test mode the
-    registry shares one cursor between threads, so the drain runs inline.
+    registry shares one cursor between threads, so the drain runs inline; in a
+    process that stops after init (install, upgrade) nothing starts.
     """
 
     def _relay_after_commit():
         try:
             if Registry(dbname).in_test_mode():
                 drain_database(dbname)
-            else:
+            elif not config["stop_after_init"]:
                 _WAKER.request(dbname)
+            # else: an install or upgrade run exits right after; a thread would race the
+            # shutdown that closes its cursor. The server's retry cron publishes instead.
         except Exception:
             _logger.exception("Could not start the MQTT relay for %s; the retry cron will publish", dbname)
 
