@@ -170,7 +170,12 @@ class TestConcurrentRelays(TransactionCase):
             tarpit.bind(("127.0.0.1", 0))
             tarpit.listen(8)
             tarpit.settimeout(10)
-            silent = {"abs_mqtt_port": str(tarpit.getsockname()[1]), "abs_mqtt_connect_timeout": "3"}
+            silent = {
+                "abs_mqtt_port": str(tarpit.getsockname()[1]),
+                "abs_mqtt_connect_timeout": "3",
+                # a running server, not this test run's install-and-stop process
+                "stop_after_init": False,
+            }
             with patch.dict(config.options, silent), mute_logger(RELAY_LOGGER):
                 started = time.monotonic()
                 schedule_relay(self.dbname)()  # what cr.commit() runs in the request
