@@ -13,10 +13,10 @@ import re
 
 from odoo import fields, http
 from odoo.http import request
-from odoo.tools import config
+from odoo.tools import SQL, config
 
 from ..elevation import elevate
-from ..governance import api_schemas, errors, openapi
+from ..governance import api_schemas, errors, list_cursor, openapi
 
 _SA_HEADER_RE = re.compile(r"^[1-9][0-9]{0,9}$")
 _INT_RE = re.compile(r"^(0|[1-9][0-9]{0,9})$")
@@ -236,16 +236,19 @@ def parse_int(value, name, minimum=1, maximum=MAX_INT, required=True):
     return int(value)
 
 
-def list_params(params, orders):
-    """``limit``, ``offset``, ``search`` and ``order`` of a list request.
+def list_params(params, orders, list_name):
+    """``limit``, ``offset`` or ``cursor``, ``search``, ``order`` and ``count`` of a list request.
 
     :param orders: ``{key: odoo_field}`` allowlist of sort keys.
-    :returns: dict with limit, offset, search (str or None) and the Odoo order expression.
-    :raise Unprocessable: out-of-range values or an order not on the allowlist.
+    :param list_name: names the list in its cursors, so one list's cursor is refused by another.
+    :returns: dict with limit, offset, search (str or None), the order (``key``: the API's value,
+        ``order``: the Odoo expression, ``sort_field`` and ``descending`` for the keyset), the
+        cursor's position (None without one) and whether the exact total is asked for.
+    :raise Unprocessable: out-of-range values, an order not on the allowlist, an offset beyond
+        ``LIST_MAX_OFFSET``, both offset and cursor, or a cursor this list did not hand out.
     """
     limit = parse_int(params.get("limit"), "limit", 1, api_schemas.LIST_MAX_LIMIT, required=False)
-    offset = parse_int(params.get("offset"), "offset", 0, MAX_INT, required=False)
-    search = _search_param(params)
+    offset = _offset_param(params)
     allowed = openapi.list_order_values(orders)
     order = params.get("order")
     if order is not None and order not in allowed:
@@ -253,12 +256,69 @@ def list_params(params, orders):
             "The parameter 'order' is not one of the allowed sort orders.",
             details={"field": "order", "allowed": sorted(allowed)},
         )
+    sort_key, direction = order.split(" ") if order else ("id", "asc")
+    sort_field = orders[sort_key] if sort_key != "id" else None
+    order_key = f"{sort_key} {direction}"
     return {
+        "list": list_name,
         "limit": api_schemas.LIST_DEFAULT_LIMIT if limit is None else limit,
-        "offset": offset or 0,
-        "search": search,
-        "order": f"{allowed[order]}, id" if order else "id",
+        "offset": offset,
+        "search": _search_param(params),
+        "key": order_key,
+        "order": f"{allowed[order]}, id" if order and sort_field else f"id {direction}",
+        "sort_field": sort_field,
+        "descending": direction == "desc",
+        "after": _cursor_param(params, list_name, order_key, offset),
+        "exact_count": _count_param(params),
     }
+
+
+def _offset_param(params):
+    """:raise Unprocessable: beyond ``LIST_MAX_OFFSET`` (deep pages are read with the cursor)."""
+    offset = parse_int(params.get("offset"), "offset", 0, MAX_INT, required=False) or 0
+    if offset > api_schemas.LIST_MAX_OFFSET:
+        raise errors.Unprocessable(
+            f"The parameter 'offset' may be at most {api_schemas.LIST_MAX_OFFSET}: page further "
+            "with 'cursor', the 'next_cursor' of the previous page.",
+            details={"field": "offset", "maximum": api_schemas.LIST_MAX_OFFSET},
+        )
+    return offset
+
+
+def _cursor_param(params, list_name, order_key, offset):
+    """The position a list cursor names, or None without one.
+
+    :raise Unprocessable: sent with an offset, or not a cursor this list handed out in this order.
+    """
+    raw = params.get("cursor")
+    if raw in (None, ""):
+        return None
+    if offset:
+        raise errors.Unprocessable("Send either 'offset' or 'cursor', not both.", details={"field": "cursor"})
+    try:
+        return list_cursor.decode(raw, _cursor_secret(), list_name, order_key)
+    except list_cursor.InvalidCursor:
+        raise errors.Unprocessable(
+            "The parameter 'cursor' is not a cursor this list returned for this order.",
+            details={"field": "cursor"},
+        )
+
+
+def _count_param(params):
+    """Whether the caller asks for the exact total (``count=exact``).
+
+    :raise Unprocessable: any other value.
+    """
+    count = params.get("count")
+    if count not in (None, "", "exact"):
+        raise errors.Unprocessable(
+            "The parameter 'count' can only be 'exact'.", details={"field": "count", "allowed": ["exact"]}
+        )
+    return count == "exact"
+
+
+def _cursor_secret():
+    return request.env["ir.http"]._abs_native_config().key
 
 
 def _search_param(params):
@@ -335,17 +395,68 @@ def keyset_paged(model, domain, page, serialize):
 
 
 def paged(model, domain, page, serialize):
-    """Search one page and count the total, as the list responses return them.
+    """One page of a list, its total and the cursor of the next page, as list responses return them.
 
+    The page continues after the cursor's position when there is one (keyset: as cheap at any
+    depth), else it skips ``offset`` rows. The total is exact up to ``LIST_COUNT_LIMIT`` rows,
+    beyond which it is that limit and ``total_is_exact`` is false, unless the caller asked for the
+    exact count -- Odoo's own list views count the same way.
+
+    :param page: what :func:`list_params` returned.
     :param serialize: called once with the page's recordset (so it can prefetch), returns a list.
     """
-    records = model.search(domain, limit=page["limit"], offset=page["offset"], order=page["order"])
-    return {
+    query = model._search(domain, offset=page["offset"], limit=page["limit"] + 1, order=page["order"])
+    id_sql = model._field_to_sql(model._table, "id", query)
+    sort_sql = model._field_to_sql(model._table, page["sort_field"], query) if page["sort_field"] else id_sql
+    if page["after"] is not None:
+        query.add_where(_after_position(page, page["after"], id_sql, sort_sql))
+    # one row more than the page tells whether another page follows, without counting
+    rows = model.env.execute_query(query.select(id_sql, sort_sql))
+    records = model.browse([row[0] for row in rows[: page["limit"]]])
+    total, exact = _total(model, domain, page["exact_count"])
+    answer = {
         "items": serialize(records),
-        "total": model.search_count(domain),
+        "total": total,
+        "total_is_exact": exact,
         "limit": page["limit"],
         "offset": page["offset"],
+        "next_cursor": None,
     }
+    if len(rows) > page["limit"]:
+        last_id, last_value = rows[page["limit"] - 1]
+        position = list_cursor.Position(
+            page["list"], page["key"], last_value if page["sort_field"] else None, last_id
+        )
+        answer["next_cursor"] = list_cursor.encode(position, _cursor_secret())
+    return answer
+
+
+def _total(model, domain, exact):
+    """(total, whether it is exact): counted up to ``LIST_COUNT_LIMIT`` unless ``exact``."""
+    if exact:
+        return model.search_count(domain), True
+    limit = api_schemas.LIST_COUNT_LIMIT
+    count = model.search_count(domain, limit=limit + 1)
+    return (count, True) if count <= limit else (limit, False)
+
+
+def _after_position(page, position, id_sql, sort_sql):
+    """The rows after ``position`` in the page's order (its sort field, then id ascending).
+
+    PostgreSQL puts empty (NULL) values last in ascending order and first in descending order,
+    which this follows.
+    """
+    after_id = SQL("%s > %s", id_sql, position.last_id)
+    if not page["sort_field"]:
+        return SQL("%s < %s", id_sql, position.last_id) if page["descending"] else after_id
+    value = position.value
+    if value is None:
+        empty_after = SQL("(%s IS NULL AND %s)", sort_sql, after_id)
+        return SQL("(%s OR %s IS NOT NULL)", empty_after, sort_sql) if page["descending"] else empty_after
+    tie = SQL("(%s = %s AND %s)", sort_sql, value, after_id)
+    if page["descending"]:
+        return SQL("(%s < %s OR %s)", sort_sql, value, tie)
+    return SQL("(%s > %s OR %s OR %s IS NULL)", sort_sql, value, tie, sort_sql)
 
 
 def search_domain(search, fields_):

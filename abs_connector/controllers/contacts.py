@@ -163,7 +163,7 @@ class AbsContactController(http.Controller):
     def _list(self, params):
         context = sa_context()
         context.require("read_customers")
-        page = list_params(params, api_schemas.CONTACT_ORDERS)
+        page = list_params(params, api_schemas.CONTACT_ORDERS, "contacts")
         domain = visibility.customer_domain(context.access) + search_domain(page["search"], SEARCH_FIELDS)
 
         def serialize(partners):

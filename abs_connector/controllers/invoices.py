@@ -79,7 +79,7 @@ class AbsInvoiceController(http.Controller):
     def _list(self, params):
         context = sa_context()
         context.require("read_invoices")
-        page = list_params(params, api_schemas.INVOICE_ORDERS)
+        page = list_params(params, api_schemas.INVOICE_ORDERS, "invoices")
         domain = _invoice_domain(context) + search_domain(page["search"], SEARCH_FIELDS)
         return json_response(
             paged(

@@ -94,7 +94,7 @@ class AbsOrderController(http.Controller):
     def _list(self, params):
         context = sa_context()
         context.require("read_orders")
-        page = list_params(params, api_schemas.ORDER_ORDERS)
+        page = list_params(params, api_schemas.ORDER_ORDERS, "orders")
         domain = visibility.stamp_domain(context.access, "read_orders") + search_domain(
             page["search"], SEARCH_FIELDS
         )

@@ -11,6 +11,11 @@ from . import sync
 
 LIST_DEFAULT_LIMIT = 50
 LIST_MAX_LIMIT = 200
+# Lists count exactly up to this many rows, then answer it as a lower bound (``total_is_exact``
+# false) unless the caller asks for ``count=exact``; Odoo's list views count the same way.
+LIST_COUNT_LIMIT = 10000
+# Deeper than this, a page is read with the keyset cursor rather than by skipping rows.
+LIST_MAX_OFFSET = 10000
 MAX_BODY_BYTES = 64 * 1024
 
 ROLE_CODES = ["staff", "agent", "admin", "finance", "viewer"]
@@ -56,6 +61,28 @@ INVOICE_ORDERS = {
 }
 ORDER_MAX_LINES = 100
 ORDER_STATES = ["draft", "sent", "sale", "cancel"]
+
+
+# What every offset/cursor-paged list answers besides its items (docs/agent/start-here.md, Step 4).
+_PAGE_PROPERTIES = {
+    "total": {
+        "type": "integer",
+        "minimum": 0,
+        "description": "Rows in the list: exact when `total_is_exact`, else a lower bound "
+        f"({LIST_COUNT_LIMIT} rows are counted at most unless the request says `count=exact`).",
+    },
+    "total_is_exact": {
+        "type": "boolean",
+        "description": "False when the list has more rows than were counted: `total` is then a lower bound.",
+    },
+    "limit": {"type": "integer", "minimum": 1, "maximum": LIST_MAX_LIMIT},
+    "offset": {"type": "integer", "minimum": 0, "maximum": LIST_MAX_OFFSET},
+    "next_cursor": {
+        "type": ["string", "null"],
+        "description": "Opaque: send it as `cursor` (same `order`) for the next page; null on the last page.",
+    },
+}
+_PAGE_REQUIRED = ["items", "total", "total_is_exact", "limit", "offset", "next_cursor"]
 
 
 def _str(max_length, min_length=0, **extra):
@@ -287,11 +314,9 @@ SCHEMAS = {
     "ContactList": _open(
         {
             "items": {"type": "array", "items": {"$ref": "#/components/schemas/Contact"}},
-            "total": {"type": "integer", "minimum": 0},
-            "limit": {"type": "integer", "minimum": 1, "maximum": LIST_MAX_LIMIT},
-            "offset": {"type": "integer", "minimum": 0},
+            **_PAGE_PROPERTIES,
         },
-        ["items", "total", "limit", "offset"],
+        _PAGE_REQUIRED,
     ),
     "ContactRemoval": _open(
         {
@@ -442,11 +467,9 @@ SCHEMAS = {
     "OrderList": _open(
         {
             "items": {"type": "array", "items": {"$ref": "#/components/schemas/Order"}},
-            "total": {"type": "integer", "minimum": 0},
-            "limit": {"type": "integer", "minimum": 1, "maximum": LIST_MAX_LIMIT},
-            "offset": {"type": "integer", "minimum": 0},
+            **_PAGE_PROPERTIES,
         },
-        ["items", "total", "limit", "offset"],
+        _PAGE_REQUIRED,
     ),
     # ------------------------------------------------------------------ catalogue
     "Product": _open(
@@ -531,11 +554,9 @@ SCHEMAS = {
     "InvoiceList": _open(
         {
             "items": {"type": "array", "items": {"$ref": "#/components/schemas/Invoice"}},
-            "total": {"type": "integer", "minimum": 0},
-            "limit": {"type": "integer", "minimum": 1, "maximum": LIST_MAX_LIMIT},
-            "offset": {"type": "integer", "minimum": 0},
+            **_PAGE_PROPERTIES,
         },
-        ["items", "total", "limit", "offset"],
+        _PAGE_REQUIRED,
     ),
     # ------------------------------------------------------------------ migration
     "BackfillRequest": _closed(

@@ -14,7 +14,7 @@ import jsonschema
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from . import api_schemas, errors, sync, visibility
+from . import api_schemas, errors, list_cursor, sync, visibility
 from .errors import Unprocessable
 
 API_VERSION = "1.0.0"
@@ -104,7 +104,7 @@ def _roles_sentence(capability):
     return sentence + "."
 
 
-_LIST_QUERY = ("limit", "offset", "search")
+_LIST_QUERY = ("limit", "offset", "list_cursor", "count", "search")
 
 # Every operation of the API. Errors common to a kind of operation are added in _responses().
 OPERATIONS = (
@@ -575,7 +575,26 @@ _QUERY_PARAMS = {
         "name": "offset",
         "in": "query",
         "required": False,
-        "schema": {"type": "integer", "minimum": 0, "maximum": 2147483647, "default": 0},
+        "description": f"Rows to skip, at most {api_schemas.LIST_MAX_OFFSET}: deeper pages are read with "
+        "`cursor` (an offset beyond answers 422).",
+        "schema": {"type": "integer", "minimum": 0, "maximum": api_schemas.LIST_MAX_OFFSET, "default": 0},
+    },
+    "list_cursor": {
+        "name": "cursor",
+        "in": "query",
+        "required": False,
+        "description": "The `next_cursor` of the previous page, sent with the same `order` and without "
+        "`offset`: the page after it, as cheap at any depth. Rows added or archived meanwhile neither "
+        "repeat nor skip the others. A cursor this list did not return answers 422.",
+        "schema": {"type": "string", "minLength": 1, "maxLength": list_cursor.MAX_CURSOR_LENGTH},
+    },
+    "count": {
+        "name": "count",
+        "in": "query",
+        "required": False,
+        "description": f"`exact`: count every row for `total`. Without it, rows are counted up to "
+        f"{api_schemas.LIST_COUNT_LIMIT}; beyond, `total` is that lower bound and `total_is_exact` false.",
+        "schema": {"type": "string", "enum": ["exact"]},
     },
     "search": {
         "name": "search",

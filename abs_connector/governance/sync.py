@@ -17,12 +17,12 @@ A cursor is opaque to the client and signed by the server (HMAC-SHA256 with a ke
 Why removals carry a reason, and the reset reasons, are documented in docs/agent/offline-sync.md.
 """
 
-import base64
 import binascii
 import hashlib
-import hmac
 import json
 from dataclasses import asdict, dataclass
+
+from . import signing
 
 VERSION = 1
 _KEY_LABEL = b"abs_connector delta-sync cursor v1"
@@ -95,40 +95,18 @@ def access_fingerprint(ctx):
     return hashlib.sha256(material.encode()).hexdigest()[:32]
 
 
-def _key(secret):
-    secret_bytes = secret.encode() if isinstance(secret, str) else bytes(secret)
-    return hmac.new(secret_bytes, _KEY_LABEL, hashlib.sha256).digest()
-
-
-def _b64(data):
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
-
-
-def _unb64(text):
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
 def encode(cursor, secret):
     """The opaque text of ``cursor``, signed with ``secret``."""
     payload = json.dumps([VERSION, *asdict(cursor).values()], separators=(",", ":")).encode()
-    body = _b64(payload)
-    mac = hmac.new(_key(secret), body.encode("ascii"), hashlib.sha256).digest()
-    return f"{body}.{_b64(mac)}"
+    return signing.sign(payload, secret, _KEY_LABEL)
 
 
 def _signed_body(text, secret):
     """The payload part of ``text`` once its signature is checked. :raise InvalidCursor: else."""
-    if not isinstance(text, str) or not 0 < len(text) <= MAX_CURSOR_LENGTH or text.count(".") != 1:
-        raise InvalidCursor("malformed")
-    body, mac_text = text.split(".")
     try:
-        mac = _unb64(mac_text)
-        expected = hmac.new(_key(secret), body.encode("ascii"), hashlib.sha256).digest()
-    except (binascii.Error, ValueError, UnicodeEncodeError) as exc:
-        raise InvalidCursor("malformed") from exc
-    if not hmac.compare_digest(mac, expected):
-        raise InvalidCursor("bad signature")
-    return body
+        return signing.signed_body(text, secret, _KEY_LABEL, MAX_CURSOR_LENGTH)
+    except signing.BadSignature as exc:
+        raise InvalidCursor(str(exc)) from exc
 
 
 def decode(text, secret):
@@ -138,7 +116,7 @@ def decode(text, secret):
     """
     body = _signed_body(text, secret)
     try:
-        values = json.loads(_unb64(body))
+        values = json.loads(signing.unb64(body))
     except (binascii.Error, ValueError) as exc:
         raise InvalidCursor("malformed") from exc
     if not isinstance(values, list) or len(values) != 8 or values[0] != VERSION:

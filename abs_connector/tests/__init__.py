@@ -10,6 +10,7 @@ from . import (
     test_api_federated_identity,
     test_api_idempotency,
     test_api_keys,
+    test_api_list_paging,
     test_api_membership_end,
     test_api_orders,
     test_api_sales_orders,

@@ -1,0 +1,159 @@
+"""Lists that cost the same at any size: keyset cursors, a bounded offset, a bounded total.
+
+See docs/agent/start-here.md, Step 4.
+"""
+
+import base64
+import json
+from unittest.mock import patch
+
+from odoo import sql_db
+from odoo.tests import tagged
+
+from ..governance import api_schemas
+from .api_common import AbsApiCase
+
+
+@tagged("post_install", "-at_install", "abs_api")
+class TestApiListPaging(AbsApiCase):
+    def contacts(self, person=None, **params):
+        status, body = self.api(
+            "GET", "/api/contacts", person=person or self.alice, sa=self.sa, params=params
+        )
+        self.assertEqual(status, 200, body)
+        return body
+
+    def walk(self, order, limit=2, between_pages=None):
+        """Every id of the staff's contact list in ``order``, page by page through ``next_cursor``."""
+        seen, cursor, pages = [], None, 0
+        while True:
+            params = {"order": order, "limit": limit}
+            if cursor:
+                params["cursor"] = cursor
+            body = self.contacts(**params)
+            seen += [item["id"] for item in body["items"]]
+            cursor, pages = body["next_cursor"], pages + 1
+            if cursor is None:
+                return seen
+            self.assertLess(pages, 50, "the cursor does not progress")
+            if between_pages:
+                between_pages(pages)
+
+    def make_customers(self, count, **vals):
+        customers = self.env["res.partner"]
+        for n in range(count):
+            email = f"paging.{n:02d}@client.example.com" if n % 3 else False
+            customers |= self.customer(actor=self.jean, name=f"Paging {n % 4}", email=email, **vals)
+        return customers
+
+    # ---- cursor ----
+
+    def test_cursor_pages_return_the_list_in_its_order_for_every_sort_key(self):
+        self.make_customers(7)
+        for order in (
+            "id asc",
+            "id desc",
+            "name asc",
+            "name desc",
+            "email asc",
+            "email desc",
+            "create_date desc",
+        ):
+            expected = [item["id"] for item in self.contacts(order=order, limit=200)["items"]]
+            self.assertEqual(self.walk(order), expected, order)
+
+    def test_cursor_pages_neither_repeat_nor_skip_rows_across_inserts_and_archives(self):
+        self.make_customers(9)
+        for order in ("email asc", "email desc", "name desc", "id desc"):
+            before = [item["id"] for item in self.contacts(order=order, limit=200)["items"]]
+            # one row already read (the first page has two), one not yet read
+            archived = self.env["res.partner"].browse([before[1], before[6]])
+            run = len(before)
+
+            def change_the_list(page, archived=archived, run=run):
+                if page > 3:
+                    return
+                # new rows sorting anywhere, empty e-mails included (rows added after the
+                # position reached are read later: on every page, the walk would never end)
+                self.customer(name=f"Paging {page % 4}", email=False)
+                self.customer(name="Paging 0", email=f"paging.new.{run}.{page}@client.example.com")
+                if page == 1:
+                    for customer in archived:
+                        customer._abs_archive_governed_customer(self.sa, self.alice)
+
+            seen = self.walk(order, between_pages=change_the_list)
+            self.assertEqual(len(seen), len(set(seen)), f"{order}: a row came twice")
+            missing = set(before) - set(archived.ids) - set(seen)
+            self.assertFalse(missing, f"{order}: rows that existed throughout were skipped")
+
+    def test_a_forged_or_foreign_cursor_is_422_in_the_error_shape(self):
+        self.make_customers(3)
+        cursor = self.contacts(order="name asc", limit=1)["next_cursor"]
+        body, mac = cursor.split(".")
+        values = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
+        values[4] = 1  # start from the first id ever
+        edited = base64.urlsafe_b64encode(json.dumps(values).encode()).rstrip(b"=").decode()
+        for params in (
+            {"order": "name asc", "cursor": f"{edited}.{mac}"},
+            {"order": "name desc", "cursor": cursor},  # another order
+            {"order": "name asc", "cursor": "garbage"},
+            {"order": "name asc", "cursor": "x" * 2000},
+            {"order": "name asc", "cursor": cursor, "offset": 1},
+        ):
+            result = self.api("GET", "/api/contacts", person=self.alice, sa=self.sa, params=params)
+            self.assertError(result, 422)
+            self.assertEqual(result[1]["error"]["details"]["field"], "cursor", params)
+        self.assertError(
+            self.api(
+                "GET",
+                "/api/orders",
+                person=self.alice,
+                sa=self.sa,
+                params={"order": "name asc", "cursor": cursor},
+            ),
+            422,
+        )
+
+    # ---- offset and total ----
+
+    def test_offset_beyond_the_bound_is_422_telling_to_use_the_cursor(self):
+        limit = api_schemas.LIST_MAX_OFFSET
+        self.assertEqual(self.contacts(offset=limit)["items"], [])
+        status, body = self.api(
+            "GET", "/api/contacts", person=self.alice, sa=self.sa, params={"offset": limit + 1}
+        )
+        self.assertError((status, body), 422)
+        self.assertEqual(body["error"]["details"], {"field": "offset", "maximum": limit})
+        self.assertIn("cursor", body["error"]["message"])
+
+    def test_total_is_exact_up_to_the_count_limit_then_a_flagged_lower_bound(self):
+        self.make_customers(5)
+        body = self.contacts(limit=2)
+        self.assertEqual((body["total"], body["total_is_exact"]), (5, True))
+        with patch.object(api_schemas, "LIST_COUNT_LIMIT", 3):
+            body = self.contacts(limit=2)
+            self.assertEqual((body["total"], body["total_is_exact"], len(body["items"])), (3, False, 2))
+            body = self.contacts(limit=2, count="exact")
+            self.assertEqual((body["total"], body["total_is_exact"]), (5, True))
+            body = self.contacts(person=self.jean, search="paging.01")
+            self.assertEqual((body["total"], body["total_is_exact"]), (1, True))
+        self.assertError(
+            self.api("GET", "/api/contacts", person=self.alice, sa=self.sa, params={"count": "all"}), 422
+        )
+
+    # ---- cost ----
+
+    def queries_of(self, **params):
+        before = sql_db.sql_counter
+        self.contacts(**params)
+        return sql_db.sql_counter - before
+
+    def test_list_query_count_does_not_grow_with_page_size_or_depth(self):
+        country = self.env.ref("base.tg")
+        self.make_customers(24, country_id=country.id)
+        self.queries_of(limit=2)  # warm the caches a first request fills
+        small, large = self.queries_of(limit=2), self.queries_of(limit=24)
+        deep_cursor = self.contacts(limit=20)["next_cursor"]
+        deep = self.queries_of(limit=2, cursor=deep_cursor)
+        self.assertEqual(small, large)
+        self.assertEqual(small, deep)
