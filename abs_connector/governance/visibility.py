@@ -278,3 +278,50 @@ def _seen(ctx, visible_field, actor_field):
     if not actor:
         return [(visible_field, "=", True)]
     return ["&", (visible_field, "=", True), *actor]
+
+
+# ---- seat users: everything their memberships show, at once ----
+#
+# An internal Odoo user who is a member of Service Accounts sees, on Odoo's own screens, the
+# union of what each of their live memberships shows through the API
+# (docs/operations/back-office.md, "Seat users"). The record rules take these domains.
+
+
+def any_of(domains):
+    """One domain matching what any of ``domains`` matches (:data:`NOTHING` for none)."""
+    domains = [_explicit(domain) for domain in domains]
+    if not domains:
+        return list(NOTHING)
+    return ["|"] * (len(domains) - 1) + [token for domain in domains for token in domain]
+
+
+def _explicit(domain):
+    """``domain`` with its implicit ANDs written out, so that it can be OR-ed with others."""
+    if not domain:
+        return [(1, "=", 1)]
+    result, missing = [], 1  # how many terms the prefix operators still wait for
+    for item in domain:
+        if missing == 0:  # a further term at the top level: AND it with the previous ones
+            result.insert(0, "&")
+            missing = 1
+        result.append(item)
+        missing += _ARITY_CHANGE.get(item, -1) if isinstance(item, str) else -1
+    return result
+
+
+# How an operator changes the number of terms still awaited: "&" and "|" take two (one more), "!" one.
+_ARITY_CHANGE = {"&": 1, "|": 1, "!": 0}
+
+
+def seat_assignment_domain(contexts):
+    """Domain on ``ov.sa_customer_assignment``: the active rows any of ``contexts`` sees.
+
+    OR-ed inside one domain, so that the customers behind them are one sub-select whatever
+    the number of memberships.
+    """
+    return any_of(assignment_domain(ctx) for ctx in contexts)
+
+
+def seat_stamp_domain(contexts, capability="read_orders"):
+    """Domain on a V2-stamped model: the records any of ``contexts`` sees (see :func:`stamp_domain`)."""
+    return any_of(stamp_domain(ctx, capability) for ctx in contexts)

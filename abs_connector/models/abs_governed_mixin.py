@@ -1,6 +1,9 @@
-from odoo import api, fields, models
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+from odoo.osv import expression
 
 from ..elevation import elevate
+from ..governance import visibility
 
 
 class AbsGovernedMixin(models.AbstractModel):
@@ -19,6 +22,8 @@ class AbsGovernedMixin(models.AbstractModel):
     # Name of the many2one to res.partner whose stamps a new record inherits
     # when it is created without its own (an order follows its customer).
     _abs_stamp_partner_field = None
+    # What reading this model requires of a member's role (see the pure core's role table).
+    _abs_seat_capability = "read_orders"
 
     x_sa_id = fields.Many2one(
         "ov.serviced_account",
@@ -35,6 +40,45 @@ class AbsGovernedMixin(models.AbstractModel):
         help="The person acting for this record in its Service Account (V2 stamp). "
         "Cleared when that person's membership is revoked.",
     )
+
+    # The condition of the seat-member record rules (security/<model>_security.xml): searched,
+    # never stored, so that it is evaluated for the signed-in user on every search.
+    abs_seat_visible = fields.Boolean(
+        string="Visible Under Governance",
+        compute="_compute_abs_seat_visible",
+        search="_search_abs_seat_visible",
+        help="Whether the signed-in user's Service Account memberships let them see this record.",
+    )
+
+    def _compute_abs_seat_visible(self):
+        ids = [record_id for record_id in self._origin.ids if record_id]
+        # only this condition, not the other rules: the search method still answers for the caller
+        records = elevate(self, "the user's other record rules are not what this field tells")
+        visible = set(
+            records.with_context(active_test=False)
+            .search([("id", "in", ids), ("abs_seat_visible", "=", True)])
+            .ids
+        )
+        for record in self:
+            record.abs_seat_visible = record._origin.id in visible
+
+    def _search_abs_seat_visible(self, operator, value):
+        if operator not in ("=", "!=") or not isinstance(value, bool):
+            raise UserError(_("Search on 'Visible Under Governance' with = True or = False only."))
+        # self may be elevated (record rules are applied as superuser): the user is still the caller
+        contexts = self.env.user._abs_seat_contexts()
+        domain = expression.TRUE_DOMAIN if contexts is None else self._abs_seat_domain(contexts)
+        return domain if (operator == "=") == value else ["!", *expression.normalize_domain(domain)]
+
+    @api.model
+    def _abs_seat_domain(self, contexts):
+        """The records of this model a seat member with ``contexts`` sees: the ungoverned ones
+        (no Service Account) and those their memberships show through the API."""
+        return [
+            "|",
+            ("x_sa_id", "=", False),
+            *visibility.seat_stamp_domain(contexts, self._abs_seat_capability),
+        ]
 
     @api.model_create_multi
     def create(self, vals_list):

@@ -6,6 +6,7 @@ class AccountMove(models.Model):
     _inherit = ["account.move", "abs.governed.mixin"]
 
     _abs_stamp_partner_field = "partner_id"
+    _abs_seat_capability = "read_invoices"
 
     # The V2 stamps are internal governance; portal customers see their invoices
     # through Odoo's follower rule, never through these fields.

@@ -462,17 +462,42 @@ class OvMembership(models.Model):
             membership = candidates.sorted(lambda m: len(m.serviced_account_id.parent_path), reverse=True)[:1]
         if not membership:
             return None
+        return membership._abs_context_in(sa)
+
+    def _abs_context_in(self, sa):
+        """What this membership lets its person see in ``sa`` (its own account or, for a
+        subtree scope, a sub-account)."""
+        self.ensure_one()
         return visibility.AccessContext(
-            person_id=person_partner.id,
+            person_id=self.person_partner_id.id,
             sa_id=sa.id,
             sa_parent_path=sa.parent_path or "",
-            membership_id=membership.id,
-            membership_sa_id=membership.serviced_account_id.id,
-            role_code=membership.role_code,
-            policy=membership.effective_policy,
-            hierarchy_scope=membership.hierarchy_scope,
+            membership_id=self.id,
+            membership_sa_id=self.serviced_account_id.id,
+            role_code=self.role_code,
+            policy=self.effective_policy,
+            hierarchy_scope=self.hierarchy_scope,
             sa_settings=sa._abs_capability_settings(),
         )
+
+    @api.model
+    def _abs_seat_contexts(self, person_partner):
+        """What ``person_partner`` sees through all their memberships at once, for the record
+        rules of Odoo's own screens: one access context per live membership of an active
+        account (a suspended, revoked or ended one gives none).
+
+        :returns: the contexts, or None when the person never was a member of any account
+            (Odoo's own rules alone then apply).
+        """
+        memberships = self._abs_reader().search([("person_partner_id", "=", person_partner.id)])
+        if not memberships:
+            return None
+        now = fields.Datetime.now()
+        return [
+            membership._abs_context_in(membership.serviced_account_id)
+            for membership in memberships
+            if membership._abs_is_live_at(now) and membership.serviced_account_id.state == "active"
+        ]
 
     @api.model
     def _abs_is_or_was_member(self, person_partner, sa):

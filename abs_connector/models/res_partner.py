@@ -3,7 +3,7 @@ import logging
 
 from odoo import Command, _, api, fields, models
 from odoo.exceptions import MissingError, UserError, ValidationError
-from odoo.tools import email_normalize, escape_psql
+from odoo.tools import SQL, email_normalize, escape_psql
 
 from ..elevation import elevate
 from ..exceptions import GovernanceConflict
@@ -255,6 +255,35 @@ class ResPartner(models.Model):
             raise ValidationError(
                 _("These fields are set by governance, not directly: %s", ", ".join(forbidden))
             )
+
+    @api.model
+    def _abs_seat_domain(self, contexts):
+        """The partners a seat member with ``contexts`` sees on Odoo's own screens: every
+        partner without a Service Account (companies, vendors, users, contacts), their own, and
+        the governed customers one of their memberships shows through the API -- one sub-select
+        on the assignment table, built by the visibility helper.
+
+        Written as one ``id IN (ungoverned UNION ALL own UNION ALL shown)`` rather than an OR:
+        PostgreSQL turns an IN at the top of the WHERE clause into a join it drives from the
+        smaller side, while a sub-select under an OR is tested row by row over the whole table
+        (docs/performance.md, "Seat users on Odoo's own screens").
+        """
+        partners = elevate(self, "the rule's sub-select, not a read of the caller's")
+        assignments = self._abs_assignment_admin()
+        ungoverned = partners._where_calc([("x_sa_id", "=", False)], active_test=False)
+        shown = assignments._where_calc(visibility.seat_assignment_domain(contexts), active_test=False)
+        return [
+            (
+                "id",
+                "in",
+                SQL(
+                    "(%s UNION ALL %s UNION ALL SELECT %s)",
+                    ungoverned.subselect(),
+                    shown.subselect(SQL.identifier(shown.table, "partner_id")),
+                    self.env.user.partner_id.id,
+                ),
+            )
+        ]
 
     def _abs_assignment_admin(self):
         return self.env["ov.sa_customer_assignment"]._abs_history_admin()

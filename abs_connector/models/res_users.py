@@ -3,6 +3,8 @@ from odoo import _, api, models
 from ..elevation import elevate
 
 PROXY_USER_XMLID = "abs_connector.abs_api_proxy_user"
+# Users whose view of governed records Odoo's own rules alone decide (see _abs_seat_contexts).
+UNLIMITED_GROUPS = ("abs_connector.group_abs_governance_manager", "abs_connector.group_abs_api_proxy")
 
 
 class ResUsers(models.Model):
@@ -30,6 +32,21 @@ class ResUsers(models.Model):
             mail_values={"email_to": old_email},
             suggest_password_reset=False,
         )
+
+    def _abs_seat_contexts(self):
+        """What limits this user's view of governed records on Odoo's own screens.
+
+        An internal user whose person is, or was, a member of a Service Account sees governed
+        records the way the API would show them to that person: the access contexts of their
+        live memberships (none when all are suspended, revoked or ended). Governance Managers,
+        the API proxy, portal users and people who never were members: None, Odoo's own rules
+        alone apply. Evaluated on every search, never cached: a membership that ends, even by
+        its end date passing, ends the access at once.
+        """
+        self.ensure_one()
+        if self.share or self._is_superuser() or any(self.has_group(group) for group in UNLIMITED_GROUPS):
+            return None
+        return self.env["ov.membership"]._abs_seat_contexts(self.partner_id)
 
     @api.model
     def _abs_sync_proxy_companies(self):

@@ -102,6 +102,31 @@ class AbsGovernanceCase(TransactionCase):
             kwame_membership=kwame,
         )
 
+    # Odoo rights of a seat member in the tests: an internal user who sells, sees every lead and
+    # order Odoo-wise and bills, so that only the governance rules limit what they see.
+    SEAT_GROUPS = (
+        "base.group_user",
+        "sales_team.group_sale_salesman_all_leads",
+        "account.group_account_invoice",
+    )
+
+    @classmethod
+    def make_seat_user(cls, person, groups=SEAT_GROUPS):
+        """An internal Odoo user (a seat) for ``person``; their password is their login."""
+        login = person.email or f"seat.{person.id}@example.com"
+        return (
+            cls.env["res.users"]
+            .with_context(no_reset_password=True)
+            .create(
+                {
+                    "partner_id": person.id,
+                    "login": login,
+                    "password": login,
+                    "groups_id": [Command.set([cls.env.ref(group).id for group in groups])],
+                }
+            )
+        )
+
     # ---- assertions ----
 
     def active_assignment(self, customer, sa):

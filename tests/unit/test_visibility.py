@@ -1,5 +1,7 @@
 """Policy -> domain, without Odoo: the policy table of docs/customer-lifecycle.md as code."""
 
+import dataclasses
+
 import pytest
 
 from governance import visibility
@@ -253,3 +255,75 @@ def test_scope_assignment_domain_ignores_the_policy_but_keeps_the_sa():
     )
     assert visibility.scope_assignment_domain(ctx) == [("state", "=", "active"), ("account_id", "=", 7)]
     assert ("actor_id", "=", 5) in visibility.assignment_domain(ctx)
+
+
+# ---- seat users: the union of several memberships ----
+
+
+def matches(domain, record):
+    """Evaluate a prefix-notation domain of plain leaves (=, =like) on a dict, as the ORM would."""
+    domain = visibility._explicit(domain)
+
+    def term(position):
+        item = domain[position]
+        if item == "!":
+            value, end = term(position + 1)
+            return not value, end
+        if item in ("&", "|"):
+            left, middle = term(position + 1)
+            right, end = term(middle)
+            return (left and right if item == "&" else left or right), end
+        field, operator, value = item
+        actual = field if isinstance(field, int) else record.get(field)
+        if operator == "=like":
+            return str(actual).startswith(value.rstrip("%")), position + 1
+        return (actual == value if value is not False else not actual), position + 1
+
+    value, end = term(0)
+    assert end == len(domain), "a combined domain is one term"
+    return value
+
+
+def row(account_id, actor_id, state="active", path="1/3/42/"):
+    return {"state": state, "account_id": account_id, "actor_id": actor_id, "account_id.parent_path": path}
+
+
+def test_seat_assignment_domain_is_the_union_of_each_membership():
+    agent_here = ctx("agent", "assigned_only")  # SA 42, person 7
+    staff_there = dataclasses.replace(ctx("staff"), sa_id=99, sa_parent_path="1/3/99/", membership_id=6)
+    domain = visibility.seat_assignment_domain([agent_here, staff_there])
+    assert matches(domain, row(42, 7))
+    assert not matches(domain, row(42, 8)), "another agent's customer in the agent's SA"
+    assert not matches(domain, row(42, False)), "assigned_only: no unassigned customer"
+    assert matches(domain, row(99, 8)) and matches(domain, row(99, False)), "staff: the whole SA"
+    assert not matches(domain, row(99, 8, state="expired"))
+    assert not matches(domain, row(5, 7)), "no membership in SA 5"
+
+
+def test_seat_domains_of_no_membership_match_nothing():
+    assert visibility.seat_assignment_domain([]) == visibility.NOTHING
+    assert visibility.seat_stamp_domain([]) == visibility.NOTHING
+
+
+def test_seat_stamp_domain_needs_the_capability_in_each_membership():
+    staff_there = dataclasses.replace(ctx("staff"), sa_id=99, sa_parent_path="1/3/99/")
+    domain = visibility.seat_stamp_domain([ctx("agent"), staff_there], "read_invoices")
+    assert matches(domain, {"x_sa_id": 99, "x_actor_id": 8})
+    assert not matches(domain, {"x_sa_id": 42, "x_actor_id": 7}), "an agent reads no invoice"
+
+
+def test_any_of_makes_implicit_ands_explicit():
+    assert visibility.any_of([[("a", "=", 1), ("b", "=", 2)], [("c", "=", 3)]]) == [
+        "|",
+        "&",
+        ("a", "=", 1),
+        ("b", "=", 2),
+        ("c", "=", 3),
+    ]
+    assert visibility.any_of([["|", ("a", "=", 1), ("b", "=", 2), ("c", "=", 3)]]) == [
+        "&",
+        "|",
+        ("a", "=", 1),
+        ("b", "=", 2),
+        ("c", "=", 3),
+    ]

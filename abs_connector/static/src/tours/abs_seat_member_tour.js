@@ -1,0 +1,25 @@
+/** @odoo-module **/
+/*
+ * A seat member (an internal user who is an agent of a Service Account, own customers only)
+ * opens a list in a real browser, driven by tests/test_seat_member_rules.py once for Contacts,
+ * once for Sales and once for CRM: the list shows the agent's own customer and not a
+ * colleague's, although Odoo's own filters (my quotations, my pipeline) would show both.
+ */
+import { registry } from "@web/core/registry";
+
+const MINE = "Seat Customer Of Ada";
+const COLLEAGUES = "Seat Customer Of Bob";
+
+registry.category("web_tour.tours").add("abs_seat_member_list", {
+    steps: () => [
+        {
+            content: "Show the list view",
+            trigger: "button.o_switch_view.o_list",
+            run: "click",
+        },
+        {
+            content: "The agent's customer is listed, the colleague's is not",
+            trigger: `.o_list_view:has(.o_data_row:contains('${MINE}')):not(:has(.o_data_row:contains('${COLLEAGUES}')))`,
+        },
+    ],
+});

@@ -1,0 +1,252 @@
+"""Seat users see on Odoo's own screens what the API would show them.
+
+An internal Odoo user whose person is a member of Service Accounts (and who is no Governance
+Manager) is limited by record rules on contacts, orders, leads and invoices to what their
+memberships show through the API; partners and documents without a Service Account are not
+concerned (docs/operations/back-office.md, "Seat users").
+"""
+
+import json
+from datetime import timedelta
+
+from odoo import fields
+from odoo.exceptions import AccessError
+from odoo.tests import HttpCase, tagged
+from odoo.tools import mute_logger
+
+from .common import AbsGovernanceCase
+
+
+class SeatMemberCase(AbsGovernanceCase):
+    """A branch with an assigned_only agent (Ada), another agent (Bob) and a staff member
+    (Sam), a customer of each agent, an unassigned one, and a customer of another branch;
+    Ada and Sam hold Odoo seats."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.sa = cls.make_branch("Seat Branch")
+        cls.other_sa = cls.make_branch("Other Branch")
+        cls.ada = cls.make_member(
+            cls.sa, "agent", cls.make_person("Seat Agent Ada"), scope_policy="assigned_only"
+        )
+        cls.bob = cls.make_member(cls.sa, "agent", cls.make_person("Seat Agent Bob"))
+        cls.sam = cls.make_member(cls.sa, "staff", cls.make_person("Seat Staff Sam"))
+        cls.adas_customer = cls.make_customer(cls.sa, cls.ada, name="Seat Customer Of Ada")
+        cls.bobs_customer = cls.make_customer(cls.sa, cls.bob, name="Seat Customer Of Bob")
+        cls.unassigned = cls.make_customer(cls.sa, name="Seat Customer Unassigned")
+        cls.elsewhere = cls.make_customer(cls.other_sa, name="Seat Customer Elsewhere")
+        cls.ada_user = cls.make_seat_user(cls.ada.person_partner_id)
+        cls.sam_user = cls.make_seat_user(cls.sam.person_partner_id)
+        cls.vendor = cls.env["res.partner"].create({"name": "Seat Vendor Ltd", "is_company": True})
+
+    @property
+    def governed(self):
+        return self.adas_customer | self.bobs_customer | self.unassigned | self.elsewhere
+
+    def seen_by(self, user, records):
+        """Which of ``records`` ``user`` finds (a search, as every list view does)."""
+        found = records.with_user(user).with_context(active_test=False).search([("id", "in", records.ids)])
+        return records.browse(found.ids)
+
+
+@tagged("post_install", "-at_install")
+class TestSeatMemberContacts(SeatMemberCase):
+    def test_agent_with_assigned_only_sees_only_own_customers(self):
+        self.assertEqual(self.seen_by(self.ada_user, self.governed), self.adas_customer)
+
+    def test_agent_cannot_read_customer_of_other_agent_or_other_sa(self):
+        for hidden in (self.bobs_customer, self.unassigned, self.elsewhere):
+            with self.subTest(customer=hidden.name), self.assertRaises(AccessError) as caught:
+                hidden.with_user(self.ada_user).read(["name"])
+            self.assertNotIn(hidden.name, str(caught.exception))
+
+    def test_staff_sees_every_customer_of_the_sa_and_none_elsewhere(self):
+        self.assertEqual(
+            self.seen_by(self.sam_user, self.governed),
+            self.adas_customer | self.bobs_customer | self.unassigned,
+        )
+
+    def test_member_of_two_sas_sees_the_customers_of_both(self):
+        self.make_member(self.other_sa, "staff", self.sam.person_partner_id)
+        self.assertEqual(self.seen_by(self.sam_user, self.governed), self.governed)
+
+    def test_subtree_scope_sees_sub_account_customers(self):
+        sub = self.make_branch("Seat Sub Branch", parent=self.sa)
+        below = self.make_customer(sub, name="Seat Customer Below")
+        self.assertFalse(self.seen_by(self.sam_user, below))
+        self.sam.hierarchy_scope = "this_node_and_descendants"
+        self.assertEqual(self.seen_by(self.sam_user, below), below)
+
+    def test_reassignment_shows_the_customer_to_its_new_agent_at_once(self):
+        self.env["ov.sa_customer_assignment"]._abs_reassign(
+            self.bobs_customer, self.sa, self.ada.person_partner_id, self.sam.person_partner_id
+        )
+        self.assertEqual(self.seen_by(self.ada_user, self.governed), self.adas_customer | self.bobs_customer)
+
+    def test_suspended_member_sees_no_governed_customer(self):
+        self.sam._abs_suspend()
+        self.assertFalse(self.seen_by(self.sam_user, self.governed))
+        self.sam._abs_reinstate()
+        self.assertEqual(len(self.seen_by(self.sam_user, self.governed)), 3)
+
+    def test_revoked_member_sees_no_governed_customer(self):
+        self.ada._abs_revoke()
+        self.assertFalse(self.seen_by(self.ada_user, self.governed))
+
+    def test_ended_membership_sees_no_governed_customer_without_waiting_for_a_cron(self):
+        self.sam.effective_to = fields.Datetime.now() - timedelta(minutes=1)
+        self.assertFalse(self.seen_by(self.sam_user, self.governed))
+
+    def test_membership_starting_later_shows_nothing_yet(self):
+        self.sam.effective_from = fields.Datetime.now() + timedelta(days=1)
+        self.assertFalse(self.seen_by(self.sam_user, self.governed))
+
+    def test_partners_without_a_service_account_stay_visible(self):
+        ungoverned = (
+            self.vendor
+            | self.env.company.partner_id
+            | self.ada_user.partner_id
+            | self.env.ref("base.user_admin").partner_id
+            | self.bob.person_partner_id
+        )
+        self.assertEqual(self.seen_by(self.ada_user, ungoverned), ungoverned)
+        self.ada._abs_revoke()
+        self.assertEqual(self.seen_by(self.ada_user, ungoverned), ungoverned)
+
+    def test_governance_manager_sees_every_customer(self):
+        self.sam_user.groups_id = [(4, self.env.ref("abs_connector.group_abs_governance_manager").id)]
+        self.assertEqual(self.seen_by(self.sam_user, self.governed), self.governed)
+
+    def test_internal_user_who_is_no_member_is_not_limited(self):
+        plain = self.make_seat_user(self.make_person("Seat Plain Employee"))
+        self.assertEqual(self.seen_by(plain, self.governed), self.governed)
+
+    def test_api_proxy_user_is_not_limited(self):
+        proxy = self.env.ref("abs_connector.abs_api_proxy_user")
+        self.assertIsNone(proxy._abs_seat_contexts())
+        self.assertEqual(self.seen_by(proxy, self.governed), self.governed)
+
+    def test_visible_field_tells_the_signed_in_users_view(self):
+        customers = (self.adas_customer | self.bobs_customer).with_user(self.ada_user)
+        self.assertEqual(customers.mapped("abs_seat_visible"), [True, False])
+
+
+@tagged("post_install", "-at_install")
+class TestSeatMemberDocuments(SeatMemberCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.orders = {}
+        cls.leads = {}
+        cls.invoices = {}
+        for customer in (cls.adas_customer, cls.bobs_customer, cls.elsewhere):
+            cls.orders[customer] = cls.env["sale.order"].create({"partner_id": customer.id})
+            cls.leads[customer] = cls.env["crm.lead"].create(
+                {"name": f"Lead {customer.name}", "partner_id": customer.id}
+            )
+            cls.invoices[customer] = cls.env["account.move"].create(
+                {"move_type": "out_invoice", "partner_id": customer.id}
+            )
+        cls.plain_order = cls.env["sale.order"].create({"partner_id": cls.vendor.id})
+
+    def test_orders_of_a_hidden_customer_are_hidden(self):
+        all_orders = self.env["sale.order"].union(*self.orders.values())
+        self.assertEqual(self.seen_by(self.ada_user, all_orders), self.orders[self.adas_customer])
+        self.assertEqual(
+            self.seen_by(self.sam_user, all_orders),
+            self.orders[self.adas_customer] | self.orders[self.bobs_customer],
+        )
+
+    def test_leads_of_a_hidden_customer_are_hidden(self):
+        all_leads = self.env["crm.lead"].union(*self.leads.values())
+        self.assertEqual(self.seen_by(self.ada_user, all_leads), self.leads[self.adas_customer])
+
+    def test_invoices_follow_the_roles_right_to_read_invoices(self):
+        all_invoices = self.env["account.move"].union(*self.invoices.values())
+        # an agent reads no invoice through the API, staff those of their account
+        self.assertFalse(self.seen_by(self.ada_user, all_invoices))
+        self.assertEqual(
+            self.seen_by(self.sam_user, all_invoices),
+            self.invoices[self.adas_customer] | self.invoices[self.bobs_customer],
+        )
+
+    def test_documents_without_a_service_account_stay_visible(self):
+        self.assertEqual(self.seen_by(self.ada_user, self.plain_order), self.plain_order)
+
+    def test_revoked_member_sees_no_governed_document(self):
+        self.sam._abs_revoke()
+        governed_orders = self.env["sale.order"].union(*self.orders.values())
+        self.assertFalse(self.seen_by(self.sam_user, governed_orders))
+
+
+@tagged("post_install", "-at_install")
+class TestSeatMemberOverRpc(HttpCase, SeatMemberCase):
+    """The refusals through Odoo's own JSON-RPC route, signed in as the seat member."""
+
+    def call_kw(self, model, method, args, kwargs=None):
+        """The raw JSON-RPC answer of /web/dataset/call_kw (result or error)."""
+        payload = {
+            "jsonrpc": "2.0",
+            "method": "call",
+            "id": 1,
+            "params": {"model": model, "method": method, "args": args, "kwargs": kwargs or {}},
+        }
+        response = self.url_open(
+            "/web/dataset/call_kw",
+            data=json.dumps(payload),
+            headers={"Content-Type": "application/json"},
+        )
+        self.assertEqual(response.status_code, 200)
+        return response.json()
+
+    @mute_logger("odoo.http", "odoo.addons.base.models.ir_rule")
+    def test_seat_agent_reads_hidden_customer_like_a_forbidden_one_with_no_name(self):
+        self.authenticate(self.ada_user.login, self.ada_user.login)
+        answer = self.call_kw("res.partner", "read", [[self.bobs_customer.id], ["name", "email"]])
+        self.assertEqual(answer["error"]["data"]["name"], "odoo.exceptions.AccessError")
+        self.assertNotIn(self.bobs_customer.name, json.dumps(answer))
+        self.assertNotIn(self.bobs_customer.email, json.dumps(answer))
+
+    def test_seat_agent_search_read_lists_only_own_customers(self):
+        self.authenticate(self.ada_user.login, self.ada_user.login)
+        answer = self.call_kw(
+            "res.partner", "search_read", [[("id", "in", self.governed.ids)]], {"fields": ["name"]}
+        )
+        self.assertEqual([row["id"] for row in answer["result"]], self.adas_customer.ids)
+
+    @mute_logger("odoo.http", "odoo.addons.base.models.ir_rule")
+    def test_seat_agent_reads_order_of_hidden_customer_as_forbidden(self):
+        order = self.env["sale.order"].create({"partner_id": self.bobs_customer.id})
+        self.authenticate(self.ada_user.login, self.ada_user.login)
+        answer = self.call_kw("sale.order", "read", [[order.id], ["name", "partner_id"]])
+        self.assertEqual(answer["error"]["data"]["name"], "odoo.exceptions.AccessError")
+        self.assertNotIn(self.bobs_customer.name, json.dumps(answer))
+        listed = self.call_kw("sale.order", "search_read", [[("id", "=", order.id)]], {"fields": ["name"]})
+        self.assertEqual(listed["result"], [])
+
+    @mute_logger("odoo.http", "odoo.addons.base.models.ir_rule")
+    def test_seat_agent_cannot_write_hidden_customer(self):
+        self.authenticate(self.ada_user.login, self.ada_user.login)
+        answer = self.call_kw("res.partner", "write", [[self.bobs_customer.id], {"phone": "+228 000"}])
+        self.assertIn("error", answer)
+        self.bobs_customer.invalidate_recordset()
+        self.assertFalse(self.bobs_customer.phone)
+
+
+@tagged("post_install", "-at_install")
+class TestSeatMemberTour(HttpCase, SeatMemberCase):
+    def test_seat_agent_sees_own_customer_only_in_contacts_sales_and_crm_lists(self):
+        for customer in (self.adas_customer, self.bobs_customer):
+            # Ada is the salesperson of both: Odoo's own "my documents" filters would show both
+            self.env["sale.order"].create({"partner_id": customer.id, "user_id": self.ada_user.id})
+            self.env["crm.lead"].create(
+                {"name": f"Lead {customer.name}", "partner_id": customer.id, "user_id": self.ada_user.id}
+            )
+        for app, url in (
+            ("Contacts", "/odoo/contacts"),
+            ("Sales", "/odoo/action-sale.action_quotations_with_onboarding"),
+            ("CRM", "/odoo/crm"),
+        ):
+            with self.subTest(app=app):
+                self.start_tour(url, "abs_seat_member_list", login=self.ada_user.login)
