@@ -9,7 +9,7 @@ import os
 
 import pytest
 from odoo_server import OdooServer
-from services import start_mosquitto
+from services import SmtpSink, start_mosquitto
 
 
 def _require_environment():
@@ -28,10 +28,22 @@ def mqtt_broker():
 
 
 @pytest.fixture(scope="session")
-def odoo_server(mqtt_broker):
+def smtp_sink():
+    """The mail server of the session's Odoo: every mail it sends ends up here."""
+    sink = SmtpSink().start()
+    yield sink
+    sink.stop()
+
+
+@pytest.fixture(scope="session")
+def odoo_server(mqtt_broker, smtp_sink):
     """One Odoo server for the session: base_url, db, api_key, connect(), restart()."""
     _require_environment()
-    server = OdooServer(f"abs_e2e_{os.getpid()}", mqtt_port=mqtt_broker.port)
+    server = OdooServer(
+        f"abs_e2e_{os.getpid()}",
+        mqtt_port=mqtt_broker.port,
+        extra_config={"smtp_server": "127.0.0.1", "smtp_port": str(smtp_sink.port)},
+    )
     server.create().start()
     yield server
     server.drop()

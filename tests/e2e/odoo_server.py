@@ -17,14 +17,18 @@ from services import free_port
 
 
 class OdooServer:
-    def __init__(self, dbname, mqtt_port, extra_config=None):
+    def __init__(self, dbname, mqtt_port, extra_config=None, name=None, env=None):
+        """``name``: of the config and log files (default: the database's), for a second
+        server on the same database; ``env``: the server process's environment."""
         self.db = dbname
+        self.name = name or dbname
+        self.env = env
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.mqtt_port = mqtt_port
         self.config = devodoo.write_config(
             odoo_cli.ODOO_PATH,
-            f"e2e-{dbname}",
+            f"e2e-{self.name}",
             http_port=self.port,
             mqtt_port=mqtt_port,
             extra={
@@ -36,7 +40,7 @@ class OdooServer:
                 **(extra_config or {}),
             },
         )
-        self.log = odoo_cli.LOG_DIR / f"{dbname}.server.log"
+        self.log = odoo_cli.LOG_DIR / f"{self.name}.server.log"
         self.process = None
         self._api_key = None
 
@@ -53,7 +57,27 @@ class OdooServer:
             "--no-http",
             label="install",
         )
+        self._set_base_url()
         return self
+
+    def _set_base_url(self):
+        """Odoo's own URL is where wkhtmltopdf fetches a report's styles: this server's, not
+        the default localhost:8069 (another server on a shared machine)."""
+        conn = self.connect()
+        try:
+            with conn.cursor() as cr:
+                for key, value in (("web.base.url", self.base_url), ("web.base.url.freeze", "True")):
+                    cr.execute(
+                        """
+                        INSERT INTO ir_config_parameter
+                            (key, value, create_uid, write_uid, create_date, write_date)
+                        VALUES (%s, %s, 1, 1, now(), now())
+                        ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value
+                        """,
+                        [key, value],
+                    )
+        finally:
+            conn.close()
 
     def start(self):
         cmd = [
@@ -71,7 +95,7 @@ class OdooServer:
             "1",
         ]
         with Path(self.log).open("a") as handle:
-            self.process = subprocess.Popen(cmd, stdout=handle, stderr=subprocess.STDOUT)
+            self.process = subprocess.Popen(cmd, stdout=handle, stderr=subprocess.STDOUT, env=self.env)
         self._wait_healthy()
         return self
 

@@ -1,4 +1,4 @@
-"""Reusable MQTT services for end-to-end tests and benchmarks.
+"""Reusable MQTT and SMTP services for end-to-end tests and benchmarks.
 
 The broker and subscriber live in the addon (``abs_connector/tests/mqtt_broker.py``)
 so the Odoo suites use the same code; it is plain Python (paho, stdlib) and is
@@ -9,10 +9,16 @@ loaded here by path, without importing Odoo.
         ...
         sub.wait_for(5)
     broker.cleanup()
+
+and a real SMTP server that keeps the mails Odoo sends (``SmtpSink``).
 """
 
+import email
+import email.policy
 import importlib.util
 from pathlib import Path
+
+from aiosmtpd.controller import Controller
 
 _HELPER = Path(__file__).resolve().parents[2] / "abs_connector" / "tests" / "mqtt_broker.py"
 _spec = importlib.util.spec_from_file_location("abs_mqtt_broker", _HELPER)
@@ -30,3 +36,37 @@ def start_mosquitto(port=None, deny_publish=()):
     ``deny_publish``: topic patterns the broker refuses (ACL), for failure scenarios.
     """
     return MosquittoBroker(port=port, deny_publish=deny_publish).start()
+
+
+class SmtpSink:
+    """A real SMTP server (aiosmtpd) on loopback that keeps every mail it receives.
+
+    Odoo's e2e servers send through it, so a test reads the mail a customer would get.
+
+        sink = SmtpSink().start()
+        ... sink.messages_to("marie@client.com") ...
+        sink.stop()
+    """
+
+    def __init__(self, port=None):
+        self.port = port or free_port()
+        self.received = []  # (recipients, email.message.EmailMessage)
+        self._controller = None
+
+    async def handle_DATA(self, _server, _session, envelope):  # aiosmtpd's handler hook
+        message = email.message_from_bytes(envelope.original_content, policy=email.policy.default)
+        self.received.append((list(envelope.rcpt_tos), message))
+        return "250 Message accepted for delivery"
+
+    def start(self):
+        self._controller = Controller(self, hostname="127.0.0.1", port=self.port)
+        self._controller.start()
+        return self
+
+    def stop(self):
+        if self._controller:
+            self._controller.stop()
+            self._controller = None
+
+    def messages_to(self, address):
+        return [message for recipients, message in self.received if address in recipients]

@@ -14,25 +14,55 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 import uuid
 from pathlib import Path
 
 import odoo_cli
 import pytest
 import requests
+from odoo_server import OdooServer
 
 REPO = Path(__file__).resolve().parents[2]
 PAGE = REPO / "docs" / "agent" / "start-here.md"
 FIELD_SALES_PAGE = REPO / "docs" / "agent" / "field-sales.md"
-FENCE = re.compile(r"^```bash[ \t]*\n(.*?)^```[ \t]*$", re.MULTILINE | re.DOTALL)
+# A block preceded by ``<!-- needs: TOOL -->`` needs that program on the server's machine.
+FENCE = re.compile(
+    r"^(?:<!-- needs: (?P<needs>[\w-]+) -->\n)?```bash[ \t]*\n(?P<body>.*?)^```[ \t]*$",
+    re.MULTILINE | re.DOTALL,
+)
 
 # Variables the page's blocks set, written out after the last block so the test can check them.
-RESULT_VARIABLES = ("SA", "CUSTOMER_ID", "TOKEN", "PRODUCT_ID", "ORDER_ID", "INVOICE_ID", "COUNT")
+RESULT_VARIABLES = (
+    "SA",
+    "CUSTOMER_ID",
+    "TOKEN",
+    "MANAGER_TOKEN",
+    "PRODUCT_ID",
+    "ORDER_ID",
+    "INVOICE_ID",
+    "COUNT",
+)
+
+# Debian's wkhtmltopdf, which ./dev installs; Odoo finds it on PATH as this test does.
+PDF_RENDERER = "wkhtmltopdf"
+NO_PDF_RENDERER = (
+    "NO WKHTMLTOPDF ON THIS MACHINE: the quotation mail and invoice PDF examples of "
+    "docs/agent/field-sales.md were not run (install Debian's wkhtmltopdf, as ./dev does as root)"
+)
+CUSTOMER_EMAIL = "marie@client.com"
 
 
-def bash_blocks(markdown):
-    """The ```bash blocks of a page, in order (other fences are sample output)."""
-    return [match.group(1) for match in FENCE.finditer(markdown)]
+def bash_blocks(markdown, unavailable=()):
+    """The ```bash blocks of a page, in order (other fences are sample output), without those
+    that need a program in ``unavailable``."""
+    return [
+        match.group("body") for match in FENCE.finditer(markdown) if match.group("needs") not in unavailable
+    ]
+
+
+def renders_pdf():
+    return shutil.which(PDF_RENDERER) is not None
 
 
 def walkthrough_script(blocks, result_file):
@@ -119,7 +149,9 @@ def walkthrough(odoo_server, tmp_path_factory):
     result_file = workdir / "result.env"
     product_id = _create_catalogue_product(odoo_server.db)
     blocks = bash_blocks(PAGE.read_text(encoding="utf-8"))
-    blocks += bash_blocks(FIELD_SALES_PAGE.read_text(encoding="utf-8"))
+    blocks += bash_blocks(
+        FIELD_SALES_PAGE.read_text(encoding="utf-8"), unavailable=() if renders_pdf() else (PDF_RENDERER,)
+    )
     script = walkthrough_script(blocks, result_file)
     (workdir / "walkthrough.sh").write_text(script)
     completed = subprocess.run(
@@ -290,3 +322,147 @@ def test_walkthrough_reads_valid_order_events(walkthrough):
         ("order.confirmed", "sale.order"),
         ("invoice.created", "account.move"),
     ]
+
+
+def test_field_sales_page_runs_the_quotation_mail_and_invoice_pdf_examples():
+    markdown = FIELD_SALES_PAGE.read_text(encoding="utf-8")
+    needing_pdf = [
+        block for block in bash_blocks(markdown) if block not in bash_blocks(markdown, (PDF_RENDERER,))
+    ]
+    assert len(needing_pdf) == 2
+    assert "/send" in needing_pdf[0]
+    assert "/pdf" in needing_pdf[1]
+
+
+def _order_name(odoo_server, order_id):
+    conn = odoo_server.connect()
+    try:
+        with conn.cursor() as cr:
+            cr.execute("SELECT name FROM sale_order WHERE id = %s", [order_id])
+            return cr.fetchone()[0]
+    finally:
+        conn.close()
+
+
+def _pdf_attachments(message):
+    return [part for part in message.iter_attachments() if part.get_content_type() == "application/pdf"]
+
+
+def _wait_for_mail(smtp_sink, predicate, seconds=30):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        found = [message for message in smtp_sink.messages_to(CUSTOMER_EMAIL) if predicate(message)]
+        if found:
+            return found
+        time.sleep(0.2)
+    return []
+
+
+def assert_real_pdf(content):
+    assert content.startswith(b"%PDF-"), content[:40]
+    assert content.rstrip().endswith(b"%%EOF")
+    assert 5_000 < len(content) < 5_000_000, len(content)
+
+
+def test_walkthrough_sends_the_quotation_mail_with_its_pdf_to_the_customer(
+    odoo_server, walkthrough, smtp_sink
+):
+    if not renders_pdf():
+        pytest.skip(NO_PDF_RENDERER)
+    order_name = _order_name(odoo_server, int(walkthrough["results"]["ORDER_ID"]))
+    mails = _wait_for_mail(
+        smtp_sink,
+        lambda message: any(order_name in (part.get_filename() or "") for part in _pdf_attachments(message)),
+    )
+    assert len(mails) == 1, f"no single quotation mail with {order_name}'s PDF reached {CUSTOMER_EMAIL}"
+    mail = mails[0]
+    assert walkthrough["env"]["AGENT_EMAIL"] in mail["From"], mail["From"]
+    assert order_name in mail["Subject"]
+    (pdf,) = _pdf_attachments(mail)
+    assert_real_pdf(pdf.get_content())
+
+
+def test_walkthrough_downloads_the_invoice_as_a_real_pdf(odoo_server, walkthrough):
+    if not renders_pdf():
+        pytest.skip(NO_PDF_RENDERER)
+    assert "application/pdf, " in walkthrough["stdout"]
+    assert_real_pdf((walkthrough["workdir"] / "invoice.pdf").read_bytes())
+    results = walkthrough["results"]
+    answer = requests.get(
+        odoo_server.url(f"/api/invoices/{results['INVOICE_ID']}/pdf"),
+        headers={"Authorization": f"Bearer {results['MANAGER_TOKEN']}", "X-SA-ID": results["SA"]},
+        timeout=120,
+    )
+    assert answer.status_code == 200, answer.text[:500]
+    assert answer.headers["Content-Type"] == "application/pdf"
+    assert ".pdf" in answer.headers["Content-Disposition"]
+    assert_real_pdf(answer.content)
+
+
+@pytest.fixture(scope="module")
+def server_without_pdf_renderer(odoo_server, walkthrough, tmp_path_factory):
+    """A second server on the walkthrough's database whose PATH has no wkhtmltopdf, as on a
+    machine where it is not installed."""
+    empty = tmp_path_factory.mktemp("path-without-wkhtmltopdf")
+    server = OdooServer(
+        odoo_server.db,
+        mqtt_port=odoo_server.mqtt_port,
+        name=f"{odoo_server.db}-no-pdf",
+        env={**os.environ, "PATH": str(empty)},
+    )
+    server.start()
+    yield server
+    server.stop()
+
+
+def test_server_without_wkhtmltopdf_answers_503_for_the_invoice_pdf(walkthrough, server_without_pdf_renderer):
+    results = walkthrough["results"]
+    answer = requests.get(
+        server_without_pdf_renderer.url(f"/api/invoices/{results['INVOICE_ID']}/pdf"),
+        headers={"Authorization": f"Bearer {results['MANAGER_TOKEN']}", "X-SA-ID": results["SA"]},
+        timeout=60,
+    )
+    assert answer.status_code == 503, answer.text[:500]
+    assert answer.json()["error"]["code"] == "service_unavailable"
+    assert "wkhtmltopdf" in answer.json()["error"]["message"]
+
+
+def test_server_without_wkhtmltopdf_answers_503_to_send_and_the_quotation_stays_an_unsent_draft(
+    odoo_server, walkthrough, server_without_pdf_renderer, smtp_sink
+):
+    results = walkthrough["results"]
+    agent = {"Authorization": f"Bearer {results['TOKEN']}", "X-SA-ID": results["SA"]}
+    created = requests.post(
+        server_without_pdf_renderer.url("/api/orders"),
+        json={
+            "contact_id": int(results["CUSTOMER_ID"]),
+            "lines": [{"product_id": int(results["PRODUCT_ID"]), "quantity": 1}],
+        },
+        headers=agent,
+        timeout=60,
+    )
+    assert created.status_code == 201, created.text
+    order = created.json()
+    mails_before = len(smtp_sink.messages_to(CUSTOMER_EMAIL))
+
+    answer = requests.post(
+        server_without_pdf_renderer.url(f"/api/orders/{order['id']}/send"), headers=agent, timeout=60
+    )
+
+    assert answer.status_code == 503, answer.text[:500]
+    assert answer.json()["error"]["code"] == "service_unavailable"
+    conn = odoo_server.connect()
+    try:
+        with conn.cursor() as cr:
+            cr.execute("SELECT state FROM sale_order WHERE id = %s", [order["id"]])
+            assert cr.fetchone() == ("draft",)
+            cr.execute(
+                "SELECT count(*) FROM mail_mail m JOIN mail_message msg ON msg.id = m.mail_message_id "
+                "WHERE msg.model = 'sale.order' AND msg.res_id = %s",
+                [order["id"]],
+            )
+            assert cr.fetchone() == (0,)
+    finally:
+        conn.close()
+    time.sleep(1)
+    assert len(smtp_sink.messages_to(CUSTOMER_EMAIL)) == mails_before

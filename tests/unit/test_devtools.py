@@ -67,6 +67,24 @@ def test_junit_report_is_counted(tmp_path):
     assert (result.passed, result.failed, result.skipped) == (2, 2, 1)
 
 
+def test_junit_skip_reasons_are_kept_once_each_to_be_shown_loudly(tmp_path):
+    report = tmp_path / "r.xml"
+    skipped = '<skipped type="pytest.skip" message="NO WKHTMLTOPDF: PDFs not checked"/>'
+    report.write_text(
+        '<testsuites><testsuite tests="3" failures="0" errors="0" skipped="2">'
+        f'<testcase name="a">{skipped}</testcase><testcase name="b">{skipped}</testcase>'
+        '<testcase name="c"/></testsuite></testsuites>'
+    )
+    result = results.from_junit("e2e", report)
+    assert result.skipped == 2
+    assert result.skip_notes == ["NO WKHTMLTOPDF: PDFs not checked"]
+
+
+def test_pdf_renderer_is_an_optional_package_the_machine_installs():
+    assert "wkhtmltopdf" in system.OPTIONAL_PACKAGES
+    assert "wkhtmltopdf" not in system.PACKAGES
+
+
 def test_cbor2_pin_is_replaced_in_odoo_requirements(tmp_path):
     (tmp_path / "requirements.txt").write_text(
         "cbor2==5.4.2 ; python_version < '3.12'\n" "cbor2==5.6.2 ; python_version >= '3.12'\nlxml==4.9.3\n"

@@ -20,6 +20,10 @@ def prepare_machine():
         system.ensure_packages()
     elif missing := system.missing_packages():
         raise DevError(f"missing Debian packages: {' '.join(missing)}; install them with apt-get as root")
+    system.warn_missing_optional()
+    # wkhtmltopdf (Debian's build, on system Qt) never needs a display: without this a caller's
+    # desktop session (QT_QPA_PLATFORM=xcb or wayland) would be inherited by every Odoo started here.
+    os.environ["QT_QPA_PLATFORM"] = "offscreen"
 
 
 def cmd_test(args):
@@ -58,6 +62,9 @@ def cmd_test(args):
     skipped = [r.name for r in results if r.skip_reason]
     if skipped:
         print(f"WARNING: LAYERS NOT RUN: {', '.join(skipped).upper()} — SEE THE REASONS ABOVE")
+    for result in results:
+        for note in result.skip_notes:
+            print(f"WARNING: {result.name.upper()} TESTS SKIPPED — {note.upper()}")
     print(summary(results), flush=True)
     return 0 if all(r.ok for r in results) else 1
 

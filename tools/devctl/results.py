@@ -2,7 +2,7 @@
 
 import re
 import xml.etree.ElementTree as ET
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 ODOO_RESULT = re.compile(r"(\d+) failed, (\d+) error\(s\) of (\d+) tests when loading database")
 ODOO_SKIPPED = re.compile(r" INFO \S+ \S+: skipped ")
@@ -17,6 +17,8 @@ class LayerResult:
     failed: int = 0
     skipped: int = 0
     skip_reason: str = ""
+    # why tests of the layer were skipped (pytest's skip messages, each once)
+    skip_notes: list = field(default_factory=list)
 
     @property
     def ok(self):
@@ -38,7 +40,10 @@ def from_junit(name, path):
     total = sum(int(s.get("tests", 0)) for s in suites)
     failed = sum(int(s.get("failures", 0)) + int(s.get("errors", 0)) for s in suites)
     skipped = sum(int(s.get("skipped", 0)) for s in suites)
-    return LayerResult(name, passed=total - failed - skipped, failed=failed, skipped=skipped)
+    notes = list(dict.fromkeys(node.get("message", "") for node in root.iter("skipped")))
+    return LayerResult(
+        name, passed=total - failed - skipped, failed=failed, skipped=skipped, skip_notes=notes
+    )
 
 
 def from_odoo_log(name, text, returncode):

@@ -18,6 +18,12 @@ PACKAGES = {
     "build-essential": "compiler for Python packages without wheels",
 }
 
+# Installed with the others; a machine where they cannot be installed still runs, and the
+# tests that need them say so loudly instead of failing.
+OPTIONAL_PACKAGES = {
+    "wkhtmltopdf": "Odoo's PDF renderer: invoice PDFs and the quotation mail's attachment (503 without it)",
+}
+
 
 def missing_packages(names=PACKAGES):
     # dpkg-query exits 1 as soon as one name is unknown, yet still reports the others.
@@ -32,7 +38,8 @@ def missing_packages(names=PACKAGES):
 
 
 def ensure_packages():
-    missing = missing_packages()
+    """Install the missing packages; an optional one that cannot be installed only warns."""
+    missing = missing_packages({**PACKAGES, **OPTIONAL_PACKAGES})
     if not missing:
         return
     if not shutil.which("apt-get"):
@@ -40,4 +47,18 @@ def ensure_packages():
     say(f"installing Debian packages: {' '.join(missing)}")
     env = {"DEBIAN_FRONTEND": "noninteractive"}
     run(["apt-get", "update", "-qq"], quiet=True, env=env)
-    run(["apt-get", "install", "-y", "-qq", *missing], quiet=True, env=env)
+    required = [name for name in missing if name in PACKAGES]
+    if required:
+        run(["apt-get", "install", "-y", "-qq", *required], quiet=True, env=env)
+    for name in (name for name in missing if name in OPTIONAL_PACKAGES):
+        try:
+            run(["apt-get", "install", "-y", "-qq", name], quiet=True, env=env)
+        except DevError as error:
+            say(f"WARNING: COULD NOT INSTALL {name.upper()}: {error}")
+
+
+def warn_missing_optional():
+    """Say loudly which optional packages are missing and what is skipped without them."""
+    for name in missing_packages(OPTIONAL_PACKAGES):
+        needed_for = OPTIONAL_PACKAGES[name]
+        say(f"WARNING: {name.upper()} IS NOT INSTALLED, TESTS THAT NEED IT ARE SKIPPED: {needed_for}")
