@@ -394,7 +394,7 @@ def keyset_paged(model, domain, page, serialize):
     }
 
 
-def paged(model, domain, page, serialize):
+def paged(model, domain, page, serialize, fields=()):
     """One page of a list, its total and the cursor of the next page, as list responses return them.
 
     The page continues after the cursor's position when there is one (keyset: as cheap at any
@@ -403,32 +403,45 @@ def paged(model, domain, page, serialize):
     exact count -- Odoo's own list views count the same way.
 
     :param page: what :func:`list_params` returned.
-    :param serialize: called once with the page's recordset (so it can prefetch), returns a list.
+    :param serialize: called once with the page's recordset, returns a list.
+    :param fields: the fields ``serialize`` reads, fetched by the page's own query.
     """
-    query = model._search(domain, offset=page["offset"], limit=page["limit"] + 1, order=page["order"])
-    id_sql = model._field_to_sql(model._table, "id", query)
-    sort_sql = model._field_to_sql(model._table, page["sort_field"], query) if page["sort_field"] else id_sql
-    if page["after"] is not None:
-        query.add_where(_after_position(page, page["after"], id_sql, sort_sql))
-    # one row more than the page tells whether another page follows, without counting
-    rows = model.env.execute_query(query.select(id_sql, sort_sql))
-    records = model.browse([row[0] for row in rows[: page["limit"]]])
-    total, exact = _total(model, domain, page["exact_count"])
+    records = _page_records(model, domain, page, fields)
+    if page["after"] is None and (records or not page["offset"]) and len(records) <= page["limit"]:
+        # the last page of an offset read: the total is known without counting, as Odoo's lists do
+        total, exact = page["offset"] + len(records), True
+    else:
+        total, exact = _total(model, domain, page["exact_count"])
     answer = {
-        "items": serialize(records),
+        "items": serialize(records[: page["limit"]]),
         "total": total,
         "total_is_exact": exact,
         "limit": page["limit"],
         "offset": page["offset"],
         "next_cursor": None,
     }
-    if len(rows) > page["limit"]:
-        last_id, last_value = rows[page["limit"] - 1]
-        position = list_cursor.Position(
-            page["list"], page["key"], last_value if page["sort_field"] else None, last_id
-        )
+    # one row more than the page tells whether another page follows, without counting
+    if len(records) > page["limit"]:
+        last = records[page["limit"] - 1]
+        value = last[page["sort_field"]] if page["sort_field"] else None
+        position = list_cursor.Position(page["list"], page["key"], None if value is False else value, last.id)
         answer["next_cursor"] = list_cursor.encode(position, _cursor_secret())
     return answer
+
+
+def _page_records(model, domain, page, fields):
+    """The page's rows and one more, in order, with ``fields`` (and the sort field) in one query."""
+    query = model._search(domain, offset=page["offset"], limit=page["limit"] + 1, order=page["order"])
+    if query.is_empty():
+        return model.browse()
+    if page["after"] is not None:
+        id_sql = model._field_to_sql(model._table, "id", query)
+        sort_sql = (
+            model._field_to_sql(model._table, page["sort_field"], query) if page["sort_field"] else id_sql
+        )
+        query.add_where(_after_position(page, page["after"], id_sql, sort_sql))
+    names = {*fields, page["sort_field"]} - {None}
+    return model._fetch_query(query, model._determine_fields_to_fetch(names))
 
 
 def _total(model, domain, exact):

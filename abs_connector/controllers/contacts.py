@@ -23,7 +23,25 @@ from .common import (
     text,
 )
 
-SEARCH_FIELDS = ["name", "email", "phone"]
+SEARCH_FIELDS = ["name", "email", "phone", "city"]
+# What serialize_contact reads on res.partner: fetched by the query that finds the contacts.
+CONTACT_FIELDS = [
+    "name",
+    "email",
+    "phone",
+    "mobile",
+    "street",
+    "street2",
+    "city",
+    "zip",
+    "country_id",
+    "function",
+    "comment",
+    "active",
+    "x_sa_id",
+    "x_actor_id",
+    "x_assigned_employee_id",
+]
 # Keys of explain_access() that are ids or names (False there, null in JSON).
 EXPLANATION_IDS = ("membership_id", "role_code", "policy", "hierarchy_scope", "assignment_id", "actor_id")
 
@@ -40,8 +58,10 @@ def _assignments_by_partner(context, partners):
     request, else (subtree scope) the row of the sub-account the customer belongs to."""
     if not partners:
         return {}
-    rows = request.env["ov.sa_customer_assignment"].search(
-        [("partner_id", "in", partners.ids), *assignment_scope(context)], order="id desc"
+    rows = request.env["ov.sa_customer_assignment"].search_fetch(
+        [("partner_id", "in", partners.ids), *assignment_scope(context)],
+        ["partner_id", "account_id", "actor_id"],
+        order="id desc",
     )
     by_partner = {}
     for row in rows.sorted(lambda row: row.account_id == context.sa):
@@ -112,7 +132,7 @@ def _visible_contact(context, contact_id, include_archived=False):
         domain += visibility.account_customer_domain(context.sa.id)
     else:
         domain += visibility.customer_domain(context.access)
-    partner = Partner.search(domain, limit=1)
+    partner = Partner.search_fetch(domain, CONTACT_FIELDS, limit=1)
     if not partner:
         raise errors.NotFound()
     return partner.with_env(request.env)
@@ -169,7 +189,7 @@ class AbsContactController(http.Controller):
         def serialize(partners):
             return serialize_contacts(context, partners)
 
-        return json_response(paged(request.env["res.partner"], domain, page, serialize))
+        return json_response(paged(request.env["res.partner"], domain, page, serialize, CONTACT_FIELDS))
 
     @idempotent
     def _create(self, _params):

@@ -600,7 +600,8 @@ _QUERY_PARAMS = {
         "name": "search",
         "in": "query",
         "required": False,
-        "description": "Case-insensitive match on name, email or phone.",
+        "description": "Case-insensitive match: a contact's name, e-mail, phone or city; an order's or "
+        "invoice's number or its customer's name.",
         "schema": {"type": "string", "maxLength": 256},
     },
     "contact_order": {

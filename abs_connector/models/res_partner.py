@@ -3,13 +3,17 @@ import logging
 
 from odoo import Command, _, api, fields, models
 from odoo.exceptions import MissingError, UserError, ValidationError
+from odoo.modules.db import FunctionStatus
 from odoo.tools import SQL, email_normalize, escape_psql
+from odoo.tools.sql import create_index
 
 from ..elevation import elevate
 from ..exceptions import GovernanceConflict
 from ..governance import visibility
 
 _logger = logging.getLogger(__name__)
+
+NAME_TRIGRAM_INDEX = "res_partner__name_abs_trigram_index"
 
 # Creating, finding and archiving users is an administrator's right; every caller
 # has already checked the actor's authority over the customer.
@@ -111,6 +115,24 @@ class ResPartner(models.Model):
         groups="base.group_system",
         context={"active_test": False},
     )
+
+    # The API's search (docs/agent/start-here.md, Step 4) matches these with ilike '%...%': trigram
+    # indexes serve it at any table size. Odoo builds them on install and on -u.
+    email = fields.Char(index="trigram")
+    phone = fields.Char(index="trigram")
+    city = fields.Char(index="trigram")
+
+    def init(self):
+        result = super().init()
+        # `name` too; but base already gives it a btree index under the conventional name (the
+        # one ordering by name uses), so its trigram index is named apart.
+        registry = self.env.registry
+        if registry.has_trigram:
+            column = '"name"'
+            if registry.has_unaccent == FunctionStatus.INDEXABLE:
+                column = registry.unaccent(column)
+            create_index(self.env.cr, NAME_TRIGRAM_INDEX, self._table, [f"{column} gin_trgm_ops"], "gin")
+        return result
 
     def _compute_abs_assignment_count(self):
         counts = dict(

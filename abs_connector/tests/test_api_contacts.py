@@ -165,12 +165,18 @@ class TestApiContacts(AbsApiCase):
             self.api("GET", "/api/contacts", person=self.jean, sa=self.sa, params={"limit": 200})[0], 200
         )
 
-    def test_list_searches_name_email_and_phone(self):
+    def test_list_searches_name_email_phone_and_city(self):
         by_name = self.customer(actor=self.jean, name="Akua Searchable")
         by_email = self.customer(actor=self.jean, email="findme@client.com")
         by_phone = self.customer(actor=self.jean, phone="+228 55 123 456")
+        by_city = self.customer(actor=self.jean, city="Sokodé-Findable")
         self.customer(actor=self.jean, name="Nobody")
-        for term, expected in (("searchable", by_name), ("FINDME", by_email), ("55 123", by_phone)):
+        for term, expected in (
+            ("searchable", by_name),
+            ("FINDME", by_email),
+            ("55 123", by_phone),
+            ("sokodé-find", by_city),
+        ):
             _status, body = self.api(
                 "GET", "/api/contacts", person=self.jean, sa=self.sa, params={"search": term}
             )
