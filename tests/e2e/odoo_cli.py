@@ -74,13 +74,13 @@ def create_database(dbname, template=TEMPLATE_DB):
         conn.close()
 
 
-def _base_args(dbname, subcommand=None, upgrade_path=MIGRATIONS):
+def _base_args(dbname, subcommand=None, upgrade_path=MIGRATIONS, addons=REPO):
     params = db_params()
     return [
         sys.executable,
         str(ODOO_PATH / "odoo-bin"),
         *([subcommand] if subcommand else []),
-        f"--addons-path={ODOO_PATH / 'addons'},{REPO}",
+        f"--addons-path={ODOO_PATH / 'addons'},{addons}",
         *([f"--upgrade-path={upgrade_path}"] if upgrade_path else []),
         f"--db_host={params['host']}",
         f"--db_port={params['port']}",
@@ -91,15 +91,25 @@ def _base_args(dbname, subcommand=None, upgrade_path=MIGRATIONS):
     ]
 
 
-def odoo_bin(dbname, *args, label="run", timeout=1800, stdin=None, subcommand=None, upgrade_path=MIGRATIONS):
+def odoo_bin(
+    dbname,
+    *args,
+    label="run",
+    timeout=1800,
+    stdin=None,
+    subcommand=None,
+    upgrade_path=MIGRATIONS,
+    addons=REPO,
+):
     """Run odoo-bin on ``dbname`` with ``args``; return its log text.
 
     Raises :class:`OdooRunError` when it exits non-zero or logs an ERROR or
     CRITICAL line, so a broken upgrade can never look like a passing one.
-    ``upgrade_path=None`` runs it as an operator who forgot ``upgrade_path``.
+    ``upgrade_path=None`` runs it as an operator who forgot ``upgrade_path``;
+    ``addons``: the folder holding abs_connector (default: the repository).
     """
     log_path = LOG_DIR / f"{dbname}.{label}.log"
-    command = [*_base_args(dbname, subcommand, upgrade_path), *args]
+    command = [*_base_args(dbname, subcommand, upgrade_path, addons), *args]
     with open(log_path, "w") as log:
         completed = subprocess.run(
             command,
@@ -125,9 +135,16 @@ def install(dbname, module="abs_connector"):
     return odoo_bin(dbname, "-i", module, "--stop-after-init", "--no-http", label="install")
 
 
-def upgrade(dbname, module="abs_connector", label="upgrade", upgrade_path=MIGRATIONS):
+def upgrade(dbname, module="abs_connector", label="upgrade", upgrade_path=MIGRATIONS, addons=REPO):
     return odoo_bin(
-        dbname, "-u", module, "--stop-after-init", "--no-http", label=label, upgrade_path=upgrade_path
+        dbname,
+        "-u",
+        module,
+        "--stop-after-init",
+        "--no-http",
+        label=label,
+        upgrade_path=upgrade_path,
+        addons=addons,
     )
 
 

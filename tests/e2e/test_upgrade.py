@@ -17,10 +17,13 @@ install hook. Finally the migrations run a second time (module rewound to
 
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import odoo_cli
 import pytest
+from devctl import wheel as addon_wheel
 
 DB = os.environ.get("ABS_UPGRADE_DB", f"abs_e2e_upgrade_{os.getpid()}")
 OLD_VERSION = "18.0.1.0.1"
@@ -434,7 +437,7 @@ def test_upgrade_without_upgrade_path_is_refused_and_changes_nothing(upgraded):
         log = Path(log_path).read_text()
         assert "UpgradeScriptsUnreachable" in log
         assert "the migration scripts of 18.0.1.0.2, 18.0.1.1.0, 18.0.1.1.1, 18.0.1.2.0" in log
-        assert "are not reachable through upgrade_path" in log
+        assert "are not reachable: neither in the addon's own migrations/ nor through upgrade_path" in log
         assert "Running migration [18.0.1.0.2>]" not in log
         assert (
             _scalar(conn, "SELECT latest_version FROM ir_module_module WHERE name = 'abs_connector'")
@@ -469,3 +472,46 @@ def test_upgrade_renames_sa_manager_to_sa_manager_id_keeping_every_manager(upgra
         "SELECT name FROM ir_model_fields WHERE model = 'ov.serviced_account' AND name LIKE 'sa_manager%%'",
     )
     assert fields == [("sa_manager_id",)]
+
+
+@pytest.fixture(scope="module")
+def installed_wheel(tmp_path_factory):
+    """The wheel ``./dev wheel`` builds, pip-installed into a throwaway folder; its addons folder."""
+    built = addon_wheel.build(tmp_path_factory.mktemp("dist"))
+    target = tmp_path_factory.mktemp("site-packages")
+    pip = [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-deps"]
+    subprocess.run(
+        [*pip, "--target", str(target), str(built)],
+        check=True,
+        capture_output=True,
+    )
+    return target / "odoo" / "addons"
+
+
+def test_upgrade_of_the_pip_installed_wheel_runs_its_own_scripts_without_upgrade_path(
+    upgraded, installed_wheel
+):
+    conn, fx = upgraded["conn"], upgraded["fx"]
+    assert (installed_wheel / "abs_connector" / "migrations" / "18.0.1.2.0").is_dir()
+    with conn.cursor() as cr:
+        # Back to 18.0.1.1.1, when the manager column was still ``sa_manager``: only the
+        # 18.0.1.2.0 script renames it keeping the managers (Odoo alone would add an empty one).
+        _rename_manager_column(cr, "sa_manager_id", "sa_manager")
+        _set_module_version(cr, "18.0.1.1.1")
+
+    # Neither the repository (addons path) nor its migrations/ (upgrade_path) is in reach.
+    log = odoo_cli.upgrade(DB, label="upgrade-from-wheel", upgrade_path=None, addons=installed_wheel)
+
+    assert "Running migration [>18.0.1.2.0] pre-rename_sa_manager_to_sa_manager_id" in log
+    assert "Running migration [18.0.1.2.0>] post-governed_customer_company" in log
+    assert "Running migration [18.0.1.1.1>]" not in log
+    assert (
+        _scalar(conn, "SELECT latest_version FROM ir_module_module WHERE name = 'abs_connector'")
+        == NEW_VERSION
+    )
+    managers = _rows(
+        conn,
+        "SELECT id, sa_manager_id FROM ov_serviced_account WHERE id IN %s",
+        [tuple(account for account, _manager in fx["managers"])],
+    )
+    assert sorted(managers) == sorted(fx["managers"])

@@ -3,21 +3,24 @@
 whool builds the wheel from the addon's own metadata (manifest: name, version,
 summary, license, depends, external Python dependencies) and packages every
 file git tracks in the addon under ``odoo/addons/abs_connector/``, where an
-Odoo installed with pip finds it without any addons_path change.
+Odoo installed with pip finds it without any addons_path change. ``./dev wheel``
+(tools/devctl/wheel.py, built here with the same code) adds the top-level
+upgrade scripts in the addon's own ``migrations/<version>/``.
 """
 
 import ast
 import email
 import subprocess
-import sys
 import zipfile
 from pathlib import Path
 
 import pytest
+from devctl import wheel as addon_wheel
 
 REPO = Path(__file__).resolve().parents[2]
 ADDON = REPO / "abs_connector"
 PREFIX = "odoo/addons/abs_connector/"
+UPGRADE_SCRIPTS = REPO / "migrations" / "abs_connector"
 
 
 @pytest.fixture(scope="module")
@@ -27,16 +30,7 @@ def manifest():
 
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory):
-    out = tmp_path_factory.mktemp("wheel")
-    cmd = [sys.executable, "-m", "pip", "wheel", "--quiet", "--disable-pip-version-check", "--no-deps"]
-    result = subprocess.run(
-        [*cmd, "--wheel-dir", str(out), str(ADDON)], capture_output=True, text=True, check=False
-    )
-    if "Network is unreachable" in result.stderr or "NewConnectionError" in result.stderr:
-        pytest.skip("PACKAGE INDEX UNREACHABLE: WHOOL (THE BUILD BACKEND) COULD NOT BE FETCHED")
-    errors = [line for line in result.stderr.splitlines() if "is ignored" not in line]
-    assert result.returncode == 0, "\n".join(errors[-20:])
-    (path,) = out.glob("*.whl")
+    path = addon_wheel.build(tmp_path_factory.mktemp("dist"))
     with zipfile.ZipFile(path) as archive:
         names = set(archive.namelist())
         metadata_name = next(name for name in names if name.endswith(".dist-info/METADATA"))
@@ -53,6 +47,15 @@ def _tracked_addon_files():
         check=True,
     ).stdout
     return {name for name in listing.split("\0") if name and name != "pyproject.toml"}
+
+
+def _upgrade_scripts():
+    """Every file of the top-level migrations/abs_connector/, as ``migrations/<version>/<name>``."""
+    return {
+        f"migrations/{path.relative_to(UPGRADE_SCRIPTS)}"
+        for path in UPGRADE_SCRIPTS.rglob("*")
+        if path.is_file() and "__pycache__" not in path.parts
+    }
 
 
 def test_addon_builds_with_whool_as_oca_addons_do():
@@ -95,6 +98,22 @@ def test_wheel_holds_the_manifest_data_files_static_assets_and_migrations(wheel,
 
 
 @pytest.mark.slow
-def test_wheel_holds_every_file_of_the_addon_and_nothing_else(wheel):
+def test_wheel_holds_every_upgrade_script_in_the_addons_own_migrations_folder(wheel):
+    scripts = _upgrade_scripts()
+    assert {script.split("/")[1] for script in scripts} == {
+        path.name for path in UPGRADE_SCRIPTS.iterdir() if path.is_dir()
+    }
+    missing = sorted(script for script in scripts if PREFIX + script not in wheel["names"])
+    assert not missing, f"upgrade scripts missing from the wheel: {missing}"
+    with zipfile.ZipFile(wheel["path"]) as archive:
+        for script in scripts:
+            assert (
+                archive.read(PREFIX + script)
+                == (UPGRADE_SCRIPTS / script.removeprefix("migrations/")).read_bytes()
+            )
+
+
+@pytest.mark.slow
+def test_wheel_holds_every_file_of_the_addon_and_the_upgrade_scripts_and_nothing_else(wheel):
     packaged = {name.removeprefix(PREFIX) for name in wheel["names"] if name.startswith(PREFIX)}
-    assert packaged == _tracked_addon_files()
+    assert packaged == _tracked_addon_files() | _upgrade_scripts()

@@ -104,3 +104,41 @@ def test_upgrade_guard_only_requires_the_steps_newer_than_the_installed_version(
     ]
     newest = max(EXPECTED_VERSIONS, key=_version_key)
     check_upgrade_scripts_reachable(newest, newest, [])
+
+
+def _addon_migrations_with_every_step(folder):
+    for step in EXPECTED_VERSIONS:
+        (folder / step).mkdir(parents=True)
+        (folder / step / "post-x.py").write_text("def migrate(cr, version):\n    pass\n")
+    return str(folder)
+
+
+def test_upgrade_guard_accepts_scripts_in_the_addons_own_migrations_folder_without_upgrade_path(tmp_path):
+    from upgrade_guard import check_upgrade_scripts_reachable
+
+    addon_migrations = _addon_migrations_with_every_step(tmp_path / "migrations")
+    check_upgrade_scripts_reachable("18.0.1.0.1", _manifest_version(), [], addon_migrations=addon_migrations)
+
+
+def test_upgrade_guard_refuses_scripts_reachable_neither_in_the_addon_nor_through_upgrade_path(tmp_path):
+    from upgrade_guard import UpgradeScriptsUnreachable, check_upgrade_scripts_reachable
+
+    guard_only = tmp_path / "migrations" / "0.0.0"
+    guard_only.mkdir(parents=True)
+    with pytest.raises(UpgradeScriptsUnreachable, match="neither in the addon's own migrations/ nor through"):
+        check_upgrade_scripts_reachable(
+            "18.0.1.0.1",
+            _manifest_version(),
+            [str(tmp_path / "elsewhere")],
+            addon_migrations=str(guard_only.parent),
+        )
+
+
+def test_upgrade_guard_refuses_scripts_both_in_the_addon_and_through_upgrade_path(tmp_path):
+    from upgrade_guard import UpgradeScriptsTwice, check_upgrade_scripts_reachable
+
+    addon_migrations = _addon_migrations_with_every_step(tmp_path / "migrations")
+    with pytest.raises(UpgradeScriptsTwice, match="18.0.1.2.0 are both in the addon"):
+        check_upgrade_scripts_reachable(
+            "18.0.1.1.1", _manifest_version(), [str(REPO / "migrations")], addon_migrations=addon_migrations
+        )

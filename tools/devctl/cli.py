@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from . import layers, mosquitto, odoo, postgres, processes, system, venv
+from . import layers, mosquitto, odoo, postgres, processes, system, venv, wheel
 from .errors import DevError
 from .paths import REPO, STATE, VENV_PYTHON, odoo_path, odoo_tree_problem
 from .results import LayerResult, summary
@@ -132,6 +132,15 @@ def cmd_pot(_args):
     return 0
 
 
+def cmd_wheel(args):
+    """Build odoo-addon-abs_connector (sdist and wheel) with the upgrade scripts inside."""
+    venv.ensure(odoo_path(required=False))
+    built = wheel.build(Path(args.dist).resolve())
+    say(f"built {built}")
+    say(f"install it with: pip install {built}   (then odoo -u abs_connector needs no upgrade_path)")
+    return 0
+
+
 def ensure_demo_database(tree, config, db):
     if postgres.database_exists(db) and odoo.module_state(db) == "installed":
         say(f"reusing database {db}")
@@ -204,6 +213,11 @@ def parser():
     bench.set_defaults(func=cmd_bench)
     pot = sub.add_parser("pot", help="regenerate abs_connector/i18n/abs_connector.pot with Odoo's export")
     pot.set_defaults(func=cmd_pot)
+    build = sub.add_parser(
+        "wheel", help="build odoo-addon-abs_connector (sdist and wheel, upgrade scripts included) into dist/"
+    )
+    build.add_argument("--dist", default=str(REPO / "dist"), help="output directory (default dist/)")
+    build.set_defaults(func=cmd_wheel)
     return main
 
 

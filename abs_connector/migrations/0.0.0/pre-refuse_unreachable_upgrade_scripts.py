@@ -1,9 +1,10 @@
 """Runs first on every version change of the addon, before anything is loaded.
 
-The real upgrade scripts sit in the repository's migrations/ and are reached
-only through upgrade_path; this one ships inside the addon, where Odoo always
-finds it, and stops the upgrade loudly when they cannot be reached (see
-docs/adr/0011-migrations-never-skipped.md).
+The real upgrade scripts sit next to this folder when the addon comes from its
+wheel, or in the repository's migrations/ reached through upgrade_path in a
+checkout. This one always ships inside the addon, where Odoo always finds it,
+and stops the upgrade loudly when they cannot be reached, or would run twice
+(see docs/adr/0011-migrations-never-skipped.md).
 """
 
 import odoo.upgrade
