@@ -85,10 +85,10 @@ class OdooServer:
             str(odoo_cli.ODOO_PATH / "odoo-bin"),
             "-c",
             str(self.config),
+            # the database by name only: a db-filter makes Odoo list the databases (a new
+            # PostgreSQL connection) on every request without a session, i.e. every API call
             "-d",
             self.db,
-            "--db-filter",
-            f"^{self.db}$",
             "--http-port",
             str(self.port),
             "--max-cron-threads",

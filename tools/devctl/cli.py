@@ -84,9 +84,7 @@ def cmd_run(args):
             config = odoo.write_run_config(tree, http_port=args.port, mqtt_port=args.mqtt_port)
             ensure_demo_database(tree, config, args.db)
             print_welcome(tree, config, args)
-            server = processes.start(
-                odoo.odoo_cmd(tree, config, "-d", args.db, "--db-filter", f"^{args.db}$")
-            )
+            server = processes.start(odoo.odoo_cmd(tree, config, "-d", args.db))
             return server.wait()
         except KeyboardInterrupt as interruption:
             say(f"stopping ({interruption or 'Ctrl-C'})")

@@ -128,10 +128,9 @@ class OdooNode:
     def command(self):
         return [
             *self.cmd_prefix,
+            # by name only: a db-filter costs a PostgreSQL connection per API request
             "-d",
             self.db,
-            "--db-filter",
-            f"^{self.db}$",
             "--http-port",
             str(self.http_port),
             "--gevent-port",
