@@ -24,6 +24,8 @@ _INT_RE = re.compile(r"^(0|[1-9][0-9]{0,9})$")
 _IDEMPOTENCY_KEY_RE = re.compile(r"^[\x21-\x7e]{1,255}$")
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 MAX_INT = 2147483647
+# What every SA-scoped request reads of its SA (access context, proxy company, capabilities).
+_SA_REQUEST_FIELDS = ["state", "parent_path", "company_id", "abs_agents_confirm_orders"]
 
 
 def api_route(path, auth, **kwargs):
@@ -518,7 +520,7 @@ def sa_context(path_sa_id=None):
             "X-SA-ID must name the service account of the URL.", details={"header": "X-SA-ID"}
         )
     caller = identity()
-    sa = request.env["ov.serviced_account"].browse(sa_id).exists()
+    sa = _existing_sa(sa_id)
     if sa:
         _ensure_proxy_company(sa)
     if caller.kind == "api_key":
@@ -541,6 +543,16 @@ def _sa_header():
     return int(raw)
 
 
+def _existing_sa(sa_id):
+    """The SA ``sa_id`` names, or empty: one query that also reads what the access check and the
+    proxy's company need next, so the request reads the row only once."""
+    accounts = request.env["ov.serviced_account"]
+    found = elevate(accounts, "existence only; what the caller may do there is checked next").search_fetch(
+        [("id", "=", sa_id)], _SA_REQUEST_FIELDS, limit=1
+    )
+    return accounts.browse(found.ids)
+
+
 def _system_sa_context(sa):
     """A system caller (API key) acts in any existing active SA, with no membership."""
     if not sa or sa.state != "active":
@@ -553,7 +565,10 @@ def _system_sa_context(sa):
 def _ensure_proxy_company(sa):
     """Let the proxy user act in the SA's company, for companies created after installation."""
     company = _sa_company(sa)
-    if company and company not in request.env.user.company_ids:
+    # _get_company_ids() is Odoo's cached list (cleared when the user's companies change): no
+    # query per request; the full relation is read only when the company seems missing.
+    user = request.env.user
+    if company and company.id not in user._get_company_ids() and company not in user.company_ids:
         request.env["res.users"]._abs_sync_proxy_companies()
         request.env.user.invalidate_recordset(["company_ids"])
         # a new context gives a new environment, whose env.companies includes the new company

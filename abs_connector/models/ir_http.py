@@ -112,7 +112,10 @@ class IrHttp(models.AbstractModel):
         if config_used.native:
             subject = claims.get("sub")
             if isinstance(subject, str) and subject.isdigit() and len(subject) < 10:
-                employee = Employee.with_context(active_test=False).browse(int(subject)).exists()
+                # one query for existence and the fields every request reads next
+                employee = Employee.with_context(active_test=False).search_fetch(
+                    [("id", "=", int(subject))], ["active", "partner_id"], limit=1
+                )
         else:
             subject, email = tokens.federated_identity(claims, config_used)
             employee = request.env["abs.federated_identity"]._abs_employee_for(

@@ -424,12 +424,16 @@ class OvMembership(models.Model):
         """The membership of ``person_partner`` in ``sa`` that grants its role now, or empty."""
         if not person_partner or not sa:
             return self.browse()
-        return self.search(
+        # the fields an access context is built from come with the search: one query per request
+        return self.search_fetch(
             [
                 ("person_partner_id", "=", person_partner.id),
                 ("serviced_account_id", "=", sa.id),
                 *self._abs_live_domain(),
             ],
+            ["serviced_account_id", "role_code", "scope_policy", "hierarchy_scope"],
+            # person and SA are fixed: the model's order reduces to the id, without its joins
+            order="id",
             limit=1,
         )
 
