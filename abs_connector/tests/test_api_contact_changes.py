@@ -1,10 +1,13 @@
 import base64
 import json
+from datetime import timedelta
 from types import SimpleNamespace
+from unittest.mock import patch
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from odoo import fields
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import tagged
 
@@ -116,6 +119,31 @@ class TestApiContactChanges(AbsApiCase):
         error = self.assertError((status, body), 410, "cursor_reset")
         self.assertEqual(error["details"], {"reason": sync.RESET_MEMBERSHIP_CHANGED})
 
+        replica.reset()
+        replica.pull()
+        self.assertEqual(replica.items, replica.listed())
+
+    def test_cursor_older_than_the_retention_answers_a_reset_expired_after_compaction(self):
+        self.customer(actor=self.jean)
+        replica = self.sync(self.jean)
+        replica.pull()
+        horizon = sync.decode(replica.cursor, SECRET).horizon
+        self.env["ir.config_parameter"].sudo().set_param("abs_connector.sync_retention_days", "1")
+
+        # The daily cron, two days on: every change up to the cursor's horizon is past the
+        # retention. The horizon is pinned just past the cursor's (this test's transaction is
+        # the requests' too, so the real one would not move).
+        changes = self.env["abs.contact.change"]
+        two_days_on = fields.Datetime.now() + timedelta(days=2)
+        with (
+            patch.object(fields.Datetime, "now", return_value=two_days_on),
+            patch.object(type(changes), "_abs_horizon", return_value=horizon + 1),
+        ):
+            changes._cron_compact()
+        status, body = self.changes(self.jean, replica.cursor)
+
+        error = self.assertError((status, body), 410, "cursor_reset")
+        self.assertEqual(error["details"], {"reason": sync.RESET_EXPIRED})
         replica.reset()
         replica.pull()
         self.assertEqual(replica.items, replica.listed())
