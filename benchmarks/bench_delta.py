@@ -1,16 +1,24 @@
 """What does a delta sync cost? GET /api/contacts/changes with no change and with 50 changes.
 
-    ./dev bench delta                         # 100,000 customers
-    ./dev bench delta --customers 1000000     # a million (only on a quiet machine)
+    ./dev bench delta                                              # 100,000 customers
+    ./dev bench delta --customers 1000000 --keep-db --db abs_bench_delta_1m   # seed once, keep
+    ./dev bench delta --customers 1000000 --reuse-db --db abs_bench_delta_1m  # time again, no seeding
 
 1. Seeds exactly like bench_governance.py (its database, seeding and backfill code): N customers
-   over S SAs, A agents. The seeding itself goes through the change-log triggers.
+   over S SAs, A agents. The seeding itself goes through the change-log triggers. With
+   ``--keep-db`` the seeded database is kept; ``--reuse-db`` times it again without seeding.
 2. Starts Odoo on loopback, signs in as an agent of the largest SA, and takes the agent's
    snapshot through the endpoint (every page), keeping the cursor.
-3. Times, over real HTTP, R deltas with no change (each answers nothing), then R deltas after
-   50 of the agent's visible customers were updated and committed (each answers 50 upserts).
-4. Prints median / p95, queries per request, and EXPLAIN (ANALYZE, BUFFERS) of the log query
-   the endpoint runs, as the API's proxy user would.
+3. Times, over real HTTP, R rounds of four requests, interleaved so that load from elsewhere on
+   the machine hits them alike: a delta with no change (answers nothing), and three baselines
+   that show the per-request overhead: ``/bench/floor`` (any Odoo request: no authentication,
+   no query of its own), ``GET /api/me/service-accounts`` (the same JWT authentication, no SA)
+   and the delta endpoint's cheapest answer (``limit=0``: authenticated, membership checked,
+   then refused with 422 before the log is read). Then R deltas after 50 of the agent's visible
+   customers were updated and committed (each answers 50 upserts).
+4. Prints median / p95, the SQL queries per request and their SQL time (from Odoo's access
+   log), the machine's load average, and EXPLAIN (ANALYZE, BUFFERS) of the log query the
+   endpoint runs, as the API's proxy user would.
 
 It asserts nothing: it prints figures for docs/performance.md.
 """
@@ -59,15 +67,20 @@ def horizon_of(cursor):
     return json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))[5]
 
 
+def timed_get(session, base_url, path, headers, params=None, expect=200):
+    started = time.perf_counter()
+    response = session.get(f"{base_url}{path}", params=params, headers=headers, timeout=300)
+    seconds = time.perf_counter() - started
+    if response.status_code != expect:
+        raise RuntimeError(f"{path} answered {response.status_code}: {response.text[:300]}")
+    return seconds, response
+
+
 def sync_page(session, base_url, headers, cursor):
     params = {"limit": "200"}
     if cursor:
         params["cursor"] = cursor
-    started = time.perf_counter()
-    response = session.get(f"{base_url}/api/contacts/changes", params=params, headers=headers, timeout=300)
-    seconds = time.perf_counter() - started
-    if response.status_code != 200:
-        raise RuntimeError(f"changes answered {response.status_code}: {response.text[:300]}")
+    seconds, response = timed_get(session, base_url, "/api/contacts/changes", headers, params)
     return seconds, response.json()
 
 
@@ -88,21 +101,35 @@ def touch_customers(conn, sa_id, agent_id, count, round_no):
     conn.commit()
 
 
-def query_count(server, since_line):
+def access_lines(server, since_line):
+    """``(path, queries, sql seconds)`` of the access-log lines written since ``since_line``."""
     time.sleep(0.5)  # the access line is written after the response is sent
     lines = server.log.read_text(errors="replace").splitlines()[since_line:]
     return [
-        int(m.group(4))
+        (m.group(2).split("?")[0], int(m.group(4)), float(m.group(5)))
         for m in map(gov.ACCESS_LINE.search, lines)
-        if m and "/api/contacts/changes" in m.group(2)
+        if m
     ]
 
 
-def figures(label, seconds):
+def log_length(server):
+    return len(server.log.read_text(errors="replace").splitlines())
+
+
+def figures(label, seconds, logged=None):
     ms = sorted(s * 1000 for s in seconds)
     p95 = ms[min(len(ms) - 1, round(0.95 * len(ms)) - 1)]
-    say(f"DELTA {label:<44} median {statistics.median(ms):7.1f} ms   p95 {p95:7.1f} ms   ({len(ms)} calls)")
-    return {"median_ms": round(statistics.median(ms), 1), "p95_ms": round(p95, 1), "calls": len(ms)}
+    result = {"median_ms": round(statistics.median(ms), 1), "p95_ms": round(p95, 1), "calls": len(ms)}
+    queries = ""
+    if logged:
+        result["queries"] = sorted({count for count, _sql in logged})
+        result["sql_median_ms"] = round(statistics.median(sql for _count, sql in logged) * 1000, 1)
+        queries = f"   queries {result['queries']}   SQL {result['sql_median_ms']:5.1f} ms"
+    say(
+        f"DELTA {label:<50} median {result['median_ms']:6.1f} ms   p95 {result['p95_ms']:6.1f} ms"
+        f"   ({len(ms)} calls){queries}"
+    )
+    return result
 
 
 def main(argv=None):
@@ -150,54 +177,104 @@ def run(server, conn, actors, uid, args):
     http = gov.Http(server.base_url)
     token = http.token(actors.agent["email"])
     headers = {"Authorization": f"Bearer {token}", "X-SA-ID": str(actors.big["sa_id"])}
-    snapshot_started, cursor, pages, has_more = time.perf_counter(), None, 0, True
+    cursor = snapshot(session, server.base_url, headers, actors)
+    cursor = drain(session, server.base_url, headers, cursor)
+    rounds = max(5, min(args.requests, 200))
+    results = {"load_average_before": os.getloadavg()}
+    idle, cursor = idle_rounds(session, server, headers, cursor, rounds)
+    results.update(idle)
+    results["fifty_changes"], cursor = busy_rounds(session, server, conn, headers, cursor, actors, rounds)
+    results["load_average_after"] = os.getloadavg()
+    say(
+        f"DELTA load average (1, 5, 15 min) before {fmt_load(results['load_average_before'])}, "
+        f"after {fmt_load(results['load_average_after'])}"
+    )
+    touch_customers(conn, actors.big["sa_id"], actors.agent["partner_id"], CHANGES, rounds)
+    results["sql"], results["explain"] = explain(args, actors, uid, cursor)
+    return results
+
+
+def fmt_load(load):
+    return " / ".join(f"{value:.1f}" for value in load)
+
+
+def snapshot(session, base_url, headers, actors):
+    started, cursor, pages, has_more = time.perf_counter(), None, 0, True
     while has_more:
-        _seconds, body = sync_page(session, server.base_url, headers, cursor)
+        _seconds, body = sync_page(session, base_url, headers, cursor)
         cursor, has_more, pages = body["next_cursor"], body["has_more"], pages + 1
     say(
         f"DELTA snapshot of {actors.visible:,} customers: {pages} pages in "
-        f"{time.perf_counter() - snapshot_started:.1f} s"
+        f"{time.perf_counter() - started:.1f} s"
     )
-    rounds = max(5, min(args.requests, 100))
-    # Until the horizon passes the seeding's transactions, deltas repeat them (at-least-once).
-    drained = 0
-    while drained < 500:
-        drained += 1
-        _s, body = sync_page(session, server.base_url, headers, cursor)
-        cursor = body["next_cursor"]
-        if not body["upserts"] and not body["removals"] and not body["has_more"]:
-            break
-    say(f"DELTA drained the seeding's changes in {drained} calls")
-    log_line = len(server.log.read_text(errors="replace").splitlines())
-    idle, idle_sizes = [], set()
+    return cursor
+
+
+def drain(session, base_url, headers, cursor):
+    """Until the horizon passes the seeding's transactions, deltas repeat them (at-least-once)."""
+    calls, quiet = 0, False
+    while not quiet and calls < 500:
+        _s, body = sync_page(session, base_url, headers, cursor)
+        cursor, calls = body["next_cursor"], calls + 1
+        quiet = not body["upserts"] and not body["removals"] and not body["has_more"]
+    say(f"DELTA drained the seeding's changes in {calls} calls")
+    return cursor
+
+
+def idle_rounds(session, server, headers, cursor, rounds):
+    """Deltas with no change, interleaved with the three baselines."""
+    base = server.base_url
+    calls = {
+        "floor": lambda: timed_get(session, base, "/bench/floor", {})[0],
+        "me": lambda: timed_get(session, base, "/api/me/service-accounts", headers)[0],
+        "refused": lambda: timed_get(
+            session, base, "/api/contacts/changes", headers, {"limit": "0"}, expect=422
+        )[0],
+    }
+    seconds = {name: [] for name in (*calls, "no_change")}
+    sizes = set()
+    line = log_length(server)
     for _round in range(rounds):
-        seconds, body = sync_page(session, server.base_url, headers, cursor)
-        idle_sizes.add(len(body["upserts"]) + len(body["removals"]))
-        idle.append(seconds)
+        for name, call in calls.items():
+            seconds[name].append(call())
+        took, body = sync_page(session, base, headers, cursor)
+        seconds["no_change"].append(took)
+        sizes.add(len(body["upserts"]) + len(body["removals"]))
         cursor = body["next_cursor"]
-    idle_queries = query_count(server, log_line)
-    busy, busy_sizes = [], set()
-    log_line = len(server.log.read_text(errors="replace").splitlines())
+    logged = access_lines(server, line)
+    delta_logged = [(q, s) for path, q, s in logged if path == "/api/contacts/changes"]
+    labels = {
+        "floor": ("/bench/floor (any Odoo request, no auth)", "/bench/floor"),
+        "me": ("/api/me/service-accounts (JWT, no SA)", "/api/me/service-accounts"),
+    }
+    results = {
+        name: figures(label, seconds[name], [(q, s) for path, q, s in logged if path == path_])
+        for name, (label, path_) in labels.items()
+    }
+    # the refused calls and the deltas share a path: the refused ones come first in each round
+    results["refused"] = figures(
+        "changes?limit=0 (auth + membership, then 422)", seconds["refused"], delta_logged[0::2]
+    )
+    results["no_change"] = figures(
+        f"changes with no change (answers {sorted(sizes)})", seconds["no_change"], delta_logged[1::2]
+    )
+    return results, cursor
+
+
+def busy_rounds(session, server, conn, headers, cursor, actors, rounds):
+    seconds, sizes = [], set()
+    line = log_length(server)
     for round_no in range(rounds):
         touch_customers(conn, actors.big["sa_id"], actors.agent["partner_id"], CHANGES, round_no)
-        seconds, body = sync_page(session, server.base_url, headers, cursor)
-        busy.append(seconds)
-        busy_sizes.add(len(body["upserts"]) + len(body["removals"]))
+        took, body = sync_page(session, server.base_url, headers, cursor)
+        seconds.append(took)
+        sizes.add(len(body["upserts"]) + len(body["removals"]))
         cursor = body["next_cursor"]
-    busy_queries = query_count(server, log_line)
-    results = {
-        "snapshot_pages": pages,
-        "no_change": figures(f"with no change (answers {sorted(idle_sizes)})", idle),
-        "fifty_changes": figures(f"with {CHANGES} changes (answers {sorted(busy_sizes)})", busy),
-        "queries_per_request": {
-            "no_change": sorted(set(idle_queries)),
-            "fifty_changes": sorted(set(busy_queries)),
-        },
-    }
-    say(
-        f"DELTA SQL queries per request: no change {sorted(set(idle_queries))}, "
-        f"50 changes {sorted(set(busy_queries))}"
-    )
+    logged = [(q, s) for path, q, s in access_lines(server, line) if path == "/api/contacts/changes"]
+    return figures(f"changes with {CHANGES} changes (answers {sorted(sizes)})", seconds, logged), cursor
+
+
+def explain(args, actors, uid, cursor):
     params = {
         "person_id": actors.agent["partner_id"],
         "sa_id": actors.big["sa_id"],
@@ -205,7 +282,6 @@ def run(server, conn, actors, uid, args):
         "horizon": horizon_of(cursor),
         "limit": 200,
     }
-    touch_customers(conn, actors.big["sa_id"], actors.agent["partner_id"], CHANGES, rounds)
     output = gov.odoo_run(
         args.db,
         "--no-http",
@@ -215,10 +291,9 @@ def run(server, conn, actors, uid, args):
     )
     sql = [line[4:] for line in output.splitlines() if line.startswith("SQL|")]
     plan = [line[8:] for line in output.splitlines() if line.startswith("EXPLAIN|")]
-    say(f"\nSQL of the delta's log query (50 changes pending):\n{sql[0] if sql else '?'}")
+    say(f"\nSQL of the delta's log query ({CHANGES} changes pending):\n{sql[0] if sql else '?'}")
     say("\nEXPLAIN (ANALYZE, BUFFERS)\n" + "\n".join(f"  {line}" for line in plan))
-    results["sql"], results["explain"] = sql, plan
-    return results
+    return sql, plan
 
 
 if __name__ == "__main__":

@@ -1,1 +1,1 @@
-from . import baselines
+from . import baselines, floor
