@@ -32,6 +32,7 @@ docs/performance.md.
 """
 
 import argparse
+import configparser
 import json
 import math
 import os
@@ -48,7 +49,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
-sys.path[:0] = [str(HERE), str(REPO / "tests" / "e2e"), str(REPO / "tools")]
+sys.path[:0] = [str(HERE), str(REPO / "tests" / "e2e"), str(REPO / "tools"), str(REPO / "abs_connector")]
 
 import bench_seed  # noqa: E402  (found through the sys.path entries above)
 import odoo_cli  # noqa: E402
@@ -56,6 +57,8 @@ import requests  # noqa: E402
 from bench_backfill import TIMED_BACKFILL  # noqa: E402
 from odoo_server import OdooServer  # noqa: E402
 from passlib.context import CryptContext  # noqa: E402
+
+from governance import list_cursor  # noqa: E402  (pure: no Odoo import)
 
 BENCH_ADDONS = HERE / "addons"
 # Every seeded person's password: the database is a throw-away copy on loopback.
@@ -65,6 +68,19 @@ PROXY_UID_PARAM = "abs_connector_bench.proxy_uid"
 # The fields of the API's Contact that are plain res.partner columns: what the baselines read.
 BASELINE_FIELDS = "id,name,email,phone,mobile,street,street2,city,zip,country_id,function,comment,active"
 ORDER = "id"  # the API's default list order
+ADMIN_LOGIN = "admin"
+# Odoo's own list page: what the web client's list view of contacts sends (web_search_read with a
+# field specification and count_limit 10001), as the administrator, in the API's order.
+ODOO_SPEC = {
+    **{name: {} for name in BASELINE_FIELDS.split(",") if name != "country_id"},
+    "country_id": {"fields": {"display_name": {}}},
+}
+ODOO_COUNT_LIMIT = 10001
+MAX_OFFSET = 10000  # the API's offset bound: deeper pages use the cursor
+CURSOR_DEPTH = 50_000  # the cursor's deep page starts after this many rows (page 1,001 of 50)
+# --layout: "spread" over --sas SAs (skewed sizes), or every customer in ONE SA with 9 agents
+# (each owning about a tenth) and a tenth unassigned.
+ONE_SA_LAYOUT = {"sas": 1, "agents": 9, "unassigned": 0.1}
 # "GET /api/contacts?limit=50 HTTP/1.1" 200 - 12 0.004 0.010  (status, -, query count, sql s, other s)
 ACCESS_LINE = re.compile(r'"(GET|POST) (\S+) HTTP/[\d.]+" (\d{3}) \S+ (\d+) ([\d.]+) ([\d.]+)')
 
@@ -157,6 +173,14 @@ def seeded(db):
         conn.close()
 
 
+def set_admin_password(cr):
+    """The administrator signs in to the web client's JSON-RPC for Odoo's own list page."""
+    cr.execute(
+        "UPDATE res_users SET password = %s WHERE login = %s",
+        [CryptContext(schemes=["pbkdf2_sha512"]).hash(PASSWORD), ADMIN_LOGIN],
+    )
+
+
 def proxy_uid(cr):
     cr.execute("SELECT res_id FROM ir_model_data WHERE module = %s AND name = %s", PROXY_XMLID)
     row = cr.fetchone()
@@ -191,8 +215,13 @@ class Actors:
     small_agent: dict
     visible: int
     deep_offset: int
+    cursor_after_id: int
+    cursor_depth: int
     customer_id: int
     customer_email: str
+    customer_name: str
+    customer_phone: str
+    customer_city: str
 
 
 def pick_actors(cr, accounts, people):
@@ -221,6 +250,19 @@ def pick_actors(cr, accounts, people):
         [big["sa_id"], agent["partner_id"], big["sa_id"], agent["partner_id"]],
     )
     customer_id, customer_email = cr.fetchone()
+    cr.execute("SELECT name, phone, city FROM res_partner WHERE id = %s", [customer_id])
+    name, phone, city = cr.fetchone()
+    depth = min(CURSOR_DEPTH, visible // 2)
+    cr.execute(
+        """
+        SELECT p.id FROM ov_sa_customer_assignment a JOIN res_partner p ON p.id = a.partner_id
+         WHERE a.account_id = %s AND a.state = 'active' AND p.active
+           AND (a.actor_id = %s OR a.actor_id IS NULL)
+         ORDER BY p.id OFFSET %s LIMIT 1
+    """,
+        [big["sa_id"], agent["partner_id"], max(0, depth - 1)],
+    )
+    cursor_after_id = cr.fetchone()[0]
     return Actors(
         big=big,
         small=small,
@@ -229,9 +271,15 @@ def pick_actors(cr, accounts, people):
         assigned_only=person("agent", big["k"], "assigned_only"),
         small_agent=person("agent", small["k"]),
         visible=visible,
-        deep_offset=max(0, (visible // 2) // 50 * 50),
+        deep_offset=min(MAX_OFFSET, max(0, (visible // 2) // 50 * 50)),
+        cursor_after_id=cursor_after_id,
+        cursor_depth=depth,
         customer_id=customer_id,
         customer_email=customer_email,
+        # a word of the name ("Customer 12345"), the phone's last digits, the city
+        customer_name=" ".join(name.split()[1:]),
+        customer_phone=phone[-7:],
+        customer_city=city,
     )
 
 
@@ -244,24 +292,51 @@ from odoo.addons.abs_connector.governance import visibility
 P = json.loads(PARAMS)
 Partner = env["res.partner"].with_user(P["proxy_uid"])
 
-def show(label, domain, offset=0):
+def search(term):
+    fields = ("name", "email", "phone", "city")
+    return ["|"] * (len(fields) - 1) + [(name, "ilike", term) for name in fields]
+
+def show(label, domain, offset=0, count=True):
     page = Partner._search(domain, offset=offset, limit=P["limit"], order=P["order"])
-    count = Partner._search(domain)
     if label == P["print_sql_of"]:
         sql = page.select()
         print("SQL|" + env.cr.mogrify(sql.code, sql.params).decode(), flush=True)
-    for title, sql in (("page", page.select()), ("count", count.select("COUNT(*)"))):
+    queries = [("page", page.select())]
+    if count:  # counted as the API counts: up to the count limit
+        queries.append(("count", Partner._search(domain, limit=P["count_limit"]).select("")))
+    for title, sql in queries:
+        if title == "count":
+            sql = SQL("SELECT COUNT(*) FROM (%s) t", sql)
         env.cr.execute(SQL("EXPLAIN (ANALYZE, BUFFERS) %s", sql))
         for (line,) in env.cr.fetchall():
             print(f"EXPLAIN|{label}, {title}|{line}", flush=True)
 
+native = ["|", ("user_id", "=", P["user_id"]), ("user_id", "=", False)]
 for label, person_id, sa_id in P["governed"]:
     ctx = env["ov.membership"]._abs_access_context(
         env["res.partner"].browse(person_id), env["ov.serviced_account"].browse(sa_id))
-    show(label, visibility.customer_domain(ctx))
+    domain = visibility.customer_domain(ctx)
+    show(label, domain)
+    if label == P["print_sql_of"]:
+        show(f"{label}, cursor page after {P['cursor_depth']:,} rows",
+             [*domain, ("id", ">", P["cursor_after_id"])], count=False)
+        for what, term in P["searches"]:
+            show(f"{label}, search by {what} {term!r}", [*domain, *search(term)])
 show("ungoverned", [])
-show("native rule", ["|", ("user_id", "=", P["user_id"]), ("user_id", "=", False)])
+show("native rule", native)
+for what, term in P["searches"]:
+    show(f"native rule, search by {what} {term!r}", [*native, *search(term)])
 """
+
+
+def searches(actors):
+    """(what, term) of the timed searches: e-mail, name, phone and city of one of the agent's customers."""
+    return [
+        ("e-mail", actors.customer_email),
+        ("name", actors.customer_name),
+        ("phone", actors.customer_phone),
+        ("city", actors.customer_city),
+    ]
 
 
 def explain(db, uid, actors):
@@ -271,6 +346,10 @@ def explain(db, uid, actors):
         "order": ORDER,
         "user_id": actors.agent["user_id"],
         "print_sql_of": "governed agent",
+        "count_limit": ODOO_COUNT_LIMIT,
+        "cursor_after_id": actors.cursor_after_id,
+        "cursor_depth": actors.cursor_depth,
+        "searches": searches(actors),
         "governed": [
             ["governed agent", actors.agent["partner_id"], actors.big["sa_id"]],
             ["governed staff", actors.staff["partner_id"], actors.big["sa_id"]],
@@ -297,6 +376,7 @@ class Scenario:
     path: str
     headers: dict = field(default_factory=dict)
     slow: bool = False  # a full-text search: timed --search-requests times, not --requests
+    body: dict | None = None  # a JSON-RPC call (POSTed) instead of a GET
     latencies: list = field(default_factory=list)
     rps: dict = field(default_factory=dict)
     queries: list = field(default_factory=list)
@@ -315,15 +395,33 @@ class Http:
         return self._local.session
 
     def get(self, scenario):
+        url = self.base_url + scenario.path
         started = time.perf_counter()
-        response = self._session().get(self.base_url + scenario.path, headers=scenario.headers, timeout=300)
+        if scenario.body is None:
+            response = self._session().get(url, headers=scenario.headers, timeout=300)
+        else:
+            response = self._session().post(url, json=scenario.body, headers=scenario.headers, timeout=300)
         seconds = time.perf_counter() - started
-        if response.status_code != 200:
+        if response.status_code != 200 or (scenario.body is not None and "error" in response.json()):
             raise RuntimeError(
-                f"{scenario.name}: GET {scenario.path} answered {response.status_code}: "
-                f"{response.text[:300]}"
+                f"{scenario.name}: {scenario.path} answered {response.status_code}: {response.text[:300]}"
             )
         return seconds, response
+
+    def odoo_session(self, db):
+        """The session cookie of the administrator signed in to the web client, as a header."""
+        response = self._session().post(
+            self.base_url + "/web/session/authenticate",
+            json={
+                "jsonrpc": "2.0",
+                "method": "call",
+                "params": {"db": db, "login": ADMIN_LOGIN, "password": PASSWORD},
+            },
+            timeout=60,
+        )
+        if response.status_code != 200 or "error" in response.json():
+            raise RuntimeError(f"web client sign-in answered {response.status_code}: {response.text[:300]}")
+        return {"Cookie": f"session_id={response.cookies['session_id']}"}
 
     def token(self, email):
         response = self._session().post(
@@ -334,7 +432,29 @@ class Http:
         return response.json()["access_token"]
 
 
-def scenarios(http, actors):
+def call_kw(method, args, kwargs):
+    """The JSON-RPC body the web client posts to /web/dataset/call_kw/res.partner/<method>."""
+    return {
+        "jsonrpc": "2.0",
+        "method": "call",
+        "params": {"model": "res.partner", "method": method, "args": args, "kwargs": kwargs},
+    }
+
+
+def odoo_list_page(offset=0):
+    kwargs = {
+        "specification": ODOO_SPEC,
+        "domain": [],
+        "offset": offset,
+        "limit": 50,
+        "order": ORDER,
+        "count_limit": ODOO_COUNT_LIMIT,
+        "context": {"lang": "en_US", "bin_size": True},
+    }
+    return call_kw("web_search_read", [], kwargs)
+
+
+def scenarios(http, actors, db, cursor_secret):
     """The timed requests; the first of each group is the governed one the others compare with."""
     sa = str(actors.big["sa_id"])
 
@@ -343,13 +463,20 @@ def scenarios(http, actors):
 
     agent, staff, only = gov(actors.agent), gov(actors.staff), gov(actors.assigned_only)
     small = gov(actors.small_agent, str(actors.small["sa_id"]))
+    odoo = http.odoo_session(db)
     page = "limit=50"  # the API lists in its default order, id (the baselines get order=id)
     base = f"fields={BASELINE_FIELDS}&order={ORDER}&limit=50"
     native = f"/bench/native_rule?user_id={actors.agent['user_id']}&{base}"
-    deep, email = f"offset={actors.deep_offset}", f"search={actors.customer_email}"
-    return {
+    deep = f"offset={actors.deep_offset}"
+    cursor = list_cursor.encode(
+        list_cursor.Position("contacts", "id asc", None, actors.cursor_after_id), cursor_secret
+    )
+    search_path = "/web/dataset/call_kw/res.partner/web_search_read"
+    read = call_kw("read", [[actors.customer_id], BASELINE_FIELDS.split(",")], {"context": {"lang": "en_US"}})
+    groups = {
         "list": [
             Scenario("governed list, agent", "/api/contacts?limit=50", agent),
+            Scenario("Odoo's own list page (web_search_read)", search_path, odoo, body=odoo_list_page()),
             Scenario("ungoverned list", f"/bench/plain?{base}"),
             Scenario("native rule list", native),
         ],
@@ -357,17 +484,31 @@ def scenarios(http, actors):
         "assigned_only": [Scenario("governed list, assigned_only", "/api/contacts?limit=50", only)],
         "deep": [
             Scenario(
-                f"governed deep page (offset {actors.deep_offset})", f"/api/contacts?{page}&{deep}", agent
+                f"governed deep page, cursor after {actors.cursor_depth:,} rows",
+                f"/api/contacts?{page}&cursor={cursor}",
+                agent,
+            ),
+            Scenario(
+                f"governed deep page, offset {actors.deep_offset:,}", f"/api/contacts?{page}&{deep}", agent
+            ),
+            Scenario(
+                f"Odoo's own list page, offset {actors.deep_offset:,}",
+                search_path,
+                odoo,
+                body=odoo_list_page(actors.deep_offset),
             ),
             Scenario("ungoverned deep page", f"/bench/plain?{base}&{deep}"),
             Scenario("native rule deep page", f"{native}&{deep}"),
         ],
-        "search": [
-            Scenario("governed search by e-mail", f"/api/contacts?{page}&{email}", agent, slow=True),
-            Scenario("ungoverned search by e-mail", f"/bench/plain?{base}&{email}", slow=True),
-            Scenario("native rule search by e-mail", f"{native}&{email}", slow=True),
+        "get": [
+            Scenario("governed GET /api/contacts/<id>", f"/api/contacts/{actors.customer_id}", agent),
+            Scenario(
+                "Odoo's plain read of the same record",
+                "/web/dataset/call_kw/res.partner/read",
+                odoo,
+                body=read,
+            ),
         ],
-        "get": [Scenario("governed GET /api/contacts/<id>", f"/api/contacts/{actors.customer_id}", agent)],
         "_constancy": [
             Scenario("governed list, agent, limit=10", "/api/contacts?limit=10", agent),
             Scenario("governed list, agent, limit=200", "/api/contacts?limit=200", agent),
@@ -383,6 +524,13 @@ def scenarios(http, actors):
             ),
         ],
     }
+    for what, term in searches(actors):
+        query = requests.utils.quote(term)
+        groups[f"search by {what}"] = [
+            Scenario(f"governed search by {what}", f"/api/contacts?{page}&search={query}", agent, slow=True),
+            Scenario(f"native rule search by {what}", f"{native}&search={query}", slow=True),
+        ]
+    return groups
 
 
 def count_queries(http, server, scenario, runs):
@@ -437,6 +585,7 @@ def percentile(values, share):
 
 
 def summarize(groups, clients):
+    odoo_page = statistics.median(groups["list"][1].latencies)
     rows = []
     for group, items in groups.items():
         if group.startswith("_"):
@@ -453,6 +602,7 @@ def summarize(groups, clients):
                 "rps_1": 1 / statistics.mean(scenario.latencies),
                 f"rps_{clients}": scenario.rps.get(clients),
                 "queries": sorted(set(scenario.queries)),
+                "over_odoo_page": median / odoo_page,
             }
             if scenario is not governed:
                 row["governed_over_this"] = statistics.median(governed.latencies) / median
@@ -464,14 +614,14 @@ def print_table(rows, clients):
     say("")
     say(
         f"{'request':<52} {'median ms':>9} {'p95 ms':>8} {'rps@1':>7} {f'rps@{clients}':>7} "
-        f"{'queries':>8} {'governed/this':>13}"
+        f"{'queries':>8} {'governed/this':>13} {'this/Odoo page':>14}"
     )
     for row in rows:
         ratio = f"{row['governed_over_this']:.2f}x" if "governed_over_this" in row else ""
         queries = ",".join(map(str, row["queries"]))
         say(
             f"{row['name']:<52} {row['median_ms']:>9.1f} {row['p95_ms']:>8.1f} {row['rps_1']:>7.1f} "
-            f"{row[f'rps_{clients}']:>7.1f} {queries:>8} {ratio:>13}"
+            f"{row[f'rps_{clients}']:>7.1f} {queries:>8} {ratio:>13} {row['over_odoo_page']:>13.2f}x"
         )
 
 
@@ -479,14 +629,15 @@ def markdown(results, clients):
     """The request table, the query counts and the plans, as Markdown for docs/performance.md."""
     out = [
         f"| request | median ms | p95 ms | req/s, 1 client | req/s, {clients} clients | SQL queries "
-        "| governed / this |",
-        "|---|---:|---:|---:|---:|---:|---:|",
+        "| governed / this | this / Odoo's page |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for row in results["requests"]:
         ratio = f"{row['governed_over_this']:.2f}x" if "governed_over_this" in row else ""
         out.append(
             f"| {row['name']} | {row['median_ms']:.1f} | {row['p95_ms']:.1f} | {row['rps_1']:.1f} "
-            f"| {row[f'rps_{clients}']:.1f} | {','.join(map(str, row['queries']))} | {ratio} |"
+            f"| {row[f'rps_{clients}']:.1f} | {','.join(map(str, row['queries']))} | {ratio} "
+            f"| {row['over_odoo_page']:.2f}x |"
         )
     out += ["", "| request | SQL queries per request |", "|---|---:|"]
     out += [
@@ -496,6 +647,13 @@ def markdown(results, clients):
     for label, lines in results["explain"].items():
         out += ["", f"`EXPLAIN (ANALYZE, BUFFERS)`, {label}:", "", "```text", *lines, "```"]
     return "\n".join(out) + "\n"
+
+
+def cursor_secret(server):
+    """The server's token secret, which also signs list cursors (the deep page starts from one)."""
+    parser = configparser.ConfigParser(interpolation=None)
+    parser.read(server.config)
+    return parser["options"]["abs_jwt_secret"]
 
 
 def relay_benchmark():
@@ -544,6 +702,14 @@ def parse_args(argv):
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--customers", type=int, default=100_000, help="customers to seed (default 100,000)")
+    parser.add_argument(
+        "--layout",
+        choices=("spread", "one-sa"),
+        default="spread",
+        help="spread: customers over --sas SAs (default); one-sa: all in ONE SA with 9 agents "
+        "(the benchmarked one owns about 10 %%) and 10 %% unassigned "
+        "(overrides --sas, --agents, --unassigned)",
+    )
     parser.add_argument("--sas", type=int, default=50, help="branch service accounts (default 50)")
     parser.add_argument("--agents", type=int, default=500, help="agents, at least --sas (default 500)")
     parser.add_argument("--unassigned", type=float, default=0.2, help="share of unassigned customers")
@@ -571,6 +737,9 @@ def parse_args(argv):
         "--json", type=Path, help="also write every figure to this JSON file, and Markdown tables next to it"
     )
     args = parser.parse_args(argv)
+    if args.layout == "one-sa":
+        for name, value in ONE_SA_LAYOUT.items():
+            setattr(args, name, value)
     if args.agents < args.sas:
         parser.error("--agents must be at least --sas: every SA gets an agent")
     if args.customers < 1000:
@@ -580,7 +749,7 @@ def parse_args(argv):
 
 def run_http(server, actors, args):
     http = Http(server.base_url)
-    groups = scenarios(http, actors)
+    groups = scenarios(http, actors, args.db, cursor_secret(server))
     every = [s for items in groups.values() for s in items]
     say(f"HTTP warming up {len(every)} scenarios ...")
     for scenario in every:
@@ -632,7 +801,9 @@ def main(argv=None):
             actors = pick_actors(cr, accounts, people)
             uid = proxy_uid(cr)
             set_proxy_param(cr, uid)
+            set_admin_password(cr)
         results["data"] = {
+            "layout": args.layout,
             "customers": args.customers,
             "sas": len(accounts),
             "agents": args.agents,

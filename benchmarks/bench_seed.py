@@ -19,10 +19,11 @@ Shape (``random()`` seeded, so two runs with the same arguments match):
   ``assigned_only`` override; each agent also gets a res.users (never used to
   log in: the salesperson of the agent's customers, for Odoo's native rule);
 * customers V2-stamped (``x_sa_id``, ``x_actor_id``, ``x_assigned_employee_id``,
-  salesperson ``user_id``): ``unassigned_share`` with no actor, ``archived_share``
-  archived. Their V3 assignments come from the real backfill
-  (abs_connector/backfill.py), timed by the caller, then :func:`add_history`
-  adds expired history rows in front of a share of them.
+  salesperson ``user_id``), each with a name, e-mail, phone and city to search:
+  ``unassigned_share`` with no actor, ``archived_share`` archived. Their V3
+  assignments come from the real backfill (abs_connector/backfill.py), timed
+  by the caller, then :func:`add_history` adds expired history rows in front
+  of a share of them.
 """
 
 import time
@@ -30,6 +31,7 @@ import time
 SKEW = 2.5  # customer -> SA index = 1 + floor(S * random() ^ SKEW)
 ASSIGNED_ONLY_EVERY = 10
 EMAIL_DOMAIN = "bench.example.com"
+CITIES = 2000  # customer g lives in "City <g mod CITIES>": a city search matches 1/CITIES of them
 
 
 def _now():
@@ -136,11 +138,13 @@ def create_customers(cr, customers, sas, unassigned_share, archived_share, log=p
         cr,
         "stamped customers",
         f"""
-        INSERT INTO res_partner (id, name, complete_name, email, email_normalized, phone, is_company, type,
-                                 active, autopost_bills, customer_rank, commercial_partner_id,
+        INSERT INTO res_partner (id, name, complete_name, email, email_normalized, phone, city,
+                                 is_company, type, active, autopost_bills, customer_rank,
+                                 commercial_partner_id,
                                  x_sa_id, x_actor_id, x_assigned_employee_id, user_id,
                                  create_uid, write_uid, create_date, write_date)
-        SELECT c.id, c.name, c.name, c.email, c.email, '+1 555 ' || lpad(c.g::text, 7, '0'), FALSE, 'contact',
+        SELECT c.id, c.name, c.name, c.email, c.email, '+1 555 ' || lpad(c.g::text, 7, '0'),
+               'City ' || lpad((c.g %% {CITIES})::text, 4, '0'), FALSE, 'contact',
                c.r_archived >= %(archived)s, 'ask', 1, c.id,
                s.sa_id, a.partner_id, a.employee_id, a.user_id,
                1, 1, c.created, c.created
