@@ -24,9 +24,22 @@ Rules:
   concurrently while the backfill runs;
 * no event is emitted: the backfill records assignments that already existed
   in V2, it does not assign anybody.
+
+A run that creates many rows at once (an upgrade, a first import: at least
+``BULK_MIN_ROWS``) loads them in bulk: it locks the assignment table and the
+tables its foreign keys point to, drops the secondary indexes and the foreign
+keys, inserts, then rebuilds the indexes (one sort each) and re-adds the
+foreign keys (one validating join each) instead of maintaining and checking
+them row by row. Instead of a delta-sync change-log row per customer it makes
+every sync cursor issued before it answer ``expired`` (a client takes a new
+snapshot). Everything happens in the caller's transaction, so a failure
+leaves the table as it was. The locks are listed in docs/operations/upgrade.md.
 """
 
 import logging
+from contextlib import contextmanager, nullcontext
+
+from psycopg2 import errors as pg_errors
 
 from odoo.exceptions import UserError
 from odoo.tools import SQL
@@ -47,6 +60,18 @@ SKIP_MESSAGES = {
     MISSING_ACTOR: "x_actor_id points at a partner that does not exist",
 }
 DEFAULT_SAMPLE_SIZE = 10
+
+ASSIGNMENT_TABLE = "ov_sa_customer_assignment"
+# From this many rows on, rebuilding indexes and validating foreign keys once
+# beats maintaining them per row (ten times faster at a million rows).
+BULK_MIN_ROWS = 50_000
+# A bulk load waits at most this long for its exclusive locks, then falls back
+# to the row-by-row path rather than queue every other request behind it.
+BULK_LOCK_TIMEOUT = "5s"
+# Memory for the bulk load's hash joins and index sorts, for this transaction only.
+BULK_SETTINGS = {"work_mem": "256MB", "maintenance_work_mem": "512MB"}
+# The delta-sync log's trigger on new assignments (models/abs_contact_change.py).
+CHANGE_LOG_INSERT_TRIGGER = "abs_contact_change_assignment_ins"
 
 # Columns the INSERT fills itself; any other stored computed field of the
 # assignment model is recomputed by the ORM after the insert. The stored
@@ -216,14 +241,21 @@ def plan(env, company_id=None, sample_size=DEFAULT_SAMPLE_SIZE):
     return report
 
 
-def run(env, company_id=None, sample_size=DEFAULT_SAMPLE_SIZE):
-    """Create the missing assignments; return the same report as :func:`plan` plus ``created``."""
+def run(env, company_id=None, sample_size=DEFAULT_SAMPLE_SIZE, bulk=None):
+    """Create the missing assignments; return the same report as :func:`plan` plus ``created``.
+
+    :param bulk: load in bulk (module docstring); ``None`` decides from the
+        number of rows to create (``BULK_MIN_ROWS``).
+    """
     company_id = _check_company(env, company_id)
     env.flush_all()
     classified = _classified_stamps(env, company_id)
     report = _report(company_id, False, _counts(env, classified), _samples(env, classified, sample_size))
     if report["would_create"]:
-        report["created"] = _insert_assignments(env, classified)
+        if bulk is None:
+            bulk = report["would_create"] >= BULK_MIN_ROWS
+        bulk = bulk and _lock_for_bulk_load(env)
+        report["created"] = _insert_assignments(env, classified, bulk)
     # Rows skipped by ON CONFLICT: assigned by someone else while we ran.
     report["conflicts"] = report["would_create"] - report["created"]
     _logger.info(
@@ -248,10 +280,29 @@ def run(env, company_id=None, sample_size=DEFAULT_SAMPLE_SIZE):
     return report
 
 
-def _insert_assignments(env, classified):
+def _insert_assignments(env, classified, bulk=False):
     Assignment = env["ov.sa_customer_assignment"]
     to_recompute = _stored_computed_fields(Assignment)
     company = _company_field(Assignment)
+    with _bulk_load(env) if bulk else nullcontext():
+        created, new_ids = _insert_rows(env, classified, company, to_recompute)
+    if created:
+        # Fresh statistics, so the next queries (a second run, the visibility
+        # sub-selects) are planned for the table's real size, not an empty one.
+        env.cr.execute(SQL("ANALYZE ov_sa_customer_assignment"))
+    # The ORM did not see these rows: drop what it cached about assignments.
+    Assignment.invalidate_model()
+    env["res.partner"].invalidate_model(["assignment_ids"])
+    if new_ids:
+        new_rows = Assignment.browse(new_ids)
+        for field in to_recompute:
+            env.add_to_compute(field, new_rows)
+        new_rows.flush_recordset([field.name for field in to_recompute])
+    return created
+
+
+def _insert_rows(env, classified, company, to_recompute):
+    """The one ``INSERT ... SELECT``; returns (rows created, their ids if the ORM needs them)."""
     env.cr.execute(
         SQL(
             """
@@ -276,20 +327,148 @@ def _insert_assignments(env, classified):
         )
     )
     created = env.cr.rowcount
-    new_ids = [row[0] for row in env.cr.fetchall()] if to_recompute else []
-    if created:
-        # Fresh statistics, so the next queries (a second run, the visibility
-        # sub-selects) are planned for the table's real size, not an empty one.
-        env.cr.execute(SQL("ANALYZE ov_sa_customer_assignment"))
-    # The ORM did not see these rows: drop what it cached about assignments.
-    Assignment.invalidate_model()
-    env["res.partner"].invalidate_model(["assignment_ids"])
-    if new_ids:
-        new_rows = Assignment.browse(new_ids)
-        for field in to_recompute:
-            env.add_to_compute(field, new_rows)
-        new_rows.flush_recordset([field.name for field in to_recompute])
-    return created
+    return created, [row[0] for row in env.cr.fetchall()] if to_recompute else []
+
+
+# ---- bulk load ----
+
+
+def _secondary_indexes(cr):
+    """(name, definition) of the assignment table's indexes a bulk load may rebuild.
+
+    The primary key and the unique indexes stay: the INSERT's ON CONFLICT
+    needs the one-active index as its arbiter.
+    """
+    cr.execute(
+        SQL(
+            """
+        SELECT index.relname, pg_get_indexdef(i.indexrelid)
+          FROM pg_index i
+          JOIN pg_class index ON index.oid = i.indexrelid
+         WHERE i.indrelid = %(table)s::regclass
+           AND NOT i.indisprimary AND NOT i.indisunique
+           AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)
+      ORDER BY index.relname
+        """,
+            table=ASSIGNMENT_TABLE,
+        )
+    )
+    return cr.fetchall()
+
+
+def _foreign_keys(cr):
+    """(name, definition, referenced table) of the assignment table's foreign keys."""
+    cr.execute(
+        SQL(
+            """
+        SELECT c.conname, pg_get_constraintdef(c.oid), c.confrelid::regclass::text
+          FROM pg_constraint c
+         WHERE c.conrelid = %(table)s::regclass AND c.contype = 'f'
+      ORDER BY c.conname
+        """,
+            table=ASSIGNMENT_TABLE,
+        )
+    )
+    return cr.fetchall()
+
+
+def _set_local(cr, settings):
+    """Set ``settings`` for the rest of the transaction; returns the previous values."""
+    previous = {}
+    for name, value in settings.items():
+        cr.execute(SQL("SELECT current_setting(%s), set_config(%s, %s, true)", name, name, value))
+        previous[name] = cr.fetchone()[0]
+    return previous
+
+
+def _lock_for_bulk_load(env):
+    """Take the bulk load's exclusive locks, or answer False if others hold them too long.
+
+    Dropping a foreign key locks both its tables in ACCESS EXCLUSIVE mode;
+    taking every lock first, with a timeout, keeps a busy server from queueing
+    behind a bulk load that waits for a long transaction.
+    """
+    cr = env.cr
+    tables = sorted({ASSIGNMENT_TABLE, *(referenced for _name, _definition, referenced in _foreign_keys(cr))})
+    previous = _set_local(cr, {"lock_timeout": BULK_LOCK_TIMEOUT})
+    try:
+        with cr.savepoint(flush=False):
+            cr.execute(
+                SQL(
+                    "LOCK TABLE %s IN ACCESS EXCLUSIVE MODE",
+                    SQL(", ").join(SQL.identifier(table) for table in tables),
+                )
+            )
+    except pg_errors.LockNotAvailable:
+        _logger.warning(
+            "abs_connector backfill: %s stayed locked by other transactions for %s; "
+            "loading row by row instead of in bulk",
+            ", ".join(tables),
+            BULK_LOCK_TIMEOUT,
+        )
+        return False
+    finally:
+        _set_local(cr, previous)
+    return True
+
+
+@contextmanager
+def _bulk_load(env):
+    """Around the INSERT: indexes, foreign keys and change-log trigger off, then back.
+
+    The caller holds :func:`_lock_for_bulk_load`'s locks, so no other
+    transaction writes the table meanwhile.
+    """
+    cr = env.cr
+    indexes = _secondary_indexes(cr)
+    foreign_keys = _foreign_keys(cr)
+    change_log = _has_trigger(cr, CHANGE_LOG_INSERT_TRIGGER)
+    previous = _set_local(cr, BULK_SETTINGS)
+    for name, _definition in indexes:
+        cr.execute(SQL("DROP INDEX %s", SQL.identifier(name)))
+    for name, _definition, _referenced in foreign_keys:
+        cr.execute(
+            SQL("ALTER TABLE %s DROP CONSTRAINT %s", SQL.identifier(ASSIGNMENT_TABLE), SQL.identifier(name))
+        )
+    if change_log:
+        cr.execute(_trigger_switch("DISABLE"))
+    yield
+    if change_log:
+        cr.execute(_trigger_switch("ENABLE"))
+        # The rows were not logged one by one: no sync cursor may skip them.
+        env["abs.contact.change"]._abs_expire_cursors_issued_before_commit()
+    for _name, definition in indexes:
+        cr.execute(SQL(definition))  # PostgreSQL's own definition of the index
+    for name, definition, _referenced in foreign_keys:
+        cr.execute(
+            SQL(
+                "ALTER TABLE %s ADD CONSTRAINT %s %s",
+                SQL.identifier(ASSIGNMENT_TABLE),
+                SQL.identifier(name),
+                SQL(definition),  # PostgreSQL's own definition of the constraint
+            )
+        )
+    _set_local(cr, previous)
+
+
+def _has_trigger(cr, name):
+    cr.execute(
+        SQL(
+            "SELECT 1 FROM pg_trigger WHERE tgrelid = %s::regclass AND tgname = %s",
+            ASSIGNMENT_TABLE,
+            name,
+        )
+    )
+    return bool(cr.fetchone())
+
+
+def _trigger_switch(action):
+    return SQL(
+        "ALTER TABLE %s %s TRIGGER %s",
+        SQL.identifier(ASSIGNMENT_TABLE),
+        SQL(action),
+        SQL.identifier(CHANGE_LOG_INSERT_TRIGGER),
+    )
 
 
 def _company_field(model):

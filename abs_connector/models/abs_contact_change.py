@@ -240,6 +240,19 @@ class AbsContactChange(models.Model):
         )
         return bool(self.env.cr.fetchone())
 
+    @api.model
+    def _abs_expire_cursors_issued_before_commit(self):
+        """Make every cursor issued before this transaction commits answer ``expired``.
+
+        For a bulk load that writes no change row per customer (the backfill in
+        bulk, abs_connector/backfill.py): each client takes a new snapshot rather
+        than missing what the load changed.
+        """
+        self.env.cr.execute("SELECT pg_current_xact_id()::text::bigint + 1")
+        horizon = self.env.cr.fetchone()[0]
+        if horizon > self._abs_compacted_horizon():
+            self._abs_params().set_param(COMPACTED_HORIZON_PARAM, str(horizon))
+
     # ---- reading ----
 
     @api.model

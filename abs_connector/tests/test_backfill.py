@@ -1,16 +1,18 @@
+from unittest.mock import patch
+
 from odoo.exceptions import AccessError, UserError
+from odoo.sql_db import db_connect
 from odoo.tests import tagged
 
 from .. import backfill
-from ..governance import visibility
+from ..governance import sync, visibility
 from .common import AbsGovernanceCase
 
 BACKFILL_LOGGER = "odoo.addons.abs_connector.backfill"
 
 
-@tagged("post_install", "-at_install")
-class TestBackfill(AbsGovernanceCase):
-    """V3 assignments backfilled from V2 stamps (migration 18.0.1.1.0, API, wizard)."""
+class StampedCustomersCase(AbsGovernanceCase):
+    """A branch with an agent, and customers stamped the V2 way."""
 
     @classmethod
     def setUpClass(cls):
@@ -39,6 +41,11 @@ class TestBackfill(AbsGovernanceCase):
 
     def assignments_of(self, partners):
         return self.Assignment.search([("partner_id", "in", partners.ids)])
+
+
+@tagged("post_install", "-at_install")
+class TestBackfill(StampedCustomersCase):
+    """V3 assignments backfilled from V2 stamps (migration 18.0.1.1.0, API, wizard)."""
 
     # ---- what a run creates ----
 
@@ -246,6 +253,109 @@ class TestBackfill(AbsGovernanceCase):
             return self.env.cr.sql_log_count - before
 
         self.assertEqual(queries_for(10, "Small"), queries_for(100, "Large"))
+
+
+@tagged("post_install", "-at_install")
+class TestBulkBackfill(StampedCustomersCase):
+    """A large backfill (an upgrade) loads in bulk: same rows, same schema afterwards."""
+
+    def schema(self):
+        """Indexes, foreign keys (with their validation) and triggers of the assignment table."""
+        cr = self.env.cr
+        cr.execute(
+            "SELECT pg_get_indexdef(indexrelid) FROM pg_index "
+            "WHERE indrelid = 'ov_sa_customer_assignment'::regclass ORDER BY 1"
+        )
+        indexes = cr.fetchall()
+        cr.execute(
+            "SELECT conname, pg_get_constraintdef(oid), convalidated FROM pg_constraint "
+            "WHERE conrelid = 'ov_sa_customer_assignment'::regclass ORDER BY 1"
+        )
+        constraints = cr.fetchall()
+        cr.execute(
+            "SELECT tgname, tgenabled FROM pg_trigger "
+            "WHERE tgrelid = 'ov_sa_customer_assignment'::regclass AND NOT tgisinternal ORDER BY 1"
+        )
+        return indexes, constraints, cr.fetchall()
+
+    def compacted_horizon(self):
+        return self.env["abs.contact.change"]._abs_compacted_horizon()
+
+    def logged_partner_ids(self):
+        self.env.cr.execute("SELECT DISTINCT partner_id FROM abs_contact_change WHERE partner_id IS NOT NULL")
+        return {row[0] for row in self.env.cr.fetchall()}
+
+    def test_bulk_run_creates_the_rows_of_a_row_by_row_run_and_restores_the_schema(self):
+        assigned = self.stamped("Bulk assigned", self.branch, self.agent)
+        unassigned = self.stamped("Bulk unassigned", self.branch)
+        before = self.schema()
+
+        report = backfill.run(self.env, bulk=True)
+
+        self.assertEqual((report["created"], report["conflicts"]), (2, 0))
+        self.assertRecordValues(
+            self.assignments_of(assigned | unassigned).sorted("partner_id"),
+            [
+                {
+                    "partner_id": assigned.id,
+                    "actor_id": self.agent.id,
+                    "assignment_status": "assigned",
+                    "state": "active",
+                    "date_from": assigned.create_date,
+                    "company_id": self.branch.company_id.id,
+                },
+                {
+                    "partner_id": unassigned.id,
+                    "actor_id": False,
+                    "assignment_status": "unassigned",
+                    "state": "active",
+                    "date_from": unassigned.create_date,
+                    "company_id": self.branch.company_id.id,
+                },
+            ],
+        )
+        self.assertEqual(self.schema(), before)
+        self.assertEqual(backfill.run(self.env, bulk=True)["created"], 0)
+
+    def test_bulk_run_expires_every_sync_cursor_issued_before_it_instead_of_logging_each_customer(self):
+        changes = self.env["abs.contact.change"]
+        earlier = sync.Cursor(1, self.branch.id, "f", sync.MODE_DELTA, changes._abs_horizon())
+        customer = self.stamped("Bulk logged", self.branch, self.agent)
+
+        with patch.object(backfill, "BULK_MIN_ROWS", 1):
+            self.assertEqual(backfill.run(self.env)["created"], 1)
+
+        self.assertNotIn(customer.id, self.logged_partner_ids())
+        self.assertEqual(sync.reset_reason(earlier, "f", self.compacted_horizon(), False), sync.RESET_EXPIRED)
+
+    def test_small_run_logs_each_customer_and_keeps_cursors(self):
+        horizon = self.compacted_horizon()
+        customer = self.stamped("Row by row", self.branch, self.agent)
+
+        backfill.run(self.env)
+
+        self.assertIn(customer.id, self.logged_partner_ids())
+        self.assertEqual(self.compacted_horizon(), horizon)
+
+    def test_bulk_run_loads_row_by_row_when_another_transaction_keeps_a_table_locked(self):
+        customer = self.stamped("Waited for", self.branch, self.agent)
+        horizon = self.compacted_horizon()
+        other = db_connect(self.env.cr.dbname).cursor()
+        try:
+            other.execute("LOCK TABLE res_company IN ACCESS SHARE MODE")
+            with (
+                patch.object(backfill, "BULK_LOCK_TIMEOUT", "50ms"),
+                self.assertLogs(BACKFILL_LOGGER, "WARNING") as logs,
+            ):
+                report = backfill.run(self.env, bulk=True)
+        finally:
+            other.rollback()
+            other.close()
+
+        self.assertEqual(report["created"], 1)
+        self.assertIn("row by row", logs.output[0])
+        self.assertIn(customer.id, self.logged_partner_ids())
+        self.assertEqual(self.compacted_horizon(), horizon)
 
 
 @tagged("post_install", "-at_install")
