@@ -431,7 +431,7 @@ class OvMembership(models.Model):
                 ("serviced_account_id", "=", sa.id),
                 *self._abs_live_domain(),
             ],
-            ["serviced_account_id", "role_code", "scope_policy", "hierarchy_scope"],
+            ["person_partner_id", "serviced_account_id", "role_code", "scope_policy", "hierarchy_scope"],
             # person and SA are fixed: the model's order reduces to the id, without its joins
             order="id",
             limit=1,
