@@ -100,7 +100,9 @@ def cmd_bench(args):
     """Prepare what the benchmarks need, then run one with its own arguments."""
     script = REPO / "benchmarks" / f"bench_{args.name}.py"
     if not script.is_file():
-        raise DevError(f"no benchmark {args.name!r}; choose from governance, backfill, relay, delta, load")
+        raise DevError(
+            f"no benchmark {args.name!r}; choose from governance, backfill, relay, delta, load, seat_rules"
+        )
     prepare_machine()
     tree = odoo_path()
     venv.ensure(tree)
@@ -202,7 +204,8 @@ def parser():
     test.add_argument("-k", dest="pytest_k", help="pytest -k expression for the unit and e2e layers")
     test.set_defaults(func=cmd_test)
     bench = sub.add_parser(
-        "bench", help="run a benchmark (governance, backfill, relay, delta, load); it prints figures"
+        "bench",
+        help="run a benchmark (governance, backfill, relay, delta, load, seat_rules); it prints figures",
     )
     bench.add_argument("name", nargs="?", default="governance", help="which benchmark (default governance)")
     bench.add_argument(
