@@ -3,6 +3,7 @@
 from odoo.tests import HttpCase, tagged
 
 from .. import bootstrap
+from .common import AbsGovernanceCase
 
 
 @tagged("post_install", "-at_install")
@@ -46,3 +47,47 @@ class TestBackOfficeTour(HttpCase):
         marie.invalidate_recordset()
         self.assertEqual(marie.x_actor_id, jean)
         self.assertEqual(marie.x_assigned_employee_id, membership.employee_id)
+
+
+@tagged("post_install", "-at_install")
+class TestBackOfficeArchiveAndEditTours(HttpCase, AbsGovernanceCase):
+    """Archive/unarchive of a governed customer from Contacts and the membership form, in a
+    browser; the database and the events checked after each tour."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.sa = cls.make_branch("Tour Edit Branch", manager=cls.make_person("Tour Edit Manager"))
+        cls.agent = cls.make_member(cls.sa, "agent", cls.make_person("Tour Edit Agent"))
+
+    def test_admin_archives_and_restores_a_portal_customer_from_contacts(self):
+        customer = self.make_customer(self.sa, self.agent, portal_access=True, name="Tour Archive Customer")
+        portal_users = customer.with_context(active_test=False).user_ids
+        self.assertTrue(portal_users and all(portal_users.mapped("active")), "precondition: a portal user")
+
+        self.start_tour("/odoo/contacts", "abs_backoffice_archive_customer", login="admin")
+        self.env.invalidate_all()
+        self.assertFalse(customer.active)
+        self.assertFalse(any(portal_users.mapped("active")), "the portal user is archived with it")
+        self.assertEqual(len(self.events("customer.archived", customer)), 1)
+        self.assertEqual(self.active_assignment(customer, self.sa).actor_id, self.agent.person_partner_id)
+
+        self.start_tour("/odoo/contacts", "abs_backoffice_unarchive_customer", login="admin")
+        self.env.invalidate_all()
+        self.assertTrue(customer.active)
+        self.assertTrue(all(portal_users.mapped("active")), "the portal user is restored")
+        restored = self.events("customer.updated", customer)
+        self.assertEqual(self.event_data(restored[-1]), {"changed": {"active": True}})
+
+    def test_admin_edits_a_membership_and_a_refused_edit_changes_nothing(self):
+        manager = self.sa.sa_manager_id
+        self.start_tour(
+            "/odoo/action-abs_connector.ov_membership_action", "abs_backoffice_edit_membership", login="admin"
+        )
+        self.env.invalidate_all()
+        self.assertEqual((self.agent.role_code, self.agent.scope_policy), ("staff", "assigned_only"))
+        updated = self.events("membership.updated", self.agent)
+        self.assertEqual(len(updated), 1)
+        self.assertEqual(sorted(self.event_data(updated[0])["changed"]), ["role_code", "scope_policy"])
+        self.assertEqual(manager.role_code, "staff", "the refused edit changed nothing")
+        self.assertFalse(self.events("membership.updated", manager), "and published nothing")
