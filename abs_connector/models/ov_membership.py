@@ -493,7 +493,7 @@ class OvMembership(models.Model):
         :returns: the contexts, or None when the person never was a member of any account
             (Odoo's own rules alone then apply).
         """
-        memberships = self._abs_reader().search([("person_partner_id", "=", person_partner.id)])
+        memberships = self._abs_reader().search([("person_partner_id", "=", person_partner.id)], order="id")
         if not memberships:
             return None
         now = fields.Datetime.now()

@@ -37,6 +37,10 @@ _ERASED_FIELDS = (
     "function", "comment", "website", "vat", "title", "image_1920", "ref", "signup_type",
 )  # fmt: skip
 
+# Up to how many visible customers a seat member's rule is one set joined to the partners,
+# beyond which it is a test of each partner (see _abs_seat_domain).
+_ABS_SEAT_FEW = 5000
+
 # Governance fields only the lifecycle methods below may set.
 _GOVERNANCE_FIELDS = frozenset(
     {
@@ -283,29 +287,47 @@ class ResPartner(models.Model):
         """The partners a seat member with ``contexts`` sees on Odoo's own screens: every
         partner without a Service Account (companies, vendors, users, contacts), their own, and
         the governed customers one of their memberships shows through the API -- one sub-select
-        on the assignment table, built by the visibility helper.
+        on the assignment table, built by the visibility helper, never a list of ids.
 
-        Written as one ``id IN (ungoverned UNION ALL own UNION ALL shown)`` rather than an OR:
-        PostgreSQL turns an IN at the top of the WHERE clause into a join it drives from the
-        smaller side, while a sub-select under an OR is tested row by row over the whole table
-        (docs/performance.md, "Seat users on Odoo's own screens").
+        Its SQL shape follows how many customers the member sees, so that PostgreSQL can drive
+        the query from the smaller side (docs/performance.md, "Seat users on Odoo's own screens").
         """
-        partners = elevate(self, "the rule's sub-select, not a read of the caller's")
-        assignments = self._abs_assignment_admin()
-        ungoverned = partners._where_calc([("x_sa_id", "=", False)], active_test=False)
-        shown = assignments._where_calc(visibility.seat_assignment_domain(contexts), active_test=False)
-        return [
-            (
-                "id",
-                "in",
-                SQL(
-                    "(%s UNION ALL %s UNION ALL SELECT %s)",
-                    ungoverned.subselect(),
-                    shown.subselect(SQL.identifier(shown.table, "partner_id")),
-                    self.env.user.partner_id.id,
-                ),
-            )
-        ]
+        shown = self._abs_assignment_admin()._where_calc(
+            visibility.seat_assignment_domain(contexts), active_test=False
+        )
+        own = self.env.user.partner_id.id
+        few = self._abs_seat_sees_few(shown)
+        return [("id", "in", self._abs_seat_union(shown, own) if few else self._abs_seat_filter(shown, own))]
+
+    @api.model
+    def _abs_seat_sees_few(self, shown):
+        """Whether the assignment rows of ``shown`` are fewer than _ABS_SEAT_FEW (a bounded count)."""
+        bounded = SQL("SELECT count(*) FROM (%s LIMIT %s) AS few", shown.select("1"), _ABS_SEAT_FEW)
+        return self.env.execute_query(bounded)[0][0] < _ABS_SEAT_FEW
+
+    @api.model
+    def _abs_seat_union(self, shown, own):
+        """Few customers: ``ungoverned UNION ALL shown UNION ALL own``, a set PostgreSQL builds
+        first and joins to, instead of scanning every partner."""
+        ungoverned = elevate(self, "the rule's sub-select").with_context(active_test=False)
+        ungoverned = ungoverned._where_calc([("x_sa_id", "=", False)], active_test=False)
+        partner_ids = shown.subselect(SQL.identifier(shown.table, "partner_id"))
+        return SQL("(%s UNION ALL %s UNION ALL SELECT %s)", ungoverned.subselect(), partner_ids, own)
+
+    @api.model
+    def _abs_seat_filter(self, shown, own):
+        """Many customers: a test of each partner (no Service Account, their own, or an
+        assignment row ``shown`` holds for it, found by index), so that a list stops after its
+        page and a read of a few partners looks at those only."""
+        alias = SQL.identifier("abs_seat_partner")
+        shown.add_where(SQL("%s = %s", SQL.identifier(shown.table, "partner_id"), SQL("%s.id", alias)))
+        return SQL(
+            "(SELECT %(p)s.id FROM res_partner AS %(p)s"
+            " WHERE %(p)s.x_sa_id IS NULL OR %(p)s.id = %(own)s OR EXISTS %(shown)s)",
+            p=alias,
+            own=own,
+            shown=shown.subselect("1"),
+        )
 
     def _abs_assignment_admin(self):
         return self.env["ov.sa_customer_assignment"]._abs_history_admin()

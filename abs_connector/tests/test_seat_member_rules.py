@@ -8,12 +8,14 @@ concerned (docs/operations/back-office.md, "Seat users").
 
 import json
 from datetime import timedelta
+from unittest.mock import patch
 
 from odoo import fields
 from odoo.exceptions import AccessError
 from odoo.tests import HttpCase, tagged
 from odoo.tools import mute_logger
 
+from ..models import res_partner
 from .common import AbsGovernanceCase
 
 
@@ -250,3 +252,26 @@ class TestSeatMemberTour(HttpCase, SeatMemberCase):
         ):
             with self.subTest(app=app):
                 self.start_tour(url, "abs_seat_member_list", login=self.ada_user.login)
+
+
+@tagged("post_install", "-at_install")
+class TestSeatMemberContactsSeeingMany(TestSeatMemberContacts):
+    """The same, for a member who sees many customers: the rule's other SQL shape (a test of
+    each partner instead of one set), forced here by lowering the threshold between the two."""
+
+    allow_inherited_tests_method = True  # Odoo's loader runs only a class's own tests otherwise
+
+    def setUp(self):
+        super().setUp()
+        patcher = patch.object(res_partner, "_ABS_SEAT_FEW", 1)
+        patcher.start()
+        self.addCleanup(patcher.stop)
+
+    def test_users_partner_rule_through_the_user_join(self):
+        # res.users reaches the contact rule through its partner (a join): both shapes work there
+        users = (
+            self.env["res.users"]
+            .with_user(self.ada_user)
+            .search([("id", "in", (self.ada_user | self.sam_user).ids)])
+        )
+        self.assertEqual(users, self.ada_user | self.sam_user)
