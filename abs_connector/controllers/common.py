@@ -396,7 +396,7 @@ def keyset_paged(model, domain, page, serialize):
     }
 
 
-def paged(model, domain, page, serialize, fields=()):
+def paged(model, domain, page, serialize, fields=(), page_domain=None):
     """One page of a list, its total and the cursor of the next page, as list responses return them.
 
     The page continues after the cursor's position when there is one (keyset: as cheap at any
@@ -407,8 +407,10 @@ def paged(model, domain, page, serialize, fields=()):
     :param page: what :func:`list_params` returned.
     :param serialize: called once with the page's recordset, returns a list.
     :param fields: the fields ``serialize`` reads, fetched by the page's own query.
+    :param page_domain: ``domain`` with what only the cursor's page needs (a keyset bound); the
+        total is always counted on ``domain``.
     """
-    records = _page_records(model, domain, page, fields)
+    records = _page_records(model, domain if page_domain is None else page_domain, page, fields)
     if page["after"] is None and (records or not page["offset"]) and len(records) <= page["limit"]:
         # the last page of an offset read: the total is known without counting, as Odoo's lists do
         total, exact = page["offset"] + len(records), True
@@ -444,6 +446,14 @@ def _page_records(model, domain, page, fields):
         query.add_where(_after_position(page, page["after"], id_sql, sort_sql))
     names = {*fields, page["sort_field"]} - {None}
     return model._fetch_query(query, model._determine_fields_to_fetch(names))
+
+
+def keyset_id_bound(page):
+    """``(operator, id)`` past which an id-ordered cursor page starts, else None (see
+    ``visibility.customer_domain``)."""
+    if page["after"] is None or page["sort_field"]:
+        return None
+    return ("<" if page["descending"] else ">", page["after"].last_id)
 
 
 def _total(model, domain, exact):

@@ -14,6 +14,7 @@ from .common import (
     dispatch,
     idempotent,
     json_response,
+    keyset_id_bound,
     list_params,
     paged,
     parse_int,
@@ -184,12 +185,16 @@ class AbsContactController(http.Controller):
         context = sa_context()
         context.require("read_customers")
         page = list_params(params, api_schemas.CONTACT_ORDERS, "contacts")
-        domain = visibility.customer_domain(context.access) + search_domain(page["search"], SEARCH_FIELDS)
+        search = search_domain(page["search"], SEARCH_FIELDS)
+        domain = visibility.customer_domain(context.access) + search
+        # a keyset page deep in the list starts its sub-select at the cursor too
+        page_domain = visibility.customer_domain(context.access, keyset_id_bound(page)) + search
 
         def serialize(partners):
             return serialize_contacts(context, partners)
 
-        return json_response(paged(request.env["res.partner"], domain, page, serialize, CONTACT_FIELDS))
+        partners = request.env["res.partner"]
+        return json_response(paged(partners, domain, page, serialize, CONTACT_FIELDS, page_domain))
 
     @idempotent
     def _create(self, _params):

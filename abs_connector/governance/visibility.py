@@ -229,16 +229,21 @@ def account_customer_domain(sa_id):
     return [("assignment_ids", "any", account_assignment_domain(sa_id))]
 
 
-def customer_domain(ctx):
+def customer_domain(ctx, id_bound=None):
     """Domain on ``res.partner``: the customers ``ctx`` sees.
 
     It compiles to ``id IN (SELECT partner_id FROM ov_sa_customer_assignment
     WHERE ...)`` — a sub-select, never a list of ids — so it stays one query
     whatever the number of customers.
+
+    :param id_bound: ``(operator, id)``, e.g. ``(">", 41)``: only customers past that id, bounded
+        inside the sub-select too, where the assignment index starts its range there (a keyset
+        page deep in the list then reads no row before it).
     """
     if ctx is None or not ctx.can("read_customers"):
         return list(NOTHING)
-    return [("assignment_ids", "any", assignment_domain(ctx))]
+    bound = [("partner_id", *id_bound)] if id_bound else []
+    return [("assignment_ids", "any", [*assignment_domain(ctx), *bound])]
 
 
 def stamp_domain(ctx, capability="read_orders"):

@@ -135,6 +135,10 @@ class TestApiListPaging(AbsApiCase):
             self.assertEqual((body["total"], body["total_is_exact"], len(body["items"])), (3, False, 2))
             body = self.contacts(limit=2, count="exact")
             self.assertEqual((body["total"], body["total_is_exact"]), (5, True))
+            body = self.contacts(limit=2, count="exact", cursor=body["next_cursor"], order="id asc")
+            self.assertEqual(
+                (body["total"], body["total_is_exact"]), (5, True), "a cursor page counts it all"
+            )
             body = self.contacts(person=self.jean, search="paging.01")
             self.assertEqual((body["total"], body["total_is_exact"]), (1, True))
         self.assertError(

@@ -327,3 +327,10 @@ def test_any_of_makes_implicit_ands_explicit():
         ("b", "=", 2),
         ("c", "=", 3),
     ]
+
+
+def test_a_keyset_bound_goes_inside_the_sub_select():
+    domain = customer_domain(ctx("agent"), (">", 41))
+    assert domain == [
+        ("assignment_ids", "any", [*customer_domain(ctx("agent"))[0][2], ("partner_id", ">", 41)])
+    ]
