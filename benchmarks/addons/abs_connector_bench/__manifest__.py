@@ -4,7 +4,8 @@
 {
     "name": "ABS Connector — benchmark baselines",
     "summary": "Benchmark-only endpoints: the governed contact list's page without governance "
-    "and with Odoo's native salesman rule, for benchmarks/bench_governance.py",
+    "and with Odoo's native salesman rule, for benchmarks/bench_governance.py; Odoo's per-request "
+    "floor for benchmarks/bench_delta.py",
     "version": "18.0.1.0.0",
     "category": "Hidden",
     "author": "ABS Connector team",
