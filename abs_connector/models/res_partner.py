@@ -40,6 +40,8 @@ _ERASED_FIELDS = (
 # Up to how many visible customers a seat member's rule is one set joined to the partners,
 # beyond which it is a test of each partner (see _abs_seat_domain).
 _ABS_SEAT_FEW = 5000
+# Below this share of all partners, a seat member's count goes through the set too.
+_ABS_SEAT_COUNT_SHARE = 0.3
 
 # Governance fields only the lifecycle methods below may set.
 _GOVERNANCE_FIELDS = frozenset(
@@ -146,6 +148,11 @@ class ResPartner(models.Model):
         )
         for partner in self:
             partner.abs_assignment_count = counts.get(partner, 0)
+
+    @api.model
+    def search_count(self, domain, limit=None):
+        # Tells the seat-member rule that this search is a count (see _abs_seat_domain).
+        return super(ResPartner, self.with_context(abs_seat_counting=True)).search_count(domain, limit=limit)
 
     def write(self, vals):
         first_email = self.browse()
@@ -297,6 +304,10 @@ class ResPartner(models.Model):
         )
         own = self.env.user.partner_id.id
         few = self._abs_seat_sees_few(shown)
+        if not few and self.env.context.get("abs_seat_counting"):
+            # a count must test every row it counts: through the set, unless the member sees
+            # so large a share of the partners that the count stops early anyway
+            few = self._abs_seat_estimated_share(shown) < _ABS_SEAT_COUNT_SHARE
         return [("id", "in", self._abs_seat_union(shown, own) if few else self._abs_seat_filter(shown, own))]
 
     @api.model
@@ -304,6 +315,16 @@ class ResPartner(models.Model):
         """Whether the assignment rows of ``shown`` are fewer than _ABS_SEAT_FEW (a bounded count)."""
         bounded = SQL("SELECT count(*) FROM (%s LIMIT %s) AS few", shown.select("1"), _ABS_SEAT_FEW)
         return self.env.execute_query(bounded)[0][0] < _ABS_SEAT_FEW
+
+    @api.model
+    def _abs_seat_estimated_share(self, shown):
+        """PostgreSQL's estimate of the assignment rows of ``shown``, as a share of the partners
+        (planner statistics: no row is read)."""
+        plan = self.env.execute_query(SQL("EXPLAIN (FORMAT JSON) %s", shown.select("1")))[0][0]
+        partners = self.env.execute_query(
+            SQL("SELECT reltuples FROM pg_class WHERE oid = 'res_partner'::regclass")
+        )
+        return plan[0]["Plan"]["Plan Rows"] / max(partners[0][0], 1)
 
     @api.model
     def _abs_seat_union(self, shown, own):

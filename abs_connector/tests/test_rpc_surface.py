@@ -35,6 +35,8 @@ ALLOWED_PUBLIC_METHODS = {
     ("res.partner", "write"): "ORM write (Odoo's rights on contacts); refuses a taken sign-in e-mail "
     "and a portal customer's e-mail changed by anyone but them; "
     "archiving a governed customer goes through the lifecycle and its authority check",
+    ("res.partner", "search_count"): "ORM count (Odoo's rights and rules on contacts); only tells the "
+    "seat-member rule that it counts, which picks its SQL shape, never what it lets through",
     ("res.users", "write"): "ORM write (Odoo's rights on users); only marks that Odoo already told "
     "the previous address of a changed e-mail",
     # ---- buttons: no arguments, authority checked before anything changes ----

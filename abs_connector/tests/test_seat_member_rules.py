@@ -63,6 +63,13 @@ class TestSeatMemberContacts(SeatMemberCase):
                 hidden.with_user(self.ada_user).read(["name"])
             self.assertNotIn(hidden.name, str(caught.exception))
 
+    def test_count_of_the_list_counts_what_the_member_sees(self):
+        Partner = self.env["res.partner"].with_context(active_test=False)
+        self.assertEqual(Partner.with_user(self.ada_user).search_count([("id", "in", self.governed.ids)]), 1)
+        self.assertEqual(
+            Partner.with_user(self.sam_user).search_count([("id", "in", self.governed.ids)], limit=10), 3
+        )
+
     def test_staff_sees_every_customer_of_the_sa_and_none_elsewhere(self):
         self.assertEqual(
             self.seen_by(self.sam_user, self.governed),
