@@ -12,6 +12,7 @@ from . import (
     account_move,
     crm_lead,
     ir_http,
+    ir_rule,
     ov_conflict_review,
     ov_membership,
     ov_sa_customer_assignment,

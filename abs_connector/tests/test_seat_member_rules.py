@@ -282,3 +282,29 @@ class TestSeatMemberContactsSeeingMany(TestSeatMemberContacts):
             .search([("id", "in", (self.ada_user | self.sam_user).ids)])
         )
         self.assertEqual(users, self.ada_user | self.sam_user)
+
+
+@tagged("post_install", "-at_install")
+class TestSeatMemberDebugMode(HttpCase, SeatMemberCase):
+    @mute_logger("odoo.http", "odoo.addons.base.models.ir_rule")
+    def test_debug_mode_refusal_names_no_hidden_customer(self):
+        self.authenticate(self.ada_user.login, self.ada_user.login)
+        self.url_open("/odoo?debug=1")  # Odoo's access error lists records by name in debug mode
+        payload = {
+            "jsonrpc": "2.0",
+            "method": "call",
+            "id": 1,
+            "params": {
+                "model": "res.partner",
+                "method": "read",
+                "args": [[self.bobs_customer.id], ["name"]],
+                "kwargs": {"context": {"debug": "1"}},
+            },
+        }
+        response = self.url_open(
+            "/web/dataset/call_kw", data=json.dumps(payload), headers={"Content-Type": "application/json"}
+        )
+        answer = response.json()
+        self.assertEqual(answer["error"]["data"]["name"], "odoo.exceptions.AccessError")
+        self.assertNotIn(self.bobs_customer.name, json.dumps(answer))
+        self.assertNotIn(str(self.bobs_customer.id), answer["error"]["data"]["message"])
