@@ -254,7 +254,7 @@ SETTING_KEYS = (
     ("abs_mqtt_protocol", "5", "MQTT protocol version: 5 or 3.1.1."),
     ("abs_mqtt_connect_timeout", "3", "Seconds to wait for the TCP connection and CONNACK."),
     ("abs_mqtt_ack_timeout", "10", "Seconds to wait for the broker's PUBACKs of one batch."),
-    ("abs_event_batch_size", "500", "Events locked and published per relay round."),
+    ("abs_event_batch_size", "5000", "Events locked and published per relay round."),
     ("abs_event_max_attempts", "8", "Failed deliveries before an event is parked as failed."),
     ("abs_event_retry_base", "30", "Seconds before the first retry; doubles after each failure."),
     ("abs_event_retry_max", "3600", "Upper bound of the retry delay, in seconds."),

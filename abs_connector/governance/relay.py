@@ -14,7 +14,7 @@ import itertools
 import logging
 import os
 import ssl
-import threading
+import time
 from dataclasses import dataclass, field
 
 import paho.mqtt.client as mqtt
@@ -22,9 +22,10 @@ from paho.mqtt.enums import CallbackAPIVersion, MQTTErrorCode
 
 _logger = logging.getLogger(__name__)
 
-# How many QoS 1 messages may wait for their PUBACK at once. Large enough to
-# keep the connection busy, small enough to stay under brokers' receive maximum.
-MAX_INFLIGHT = 100
+# How many QoS 1 messages may wait for their PUBACK at once: the window that
+# keeps the connection busy while acknowledgements travel back. An MQTT 5
+# broker that announces a smaller "receive maximum" in its CONNACK gets that.
+MAX_INFLIGHT = 1000
 KEEPALIVE = 30
 _client_numbers = itertools.count(1)
 
@@ -38,6 +39,15 @@ class Message:
     key: object  # the caller's handle (outbox row id)
     topic: str
     payload: bytes
+
+
+@dataclass
+class _Batch:
+    """Messages of one :meth:`MqttPublisher.send`: sent ones by mid, their PUBACKs, refusals."""
+
+    sent: dict = field(default_factory=dict)  # mid -> key
+    acks: dict = field(default_factory=dict)  # mid -> refusal reason, "" when accepted
+    failed: dict = field(default_factory=dict)  # key -> reason
 
 
 @dataclass
@@ -57,14 +67,20 @@ class MqttPublisher:
 
     ``with MqttPublisher(settings) as publisher: publisher.publish(messages)``
     raises :class:`BrokerUnavailable` on entry when the broker is unreachable.
+
+    paho's network loop runs in the calling thread (``client.loop``), not in a
+    thread of its own: handing every message and every PUBACK over between two
+    Python threads cost more than the publishing itself. Messages go out in
+    order, with up to ``MAX_INFLIGHT`` of them (or the broker's receive maximum)
+    waiting for their PUBACK at once.
     """
 
     def __init__(self, settings):
         self.settings = settings
-        self._acks = {}
+        self._batch_of = {}  # mid -> _Batch of every message waiting for its PUBACK
+        self._window = MAX_INFLIGHT
         self._connack = None
         self._disconnected = False
-        self._state = threading.Condition()
         self._client = None
 
     # -- connection ------------------------------------------------------
@@ -79,7 +95,9 @@ class MqttPublisher:
             kwargs.update(protocol=mqtt.MQTTv311, clean_session=True)
         client = mqtt.Client(CallbackAPIVersion.VERSION2, **kwargs)
         client.connect_timeout = settings.connect_timeout
-        client.max_inflight_messages_set(MAX_INFLIGHT)
+        # The in-flight window is kept by send(): paho's own rescans every
+        # unacknowledged message on each PUBACK, quadratic in the window.
+        client.max_inflight_messages_set(0)
         client.max_queued_messages_set(0)
         if settings.username:
             client.username_pw_set(settings.username, settings.password or None)
@@ -99,13 +117,10 @@ class MqttPublisher:
             else:
                 self._client.connect(settings.host, settings.port, KEEPALIVE)
         except (OSError, ValueError, ssl.SSLError) as exc:
+            self._client = None
             raise BrokerUnavailable(f"cannot connect to MQTT broker {settings.host}:{settings.port}: {exc}")
-        self._client.loop_start()
-        with self._state:
-            self._state.wait_for(
-                lambda: self._connack is not None or self._disconnected, timeout=settings.connect_timeout
-            )
-            connack = self._connack
+        self._run_loop_until(lambda: self._connack is not None, settings.connect_timeout)
+        connack = self._connack
         if connack is None or connack.is_failure:
             self._close()
             reason = "no CONNACK in time" if connack is None else f"connection refused: {connack}"
@@ -122,75 +137,105 @@ class MqttPublisher:
             return
         try:
             client.disconnect()
-        finally:
-            client.loop_stop()
+        except (OSError, ssl.SSLError):
+            _logger.debug("MQTT connection already gone when closing it", exc_info=True)
 
-    # -- paho callbacks (network thread) -----------------------------------
-    # They only record what happened under our own condition; they never call
-    # back into paho, so no lock order can deadlock with publish().
+    def _run_loop_until(self, done, timeout):
+        """Run paho's network loop (reads, writes, keepalive) until ``done()``, the
+        connection is lost or ``timeout`` seconds passed."""
+        deadline = time.monotonic() + timeout
+        while not done() and not self._disconnected:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return
+            self._loop_once(min(remaining, 1.0))
+
+    def _loop_once(self, timeout=0.0):
+        rc = self._client.loop(timeout=timeout)
+        if rc not in (MQTTErrorCode.MQTT_ERR_SUCCESS, MQTTErrorCode.MQTT_ERR_AGAIN):
+            # paho reports a lost connection through on_disconnect, except
+            # before the CONNACK; either way this connection is done.
+            self._disconnected = True
+
+    # -- paho callbacks (run inside client.loop, in the calling thread) ------
 
     def _on_connect(self, client, userdata, flags, reason_code, properties):
-        with self._state:
-            self._connack = reason_code
-            self._state.notify_all()
+        self._connack = reason_code
+        receive_maximum = getattr(properties, "ReceiveMaximum", None)
+        if receive_maximum:
+            self._window = min(MAX_INFLIGHT, receive_maximum)
 
     def _on_publish(self, client, userdata, mid, reason_code, properties):
-        with self._state:
-            self._acks[mid] = reason_code
-            self._state.notify_all()
+        batch = self._batch_of.pop(mid, None)
+        if batch is not None:
+            # Only the verdict is kept: paho's ReasonCode objects carry dozens of
+            # containers each, and keeping thousands alive makes every garbage
+            # collection sweep the whole process.
+            batch.acks[mid] = str(reason_code) if reason_code.is_failure else ""
 
     def _on_disconnect(self, client, userdata, flags, reason_code, properties):
-        with self._state:
-            self._disconnected = True
-            self._state.notify_all()
+        self._disconnected = True
 
     # -- publishing --------------------------------------------------------
 
     def publish(self, messages):
-        """Publish ``messages`` in order at QoS 1; return a :class:`PublishOutcome`.
+        """Publish ``messages`` in order at QoS 1; return a :class:`PublishOutcome`."""
+        return self.settle(self.send(messages))
+
+    def send(self, messages):
+        """Hand ``messages`` to the broker in order, at QoS 1, without waiting for
+        their PUBACKs (beyond the in-flight window); :meth:`settle` waits.
 
         The broker receives them in list order over one connection, so events
-        of one subject keep their order.
+        of one subject keep their order. Batches sent one after the other share
+        the window: the next can go out while the PUBACKs of the previous one
+        are still on their way.
         """
         if self._client is None:
-            raise RuntimeError("MqttPublisher.publish() outside its 'with' block")
-        outcome = PublishOutcome()
-        with self._state:
-            self._acks = {}
-        pending = self._send(messages, outcome)  # mid -> key
-        with self._state:
-            self._state.wait_for(
-                lambda: self._disconnected or all(mid in self._acks for mid in pending),
-                timeout=self.settings.ack_timeout,
-            )
-            acks = dict(self._acks)
-        for mid, key in pending.items():
-            self._record_ack(outcome, key, acks.get(mid))
-        return outcome
-
-    def _send(self, messages, outcome):
-        """Hand every message to paho in order; returns ``{mid: key}`` of those sent."""
-        pending = {}
+            raise RuntimeError("MqttPublisher.send() outside its 'with' block")
+        batch = _Batch()
+        window_full = False
         for message in messages:
+            if not window_full and len(self._batch_of) >= self._window:
+                self._run_loop_until(lambda: len(self._batch_of) < self._window, self.settings.ack_timeout)
+                window_full = len(self._batch_of) >= self._window
+            if window_full:
+                # The broker stopped acknowledging: keep the rest for a later round.
+                batch.failed[message.key] = (
+                    f"no PUBACK within {self.settings.ack_timeout:g}s for earlier events"
+                )
+                continue
             if self._disconnected:
-                outcome.failed[message.key] = "connection to the broker lost before publishing"
+                batch.failed[message.key] = "connection to the broker lost before publishing"
                 continue
             info = self._client.publish(message.topic, message.payload, qos=1)
             if info.rc != MQTTErrorCode.MQTT_ERR_SUCCESS:
-                outcome.failed[message.key] = f"publish refused by the client: {mqtt.error_string(info.rc)}"
+                batch.failed[message.key] = f"publish refused by the client: {mqtt.error_string(info.rc)}"
                 continue
-            pending[info.mid] = message.key
-        return pending
+            # PUBACKs are only read inside client.loop(), never during publish().
+            batch.sent[info.mid] = message.key
+            self._batch_of[info.mid] = batch
+        return batch
 
-    def _record_ack(self, outcome, key, reason_code):
-        if reason_code is None:
+    def settle(self, batch):
+        """Wait (at most ``ack_timeout``) for the PUBACKs of a batch :meth:`send` returned."""
+        self._run_loop_until(lambda: len(batch.acks) >= len(batch.sent), self.settings.ack_timeout)
+        for mid in batch.sent:
+            self._batch_of.pop(mid, None)  # a PUBACK that comes later no longer counts
+        outcome = PublishOutcome(failed=dict(batch.failed))
+        for mid, key in batch.sent.items():
+            self._record_ack(outcome, key, batch.acks.get(mid))
+        return outcome
+
+    def _record_ack(self, outcome, key, refusal):
+        if refusal is None:
             outcome.failed[key] = (
                 "connection to the broker lost before PUBACK"
                 if self._disconnected
                 else f"no PUBACK within {self.settings.ack_timeout:g}s"
             )
-        elif reason_code.is_failure:
-            outcome.failed[key] = f"broker refused the message: {reason_code}"
+        elif refusal:
+            outcome.failed[key] = f"broker refused the message: {refusal}"
         else:
             outcome.acked.append(key)
 

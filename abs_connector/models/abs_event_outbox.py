@@ -163,13 +163,16 @@ class AbsEventOutbox(models.Model):
     # ------------------------------------------------------------------
 
     @api.model
-    def _lock_publishable(self, limit):
+    def _lock_publishable(self, limit, exclude_ids=()):
         """Lock and return the next events to publish, oldest first.
 
         ``FOR UPDATE SKIP LOCKED`` lets several relays (workers, cron) run at
         once without ever publishing the same event concurrently. An event
         whose earlier event of the same subject is not sent yet is skipped, so
-        one customer's events go out in the order they happened.
+        one customer's events go out in the order they happened: the next one
+        is only chosen once the broker acknowledged the previous one and that
+        was committed. ``exclude_ids``: events this relay already has in
+        flight in another of its transactions.
         """
         self.env.flush_all()
         self.env.cr.execute(
@@ -185,10 +188,12 @@ class AbsEventOutbox(models.Model):
                        AND e.subject_id = o.subject_id
                        AND e.id < o.id
                        AND e.state != 'sent')
+               AND o.id != ALL(%s)
              ORDER BY o.id
              LIMIT %s
                FOR UPDATE OF o SKIP LOCKED
             """,
+                list(exclude_ids),
                 limit,
             )
         )
@@ -256,21 +261,38 @@ class AbsEventOutbox(models.Model):
         Runs in the caller's transaction: the row locks are held while the
         broker acknowledges, and released by the caller's commit.
         """
-        rows = self._lock_publishable(settings.batch_size)
+        rows, batch = self._relay_send(publisher, settings)
         if not rows:
             return 0, 0
-        messages = [
-            Message(
-                row["id"],
-                events.build_topic(settings.topic_prefix, row["sa_ref"], row["event_type"]),
-                row["payload"].encode("utf-8"),
-            )
-            for row in rows
-        ]
-        outcome = publisher.publish(messages)
+        return len(rows), self._relay_record(rows, publisher.settle(batch), settings)
+
+    @api.model
+    def _relay_send(self, publisher, settings, exclude_ids=()):
+        """Lock the next batch and hand it to the broker without waiting for PUBACKs.
+
+        Returns (rows, the publisher's batch); record the outcome of
+        ``publisher.settle(batch)`` with :meth:`_relay_record` in the same
+        transaction.
+        """
+        rows = self._lock_publishable(settings.batch_size, exclude_ids)
+        if not rows:
+            return rows, None
+        topics = {}  # one topic per (SA, type): building it checks the prefix
+        messages = []
+        for row in rows:
+            topic_key = (row["sa_ref"], row["event_type"])
+            if topic_key not in topics:
+                topics[topic_key] = events.build_topic(settings.topic_prefix, *topic_key)
+            messages.append(Message(row["id"], topics[topic_key], row["payload"].encode("utf-8")))
+        return rows, publisher.send(messages)
+
+    @api.model
+    def _relay_record(self, rows, outcome, settings):
+        """Mark the acknowledged events sent, count a failure for the others; returns how
+        many were acknowledged."""
         self._mark_sent(outcome.acked)
         self._mark_failed(outcome.failed, {row["id"]: row for row in rows}, settings)
-        return len(rows), len(outcome.acked)
+        return len(outcome.acked)
 
     # ------------------------------------------------------------------
     # Back office and crons

@@ -56,8 +56,10 @@ class AbsMqttRelay(models.AbstractModel):
         time budget is spent. Returns how many events the broker acknowledged.
 
         Each round runs in its own transaction: its row locks are held while
-        the broker acknowledges and released by its commit. Never raises for a
-        broker problem — the events simply stay queued.
+        the broker acknowledges, and released by its commit. Rounds overlap:
+        the next batch is locked and sent while the PUBACKs of the previous one
+        are on their way, so neither the database nor the broker waits for the
+        other. Never raises for a broker problem — the events simply stay queued.
         """
         try:
             settings = self._settings()
@@ -67,33 +69,93 @@ class AbsMqttRelay(models.AbstractModel):
         if not settings.configured or not self.env["abs.event.outbox"]._has_publishable():
             return 0
         deadline = time.monotonic() + time_budget
-        published = 0
         try:
             with MqttPublisher(settings) as publisher:
                 _BROKER_HEALTH.up(settings)
-                while True:
-                    with self.env.registry.cursor() as cr:
-                        _read_committed(cr)
-                        outbox = self.env(cr=cr)["abs.event.outbox"]
-                        selected, acked = outbox._relay_round(publisher, settings)
-                    published += acked
-                    if not selected or not publisher.connected or time.monotonic() > deadline:
-                        break
+                return self._abs_publish_rounds(publisher, settings, deadline)
         except BrokerUnavailable as exc:
             _BROKER_HEALTH.down(exc)
-        return published
+        return 0
+
+    def _abs_publish_rounds(self, publisher, settings, deadline):
+        published = 0
+        # One test cursor serves every "transaction" of a test: rounds cannot overlap there.
+        overlap = not self.env.registry.in_test_mode()
+        previous = None  # the round whose PUBACKs are awaited
+        try:
+            while True:
+                current = None
+                if publisher.connected and time.monotonic() <= deadline:
+                    if previous is not None and not overlap:
+                        published += previous.finish()
+                        previous = None
+                    current = _Round(self.env, publisher, settings, previous.ids if previous else ())
+                if previous is not None:
+                    published += previous.finish()
+                if current is None:
+                    return published
+                if not current.rows:
+                    current.close()
+                    if previous is None:
+                        return published
+                    # The acknowledged round may have unblocked later events of its subjects.
+                    previous = None
+                    continue
+                previous = current
+        finally:
+            for round_ in (previous, current):
+                if round_ is not None:
+                    round_.close()
 
 
-def _read_committed(cr):
-    """Run this relay transaction in READ COMMITTED.
+class _Round:
+    """One batch of events: its own transaction, its locked rows, the broker's answer."""
+
+    def __init__(self, env, publisher, settings, exclude_ids):
+        self.publisher = publisher
+        self.settings = settings
+        self.cr = env.registry.cursor()
+        self.closed = False
+        try:
+            _relay_transaction(self.cr)
+            self.outbox = env(cr=self.cr)["abs.event.outbox"]
+            self.rows, self.batch = self.outbox._relay_send(publisher, settings, exclude_ids)
+        except Exception:
+            self.close()
+            raise
+        self.ids = [row["id"] for row in self.rows]
+
+    def finish(self):
+        """Wait for the PUBACKs, record them and commit; returns how many were acknowledged."""
+        try:
+            acked = self.outbox._relay_record(self.rows, self.publisher.settle(self.batch), self.settings)
+            self.cr.commit()
+            return acked
+        finally:
+            self.close()
+
+    def close(self):
+        """Roll back whatever was not committed (locks released) and give the cursor back."""
+        if not self.closed:
+            self.closed = True
+            self.cr.close()
+
+
+def _relay_transaction(cr):
+    """Run this relay transaction in READ COMMITTED, without waiting for its commit to be flushed.
 
     Under Odoo's REPEATABLE READ, ``FOR UPDATE`` fails with a serialization
     error when another relay marked a row sent after this transaction's
     snapshot; under READ COMMITTED PostgreSQL re-checks that row instead and
-    skips it. A test cursor shares the test's transaction and keeps its level.
+    skips it. A relay transaction only records what the broker acknowledged:
+    if a database crash lost its commit, the events would be published again
+    (at least once, and consumers de-duplicate by event id), never lost, so it
+    does not wait for the write-ahead log to reach the disk. A test cursor
+    shares the test's transaction and keeps its settings.
     """
     if not isinstance(cr, TestCursor):
         cr.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
+        cr.execute("SET LOCAL synchronous_commit = off")
 
 
 class _BrokerHealth:

@@ -56,10 +56,19 @@ class MosquittoBroker:
     to run a shipped configuration on loopback.
     ``persistence``: sessions and queued QoS 1 messages survive a restart (``stop()`` then
     ``start()``), as on a production broker.
+    ``quiet``: Mosquitto's default logging (no line per message), for benchmarks.
     """
 
     def __init__(
-        self, port=None, deny_publish=(), users=None, acl=None, tls=None, config=None, persistence=False
+        self,
+        port=None,
+        deny_publish=(),
+        users=None,
+        acl=None,
+        tls=None,
+        config=None,
+        persistence=False,
+        quiet=False,
     ):
         self.port = port or free_port()
         self.deny_publish = tuple(deny_publish)
@@ -68,6 +77,7 @@ class MosquittoBroker:
         self.acl = acl
         self.tls = tls
         self.config = config
+        self.quiet = quiet
         self.directory = Path(tempfile.mkdtemp(prefix="abs-mosquitto-"))
         self.process = None
 
@@ -81,7 +91,11 @@ class MosquittoBroker:
             # lose access to this private temporary directory: stay who we are.
             f"user {getpass.getuser()}",
             f"log_dest file {self.log_path}",
-            "log_type all",
+            *(
+                ["log_type error", "log_type warning", "log_type notice", "log_type information"]
+                if self.quiet
+                else ["log_type all"]
+            ),
         ]
 
     def _persistence_lines(self):
@@ -209,6 +223,7 @@ def _decoded(payload):
 class MqttSubscriber:
     """Subscribes (QoS 1) to a topic filter (or a list of them) and records every message received.
 
+    ``raw=True`` keeps each payload as bytes instead of decoding it on arrival.
     ``durable=True`` subscribes the way the event catalog tells integrators to: MQTT 5
     with a fixed ``client_id``, ``clean_start=False`` and a session expiry interval, so
     the broker queues QoS 1 messages while the consumer (or the broker) is away, and
@@ -227,8 +242,10 @@ class MqttSubscriber:
         ca_certs=None,
         durable=False,
         client_id=None,
+        raw=False,
     ):
         self.port = port
+        self.raw = raw  # keep payloads as bytes (decode later: benchmarks)
         self.host = host
         self.topic_filter = topic_filter
         self.durable = durable
@@ -263,7 +280,7 @@ class MqttSubscriber:
 
     def _on_message(self, client, userdata, message):
         with self._cond:
-            self.messages.append((message.topic, _decoded(message.payload)))
+            self.messages.append((message.topic, message.payload if self.raw else _decoded(message.payload)))
             self.received_at.append(time.time())
             self._cond.notify_all()
 

@@ -40,6 +40,10 @@ def test_client_listener_requires_a_password_and_applies_the_acl():
     assert clients["acl_file"] == "/mosquitto/config/acl"
 
 
+def test_broker_lets_the_relay_keep_a_thousand_publishes_in_flight():
+    assert _listeners()[None]["max_inflight_messages"] == "1000"
+
+
 def test_anonymous_health_check_listener_is_loopback_and_reads_only_uptime():
     health = _listeners()["1880"]
     assert health["bind"] == ["127.0.0.1"]
