@@ -129,7 +129,8 @@ class _Round:
         """Wait for the PUBACKs, record them and commit; returns how many were acknowledged."""
         try:
             acked = self.outbox._relay_record(self.rows, self.publisher.settle(self.batch), self.settings)
-            self.cr.commit()
+            # The relay's own cursor, not a request's: its commit releases the round's row locks.
+            self.cr.commit()  # pylint: disable=invalid-commit
             return acked
         finally:
             self.close()
