@@ -294,7 +294,7 @@ class TestBulkBackfill(StampedCustomersCase):
 
         self.assertEqual((report["created"], report["conflicts"]), (2, 0))
         self.assertRecordValues(
-            self.assignments_of(assigned | unassigned).sorted("partner_id"),
+            self.assignments_of(assigned | unassigned).sorted(lambda a: a.partner_id.id),
             [
                 {
                     "partner_id": assigned.id,
