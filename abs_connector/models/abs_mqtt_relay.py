@@ -78,34 +78,38 @@ class AbsMqttRelay(models.AbstractModel):
         return 0
 
     def _abs_publish_rounds(self, publisher, settings, deadline):
-        published = 0
         # One test cursor serves every "transaction" of a test: rounds cannot overlap there.
         overlap = not self.env.registry.in_test_mode()
-        previous = None  # the round whose PUBACKs are awaited
+        published, in_flight, current = 0, None, None
         try:
-            while True:
-                current = None
-                if publisher.connected and time.monotonic() <= deadline:
-                    if previous is not None and not overlap:
-                        published += previous.finish()
-                        previous = None
-                    current = _Round(self.env, publisher, settings, previous.ids if previous else ())
-                if previous is not None:
-                    published += previous.finish()
-                if current is None:
-                    return published
-                if not current.rows:
-                    current.close()
-                    if previous is None:
-                        return published
-                    # The acknowledged round may have unblocked later events of its subjects.
-                    previous = None
-                    continue
-                previous = current
+            while publisher.connected and time.monotonic() <= deadline:
+                if not overlap:
+                    published += _finish(in_flight)
+                    in_flight = None
+                current = _Round(self.env, publisher, settings, _ids(in_flight))
+                previous, in_flight = in_flight, current.if_any()
+                published += _finish(previous)
+                if in_flight is None and previous is None:
+                    break  # nothing left to publish
+                # An empty round after a full one: the acknowledged events may have
+                # unblocked later events of their subjects, so look again.
+            return published + _finish(in_flight)
         finally:
-            for round_ in (previous, current):
-                if round_ is not None:
-                    round_.close()
+            for round_ in (in_flight, current):
+                _close(round_)
+
+
+def _ids(round_):
+    return round_.ids if round_ is not None else ()
+
+
+def _finish(round_):
+    return round_.finish() if round_ is not None else 0
+
+
+def _close(round_):
+    if round_ is not None:
+        round_.close()
 
 
 class _Round:
@@ -124,6 +128,13 @@ class _Round:
             self.close()
             raise
         self.ids = [row["id"] for row in self.rows]
+
+    def if_any(self):
+        """This round if it locked events; else None, its cursor given back."""
+        if self.rows:
+            return self
+        self.close()
+        return None
 
     def finish(self):
         """Wait for the PUBACKs, record them and commit; returns how many were acknowledged."""
