@@ -177,6 +177,22 @@ def test_production_odoo_conf_runs_behind_the_proxy_and_loads_the_addon_server_w
         ), f"{key} holds a value: secrets never go in the repository"
 
 
+def test_servers_name_their_database_without_a_dbfilter_that_would_cost_a_connection_per_api_call():
+    # With a dbfilter Odoo lists the databases, over a new PostgreSQL connection, on every
+    # request without a session: every API call (docs/performance.md#delta-overhead).
+    parser = configparser.ConfigParser(interpolation=None)
+    parser.read(REPO / "docker" / "odoo.prod.conf")
+    assert parser["options"]["db_name"] == "abs"
+    assert "dbfilter" not in parser["options"]
+    for path in (
+        "docker-compose.yml",
+        "tests/e2e/odoo_server.py",
+        "tools/devctl/cluster.py",
+        "tools/devctl/cli.py",
+    ):
+        assert "--db-filter" not in (REPO / path).read_text(), path
+
+
 def test_production_broker_requires_credentials_and_keeps_sessions(production):
     mounts = production["services"]["mosquitto"]["volumes"]
     assert "./docker/mosquitto:/mosquitto/config" in mounts
