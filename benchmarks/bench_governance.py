@@ -58,7 +58,7 @@ from bench_backfill import TIMED_BACKFILL  # noqa: E402
 from odoo_server import OdooServer  # noqa: E402
 from passlib.context import CryptContext  # noqa: E402
 
-from governance import list_cursor  # noqa: E402  (pure: no Odoo import)
+from governance import api_schemas, list_cursor  # noqa: E402  (pure: no Odoo import)
 
 BENCH_ADDONS = HERE / "addons"
 # Every seeded person's password: the database is a throw-away copy on loopback.
@@ -296,14 +296,14 @@ def search(term):
     fields = ("name", "email", "phone", "city")
     return ["|"] * (len(fields) - 1) + [(name, "ilike", term) for name in fields]
 
-def show(label, domain, offset=0, count=True):
+def show(label, domain, offset=0, count=True, count_limit=P["odoo_count_limit"]):
     page = Partner._search(domain, offset=offset, limit=P["limit"], order=P["order"])
     if label == P["print_sql_of"]:
         sql = page.select()
         print("SQL|" + env.cr.mogrify(sql.code, sql.params).decode(), flush=True)
     queries = [("page", page.select())]
-    if count:  # counted as the API counts: up to the count limit
-        queries.append(("count", Partner._search(domain, limit=P["count_limit"]).select("")))
+    if count:  # counted up to a limit: the API's for governed lists, Odoo's web client's else
+        queries.append(("count", Partner._search(domain, limit=count_limit).select("")))
     for title, sql in queries:
         if title == "count":
             sql = SQL("SELECT COUNT(*) FROM (%s) t", sql)
@@ -316,12 +316,15 @@ for label, person_id, sa_id in P["governed"]:
     ctx = env["ov.membership"]._abs_access_context(
         env["res.partner"].browse(person_id), env["ov.serviced_account"].browse(sa_id))
     domain = visibility.customer_domain(ctx)
-    show(label, domain)
+    show(label, domain, count_limit=P["api_count_limit"])
     if label == P["print_sql_of"]:
+        # the API's cursor page: the keyset bound in the sub-select and on the partner
+        bounded = visibility.customer_domain(ctx, (">", P["cursor_after_id"]))
         show(f"{label}, cursor page after {P['cursor_depth']:,} rows",
-             [*domain, ("id", ">", P["cursor_after_id"])], count=False)
+             [*bounded, ("id", ">", P["cursor_after_id"])], count=False)
         for what, term in P["searches"]:
-            show(f"{label}, search by {what} {term!r}", [*domain, *search(term)])
+            show(f"{label}, search by {what} {term!r}", [*domain, *search(term)],
+                 count_limit=P["api_count_limit"])
 show("ungoverned", [])
 show("native rule", native)
 for what, term in P["searches"]:
@@ -346,7 +349,8 @@ def explain(db, uid, actors):
         "order": ORDER,
         "user_id": actors.agent["user_id"],
         "print_sql_of": "governed agent",
-        "count_limit": ODOO_COUNT_LIMIT,
+        "odoo_count_limit": ODOO_COUNT_LIMIT,
+        "api_count_limit": api_schemas.LIST_COUNT_LIMIT + 1,
         "cursor_after_id": actors.cursor_after_id,
         "cursor_depth": actors.cursor_depth,
         "searches": searches(actors),
@@ -448,7 +452,8 @@ def odoo_list_page(offset=0):
         "offset": offset,
         "limit": 50,
         "order": ORDER,
-        "count_limit": ODOO_COUNT_LIMIT,
+        "odoo_count_limit": ODOO_COUNT_LIMIT,
+        "api_count_limit": api_schemas.LIST_COUNT_LIMIT + 1,
         "context": {"lang": "en_US", "bin_size": True},
     }
     return call_kw("web_search_read", [], kwargs)
