@@ -218,17 +218,13 @@ class SyncReplica:
 
     def listed(self):
         """What ``GET /api/contacts`` answers the same person now, by id (every page)."""
-        items, offset = {}, 0
+        items, params = {}, {"limit": "200"}
         while True:
             status, body = self.case.api(
-                "GET",
-                "/api/contacts",
-                person=self.person,
-                sa=self.sa,
-                params={"limit": "200", "offset": str(offset)},
+                "GET", "/api/contacts", person=self.person, sa=self.sa, params=params
             )
             self.case.assertEqual(status, 200, body)
             items.update((item["id"], item) for item in body["items"])
-            offset += len(body["items"])
-            if not body["items"] or offset >= body["total"]:
+            if body["next_cursor"] is None:
                 return items
+            params = {"limit": "200", "cursor": body["next_cursor"]}

@@ -48,15 +48,15 @@ class Caller:
         return response.status_code, response.json()
 
     def listed(self):
-        items, offset = {}, 0
+        items, params = {}, {"limit": 200}
         while True:
-            status, body = self.call("GET", "/api/contacts", params={"limit": 200, "offset": offset})
+            status, body = self.call("GET", "/api/contacts", params=params)
             if status != 200:
                 return status, None
             items.update((item["id"], item) for item in body["items"])
-            offset += len(body["items"])
-            if not body["items"] or offset >= body["total"]:
+            if body["next_cursor"] is None:
                 return 200, items
+            params = {"limit": 200, "cursor": body["next_cursor"]}
 
     def pull(self):
         """Every page from the cursor; a 410 drops the copy and starts from a snapshot."""
