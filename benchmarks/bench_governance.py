@@ -452,8 +452,7 @@ def odoo_list_page(offset=0):
         "offset": offset,
         "limit": 50,
         "order": ORDER,
-        "odoo_count_limit": ODOO_COUNT_LIMIT,
-        "api_count_limit": api_schemas.LIST_COUNT_LIMIT + 1,
+        "count_limit": ODOO_COUNT_LIMIT,
         "context": {"lang": "en_US", "bin_size": True},
     }
     return call_kw("web_search_read", [], kwargs)
