@@ -120,6 +120,15 @@ def _set_module_version(cr, version):
     cr.execute("UPDATE ir_module_module SET latest_version = %s WHERE name = 'abs_connector'", [version])
 
 
+# The trigram indexes of the contact search: Odoo builds them on -u, no script needed.
+_SEARCH_INDEXES = (
+    "res_partner__email_index",
+    "res_partner__phone_index",
+    "res_partner__city_index",
+    "res_partner__name_abs_trigram_index",
+)
+
+
 def _rewind_to_v2(conn, fx):
     """SQL that turns the installed database into an 18.0.1.0.1 one."""
     c = fx["customers"]
@@ -149,6 +158,9 @@ def _rewind_to_v2(conn, fx):
         cr.execute("DELETE FROM res_partner WHERE id = %s", [fx["ghost"]])
         cr.execute("DELETE FROM ov_sa_customer_assignment")
         cr.execute("ALTER TABLE ov_sa_customer_assignment DROP COLUMN assignment_status")
+        # V2 searched contacts without trigram indexes
+        for index in _SEARCH_INDEXES:
+            cr.execute(f'DROP INDEX "{index}"')
         cr.execute("DELETE FROM abs_event_outbox")
         # V2 had no root and no seeds: branches sat at the top of the tree.
         cr.execute("""UPDATE ov_serviced_account SET parent_id = NULL WHERE parent_id IN
@@ -354,6 +366,18 @@ def test_upgrade_marks_each_backfilled_assignment_assigned_or_unassigned(upgrade
     status = dict(_rows(conn, "SELECT partner_id, assignment_status FROM ov_sa_customer_assignment"))
     assert status[c["unassigned"]] == "unassigned"
     assert {status[c[name]] for name in ("assigned", "archived", "south", "company_b")} == {"assigned"}
+
+
+def test_upgrade_builds_the_trigram_indexes_of_the_contact_search(upgraded):
+    definitions = dict(
+        _rows(
+            upgraded["conn"],
+            "SELECT indexname, indexdef FROM pg_indexes WHERE indexname = ANY(%s)",
+            [list(_SEARCH_INDEXES)],
+        )
+    )
+    assert set(definitions) == set(_SEARCH_INDEXES)
+    assert all("gin_trgm_ops" in definition for definition in definitions.values())
 
 
 def test_upgrade_gives_governed_customers_their_account_company(upgraded):
