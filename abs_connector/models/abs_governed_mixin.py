@@ -1,9 +1,14 @@
+from lxml import etree
+
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.osv import expression
 
 from ..elevation import elevate
-from ..governance import visibility
+from ..governance import api_schemas, visibility
+
+# The views whose pager shows a count, which a seat member's screens bound (see web_search_read).
+_COUNTED_VIEW_TYPES = ("list", "kanban")
 
 
 class AbsGovernedMixin(models.AbstractModel):
@@ -79,6 +84,37 @@ class AbsGovernedMixin(models.AbstractModel):
             ("x_sa_id", "=", False),
             *visibility.seat_stamp_domain(contexts, self._abs_seat_capability),
         ]
+
+    @api.model
+    def get_view(self, view_id=None, view_type="form", **options):
+        # Odoo's lists count up to 10,000 rows; under a seat member's rule each of them is a test
+        # of their memberships, so their lists count only as far as the API's lists do and show
+        # the bound with a "+" beyond (docs/operations/back-office.md, "Seat users"). Set after
+        # Odoo's view cache, which every user shares.
+        result = super().get_view(view_id, view_type, **options)
+        if view_type in _COUNTED_VIEW_TYPES and self._abs_count_is_bounded():
+            arch = etree.fromstring(result["arch"])  # noqa: S320 (Odoo's own view, just rendered)
+            own_limit = int(arch.get("count_limit") or api_schemas.LIST_COUNT_LIMIT)
+            arch.set("count_limit", str(min(own_limit, api_schemas.LIST_COUNT_LIMIT)))
+            result["arch"] = etree.tostring(arch, encoding="unicode")
+        return result
+
+    @api.model
+    def web_search_read(self, domain, specification, offset=0, limit=None, order=None, count_limit=None):
+        # The same bound when a client asks a seat member's list for a longer count than its view
+        # says: the count stops one row past the bound, which the web client shows as "bound+".
+        # No count_limit is the web client's exact count, asked for by a click on the pager.
+        if count_limit and self._abs_count_is_bounded():
+            count_limit = min(count_limit, api_schemas.LIST_COUNT_LIMIT + 1)
+        return super().web_search_read(
+            domain, specification, offset=offset, limit=limit, order=order, count_limit=count_limit
+        )
+
+    @api.model
+    def _abs_count_is_bounded(self):
+        """Whether the signed-in user's lists count only up to the API's bound: the users the
+        seat-member record rules limit, as those rules decide it."""
+        return self.env.user._abs_seat_contexts() is not None
 
     @api.model_create_multi
     def create(self, vals_list):

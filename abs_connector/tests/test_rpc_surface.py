@@ -25,6 +25,10 @@ ALLOWED_PUBLIC_METHODS = {
     ("abs.api_key", "create"): "ORM create; refuses any key not made by the generator (ACL: managers)",
     ("abs.api_key", "write"): "ORM write; refuses changing the digest (ACL: managers)",
     ("abs.governed.mixin", "create"): "ORM create of governed models; only stamps the company",
+    ("abs.governed.mixin", "get_view"): "ORM view of governed models (Odoo's access check); only "
+    "lowers a seat member's list and kanban count_limit to the API's count bound",
+    ("abs.governed.mixin", "web_search_read"): "ORM list read (Odoo's rights and rules); only lowers "
+    "a seat member's count_limit to the API's count bound, never what the search lets through",
     ("ov.membership", "create"): "ORM create (ACL: Governance Managers and the API proxy only)",
     ("ov.membership", "write"): "ORM write (ACL: Governance Managers and the API proxy only)",
     ("ov.sa_customer_assignment", "create"): "ORM create (ACL: Governance Managers, the API proxy)",

@@ -15,6 +15,7 @@ from odoo.exceptions import AccessError
 from odoo.tests import HttpCase, tagged
 from odoo.tools import mute_logger
 
+from ..governance import api_schemas
 from ..models import res_partner
 from .common import AbsGovernanceCase
 
@@ -223,6 +224,43 @@ class TestSeatMemberOverRpc(HttpCase, SeatMemberCase):
             "res.partner", "search_read", [[("id", "in", self.governed.ids)]], {"fields": ["name"]}
         )
         self.assertEqual([row["id"] for row in answer["result"]], self.adas_customer.ids)
+
+    def list_length(self, user, domain, page_size):
+        """The count a list page of ``page_size`` rows over ``domain`` reports to ``user``, as the
+        web client asks for it (count_limit 10,001) through JSON-RPC."""
+        self.authenticate(user.login, user.login)
+        answer = self.call_kw(
+            "res.partner",
+            "web_search_read",
+            [],
+            {"domain": domain, "specification": {"name": {}}, "limit": page_size, "count_limit": 10001},
+        )
+        return answer["result"]["length"]
+
+    def test_seat_member_list_counts_up_to_the_api_bound_while_admin_counts_all(self):
+        more = [self.make_customer(self.sa, name=f"Seat Customer Extra {n}") for n in range(2)]
+        domain = [("id", "in", self.governed.ids + [c.id for c in more])]
+        with patch.object(api_schemas, "LIST_COUNT_LIMIT", 3):
+            # Sam sees 5 of them: one row past the bound is the web client's "3+"
+            self.assertEqual(self.list_length(self.sam_user, domain, page_size=2), 4)
+            self.assertEqual(self.list_length(self.env.ref("base.user_admin"), domain, page_size=2), 6)
+
+    def test_seat_member_list_under_the_api_bound_counts_exactly(self):
+        domain = [("id", "in", self.governed.ids)]
+        with patch.object(api_schemas, "LIST_COUNT_LIMIT", 3):
+            self.assertEqual(self.list_length(self.sam_user, domain, page_size=1), 3)
+            self.assertEqual(self.list_length(self.env.ref("base.user_admin"), domain, page_size=1), 4)
+
+    def test_seat_member_list_and_kanban_views_count_up_to_the_api_bound(self):
+        with patch.object(api_schemas, "LIST_COUNT_LIMIT", 3):
+            for model, view_type in (("res.partner", "kanban"), ("sale.order", "list"), ("crm.lead", "list")):
+                with self.subTest(model=model, view_type=view_type):
+                    self.authenticate(self.sam_user.login, self.sam_user.login)
+                    seat_arch = self.call_kw(model, "get_views", [], {"views": [[False, view_type]]})
+                    self.assertIn('count_limit="3"', seat_arch["result"]["views"][view_type]["arch"])
+                    self.authenticate("admin", "admin")
+                    admin_arch = self.call_kw(model, "get_views", [], {"views": [[False, view_type]]})
+                    self.assertNotIn("count_limit", admin_arch["result"]["views"][view_type]["arch"])
 
     @mute_logger("odoo.http", "odoo.addons.base.models.ir_rule")
     def test_seat_agent_reads_order_of_hidden_customer_as_forbidden(self):
