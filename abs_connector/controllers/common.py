@@ -522,20 +522,25 @@ def sa_context(path_sa_id=None):
         the header names another SA than the URL.
     """
     sa_id = _sa_header()
-    # Customers of memberships that ended since the last request become unassigned before
-    # anyone reads or acts on them (the ended membership itself already grants nothing).
-    request.env["ov.membership"]._abs_release_lapsed_memberships()
+    caller = identity()
+    memberships = request.env["ov.membership"]
+    # One query, read live on every request: the SA, the caller's live membership in it, and
+    # whether a membership has lapsed with customers still assigned.
+    sa, membership, lapsed = memberships._abs_request_gate(sa_id, caller.actor_partner, _SA_REQUEST_FIELDS)
+    if lapsed:
+        # Customers of memberships that ended since the last request become unassigned before
+        # anyone reads or acts on them (the ended membership itself already grants nothing).
+        memberships._abs_release_lapsed_memberships()
+        membership = None  # read again after the release
     if path_sa_id is not None and path_sa_id != sa_id:
         raise errors.Forbidden(
             "X-SA-ID must name the service account of the URL.", details={"header": "X-SA-ID"}
         )
-    caller = identity()
-    sa = _existing_sa(sa_id)
     if sa:
         _ensure_proxy_company(sa)
     if caller.kind == "api_key":
         return _system_sa_context(sa)
-    access = request.env["ov.membership"]._abs_access_context(caller.partner, sa) if sa else None
+    access = memberships._abs_access_context(caller.partner, sa, live_membership=membership) if sa else None
     if access is None:
         raise errors.Forbidden(
             "You are not an active member of this service account.", details={"header": "X-SA-ID"}
@@ -551,16 +556,6 @@ def _sa_header():
             "The X-SA-ID header must name a service account id.", details={"header": "X-SA-ID"}
         )
     return int(raw)
-
-
-def _existing_sa(sa_id):
-    """The SA ``sa_id`` names, or empty: one query that also reads what the access check and the
-    proxy's company need next, so the request reads the row only once."""
-    accounts = request.env["ov.serviced_account"]
-    found = elevate(accounts, "existence only; what the caller may do there is checked next").search_fetch(
-        [("id", "=", sa_id)], _SA_REQUEST_FIELDS, limit=1
-    )
-    return accounts.browse(found.ids)
 
 
 def _system_sa_context(sa):

@@ -19,6 +19,15 @@ ROLE_HELP = (
 POLICY_SELECTION = list(visibility.POLICY_LABELS.items())
 HIERARCHY_SELECTION = list(visibility.HIERARCHY_SCOPE_LABELS.items())
 LIVE_STATES = ("active", "suspended")  # not revoked: the membership still counts
+# what an access context is built from, read with the request's first query
+_GATE_MEMBERSHIP_FIELDS = (
+    "id",
+    "person_partner_id",
+    "serviced_account_id",
+    "role_code",
+    "scope_policy",
+    "hierarchy_scope",
+)
 
 
 def _utc_iso(value):
@@ -34,6 +43,18 @@ _UPDATE_EVENT_FIELDS = (
     "effective_to",
     "manager_member_id",
 )
+
+
+def _cached(model, field_names, values):
+    """The record whose ``id`` heads ``values`` (or empty when it is NULL), with the other
+    ``field_names`` put into the cache as if the ORM had read them."""
+    if values[0] is None:
+        return model.browse()
+    record = model.browse(values[0])
+    for name, value in zip(field_names[1:], values[1:], strict=True):
+        field = model._fields[name]
+        model.env.cache.update(record, field, [field.convert_to_cache(value, record, validate=False)])
+    return record
 
 
 class OvMembership(models.Model):
@@ -438,11 +459,12 @@ class OvMembership(models.Model):
         )
 
     @api.model
-    def _abs_access_context(self, person_partner, sa):
+    def _abs_access_context(self, person_partner, sa, live_membership=None):
         """What ``person_partner`` may see in ``sa``, or None when nothing.
 
         A live membership in ``sa`` itself wins; otherwise the nearest ancestor
-        membership whose hierarchy scope covers sub-accounts applies.
+        membership whose hierarchy scope covers sub-accounts applies. ``live_membership``:
+        that membership (or empty) when this request has already read it, None to read it.
         """
         if not person_partner or not sa:
             return None
@@ -450,7 +472,10 @@ class OvMembership(models.Model):
         sa = self.env["ov.serviced_account"]._abs_tree_reader().browse(sa.id)
         if sa.state != "active":
             return None
-        membership = model._get_live_membership(person_partner, sa)
+        if live_membership is None:
+            membership = model._get_live_membership(person_partner, sa)
+        else:
+            membership = model.browse(live_membership.ids)
         if not membership:
             ancestor_ids = [int(i) for i in (sa.parent_path or "").split("/") if i][:-1]
             candidates = model.search(
@@ -906,26 +931,7 @@ class OvMembership(models.Model):
             ]
         )
         self.env["ov.sa_customer_assignment"].flush_model(["state", "actor_id", "account_id"])
-        self.env.cr.execute(
-            SQL(
-                """
-                SELECT m.id FROM ov_membership m
-                  JOIN ov_serviced_account msa ON msa.id = m.serviced_account_id
-                 WHERE m.membership_state IN ('active', 'suspended')
-                   AND m.effective_to < %s
-                   AND EXISTS (
-                        SELECT 1 FROM ov_sa_customer_assignment a
-                          JOIN ov_serviced_account asa ON asa.id = a.account_id
-                         WHERE a.state = 'active' AND a.actor_id = m.person_partner_id
-                           AND (a.account_id = m.serviced_account_id
-                                OR (m.hierarchy_scope = 'this_node_and_descendants'
-                                    AND asa.parent_path LIKE msa.parent_path || %s)))
-                 ORDER BY m.id
-                """,
-                fields.Datetime.now(),
-                "%",
-            )
-        )
+        self.env.cr.execute(SQL("%s ORDER BY m.id", self._abs_lapsed_memberships_sql()))
         lapsed = (
             self._abs_reader()
             .browse([row[0] for row in self.env.cr.fetchall()])
@@ -936,6 +942,84 @@ class OvMembership(models.Model):
         lapsed._abs_serialize_with_lifecycle()
         released = lapsed._abs_release_customers("membership_expired", actor=None)
         return sum(released.values())
+
+    @api.model
+    def _abs_lapsed_memberships_sql(self):
+        """The memberships whose ``effective_to`` has passed and that still hold customers."""
+        return SQL(
+            """
+            SELECT m.id FROM ov_membership m
+              JOIN ov_serviced_account msa ON msa.id = m.serviced_account_id
+             WHERE m.membership_state IN ('active', 'suspended')
+               AND m.effective_to < %s
+               AND EXISTS (
+                    SELECT 1 FROM ov_sa_customer_assignment a
+                      JOIN ov_serviced_account asa ON asa.id = a.account_id
+                     WHERE a.state = 'active' AND a.actor_id = m.person_partner_id
+                       AND (a.account_id = m.serviced_account_id
+                            OR (m.hierarchy_scope = 'this_node_and_descendants'
+                                AND asa.parent_path LIKE msa.parent_path || %s)))
+            """,
+            fields.Datetime.now(),
+            "%",
+        )
+
+    @api.model
+    def _abs_request_gate(self, sa_id, person_partner, sa_fields):
+        """What an SA-scoped request checks first, read live in one query.
+
+        Reads the SA ``sa_id`` (``sa_fields`` into the cache), the live membership of
+        ``person_partner`` in it (into the cache, like :meth:`_get_live_membership`), and whether
+        any membership has lapsed with customers still to release.
+
+        :returns: ``(sa, membership, lapsed)``: the SA or empty, the membership or empty, a bool.
+        """
+        self.flush_model(
+            [
+                "membership_state",
+                "effective_from",
+                "effective_to",
+                "hierarchy_scope",
+                "person_partner_id",
+                "serviced_account_id",
+                "role_code",
+                "scope_policy",
+            ]
+        )
+        accounts = self.env["ov.serviced_account"]._abs_tree_reader()
+        accounts.flush_model(sa_fields)
+        self.env["ov.sa_customer_assignment"].flush_model(["state", "actor_id", "account_id"])
+        model = self._abs_reader()
+        live = model._search(
+            [
+                ("person_partner_id", "=", person_partner.id if person_partner else 0),
+                ("serviced_account_id", "=", sa_id),
+                *model._abs_live_domain(),
+            ],
+            order="id",
+            limit=1,
+        )
+        member_columns = [SQL.identifier(live.table, name) for name in _GATE_MEMBERSHIP_FIELDS]
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT %(sa_columns)s, live.*, EXISTS(%(lapsed)s)
+                  FROM (SELECT 1) AS gate
+                  LEFT JOIN ov_serviced_account sa ON sa.id = %(sa_id)s
+                  LEFT JOIN (%(live)s) AS live ON TRUE
+                """,
+                sa_columns=SQL(", ").join(SQL.identifier("sa", name) for name in ["id", *sa_fields]),
+                lapsed=self._abs_lapsed_memberships_sql(),
+                sa_id=sa_id,
+                live=live.select(*member_columns),
+            )
+        )
+        row = self.env.cr.fetchone()
+        sa_values, rest = row[: len(sa_fields) + 1], row[len(sa_fields) + 1 :]
+        member_values, lapsed = rest[:-1], rest[-1]
+        sa = _cached(accounts, ["id", *sa_fields], sa_values)
+        membership = _cached(model, _GATE_MEMBERSHIP_FIELDS, member_values)
+        return sa, membership, lapsed
 
     @api.model
     def _cron_release_lapsed_memberships(self):

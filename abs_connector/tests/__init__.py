@@ -13,6 +13,7 @@ from . import (
     test_api_list_paging,
     test_api_membership_end,
     test_api_orders,
+    test_api_request_cost,
     test_api_sales_orders,
     test_api_security,
     test_api_service_accounts,

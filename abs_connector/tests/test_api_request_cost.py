@@ -1,0 +1,40 @@
+"""What one authenticated API request costs in SQL: checks read live, in as few queries as can be.
+
+See docs/performance.md, "Lists at a million customers".
+"""
+
+from odoo import sql_db
+from odoo.tests import tagged
+
+from .api_common import AbsApiCase
+
+# the token's employee; the SA, the live membership and the lapsed-membership flag together; the
+# companies' paths (Odoo's own multi-company rule on partners); the contact; its assignment
+SINGLE_CONTACT_QUERIES = 5
+
+
+@tagged("post_install", "-at_install", "abs_api")
+class TestApiRequestCost(AbsApiCase):
+    def statements_of(self, *args, **kwargs):
+        statements = []
+        original = sql_db.Cursor.execute
+
+        def execute(cursor, query, params=None, log_exceptions=True):
+            statements.append(str(query))
+            return original(cursor, query, params, log_exceptions)
+
+        sql_db.Cursor.execute, saved = execute, original
+        try:
+            status, body = self.api(*args, **kwargs)
+        finally:
+            sql_db.Cursor.execute = saved
+        self.assertEqual(status, 200, body)
+        return statements
+
+    def test_single_contact_read_costs_a_fixed_number_of_queries(self):
+        customer = self.customer(actor=self.jean, name="Counted")
+        path = f"/api/contacts/{customer.id}"
+        token = self.token_for(self.jean)
+        self.statements_of("GET", path, token=token, sa=self.sa)  # warm the caches
+        statements = self.statements_of("GET", path, token=token, sa=self.sa)
+        self.assertLessEqual(len(statements), SINGLE_CONTACT_QUERIES, "\n".join(statements))
