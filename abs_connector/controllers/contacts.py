@@ -9,6 +9,7 @@ from odoo import http
 from odoo.http import request
 
 from ..governance import api_schemas, errors, visibility
+from ..models.abs_contact_change import REPRESENTED_COLUMNS
 from .common import (
     api_route,
     dispatch,
@@ -25,24 +26,9 @@ from .common import (
 )
 
 SEARCH_FIELDS = ["name", "email", "phone", "city"]
-# What serialize_contact reads on res.partner: fetched by the query that finds the contacts.
-CONTACT_FIELDS = [
-    "name",
-    "email",
-    "phone",
-    "mobile",
-    "street",
-    "street2",
-    "city",
-    "zip",
-    "country_id",
-    "function",
-    "comment",
-    "active",
-    "x_sa_id",
-    "x_actor_id",
-    "x_assigned_employee_id",
-]
+# What serialize_contact reads on res.partner, fetched by the query that finds the contacts: the
+# columns whose changes the delta sync logs, so that a replica and the list show the same fields.
+CONTACT_FIELDS = list(REPRESENTED_COLUMNS)
 # Keys of explain_access() that are ids or names (False there, null in JSON).
 EXPLANATION_IDS = ("membership_id", "role_code", "policy", "hierarchy_scope", "assignment_id", "actor_id")
 
