@@ -19,15 +19,16 @@ ROLE_HELP = (
 POLICY_SELECTION = list(visibility.POLICY_LABELS.items())
 HIERARCHY_SELECTION = list(visibility.HIERARCHY_SCOPE_LABELS.items())
 LIVE_STATES = ("active", "suspended")  # not revoked: the membership still counts
-# what an access context is built from, read with the request's first query
-_GATE_MEMBERSHIP_FIELDS = (
-    "id",
+# What an access context is built from: read with the query that finds the membership.
+_ACCESS_CONTEXT_FIELDS = (
     "person_partner_id",
     "serviced_account_id",
     "role_code",
     "scope_policy",
     "hierarchy_scope",
 )
+# The same, headed by the id, as the request's first query selects them.
+_GATE_MEMBERSHIP_FIELDS = ("id", *_ACCESS_CONTEXT_FIELDS)
 
 
 def _utc_iso(value):
@@ -445,14 +446,13 @@ class OvMembership(models.Model):
         """The membership of ``person_partner`` in ``sa`` that grants its role now, or empty."""
         if not person_partner or not sa:
             return self.browse()
-        # the fields an access context is built from come with the search: one query per request
         return self.search_fetch(
             [
                 ("person_partner_id", "=", person_partner.id),
                 ("serviced_account_id", "=", sa.id),
                 *self._abs_live_domain(),
             ],
-            ["person_partner_id", "serviced_account_id", "role_code", "scope_policy", "hierarchy_scope"],
+            list(_ACCESS_CONTEXT_FIELDS),
             # person and SA are fixed: the model's order reduces to the id, without its joins
             order="id",
             limit=1,
@@ -974,18 +974,7 @@ class OvMembership(models.Model):
 
         :returns: ``(sa, membership, lapsed)``: the SA or empty, the membership or empty, a bool.
         """
-        self.flush_model(
-            [
-                "membership_state",
-                "effective_from",
-                "effective_to",
-                "hierarchy_scope",
-                "person_partner_id",
-                "serviced_account_id",
-                "role_code",
-                "scope_policy",
-            ]
-        )
+        self.flush_model([*_ACCESS_CONTEXT_FIELDS, "membership_state", "effective_from", "effective_to"])
         accounts = self.env["ov.serviced_account"]._abs_tree_reader()
         accounts.flush_model(sa_fields)
         self.env["ov.sa_customer_assignment"].flush_model(["state", "actor_id", "account_id"])
