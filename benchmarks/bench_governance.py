@@ -701,11 +701,28 @@ def machine():
 # ----------------------------------------------------------------------------- main
 
 
+def add_data_arguments(parser):
+    """The options of the seeded data and its database, shared by the benchmarks built on :func:`seed`."""
+    parser.add_argument("--customers", type=int, default=100_000, help="customers to seed (default 100,000)")
+    parser.add_argument("--sas", type=int, default=50, help="branch service accounts (default 50)")
+    parser.add_argument("--agents", type=int, default=500, help="agents, at least --sas (default 500)")
+    parser.add_argument("--unassigned", type=float, default=0.2, help="share of unassigned customers")
+    parser.add_argument("--archived", type=float, default=0.05, help="share of archived customers")
+    parser.add_argument("--seed", type=float, default=0.42, help="random seed of the data (-1..1)")
+    parser.add_argument("--template", default=odoo_cli.TEMPLATE_DB)
+    parser.add_argument("--keep-db", action="store_true", help="keep the database afterwards")
+    parser.add_argument(
+        "--reuse-db",
+        action="store_true",
+        help="reuse --db if an earlier --keep-db run seeded it (and keep it)",
+    )
+
+
 def parse_args(argv):
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--customers", type=int, default=100_000, help="customers to seed (default 100,000)")
+    add_data_arguments(parser)
     parser.add_argument(
         "--layout",
         choices=("spread", "one-sa"),
@@ -714,10 +731,6 @@ def parse_args(argv):
         "(the benchmarked one owns about 10 %%) and 10 %% unassigned "
         "(overrides --sas, --agents, --unassigned)",
     )
-    parser.add_argument("--sas", type=int, default=50, help="branch service accounts (default 50)")
-    parser.add_argument("--agents", type=int, default=500, help="agents, at least --sas (default 500)")
-    parser.add_argument("--unassigned", type=float, default=0.2, help="share of unassigned customers")
-    parser.add_argument("--archived", type=float, default=0.05, help="share of archived customers")
     parser.add_argument("--requests", type=int, default=200, help="timed requests per scenario (default 200)")
     parser.add_argument(
         "--search-requests",
@@ -727,15 +740,7 @@ def parse_args(argv):
     )
     parser.add_argument("--clients", type=int, default=4, help="concurrent clients for the throughput figure")
     parser.add_argument("--query-runs", type=int, default=5, help="requests per scenario for query counts")
-    parser.add_argument("--seed", type=float, default=0.42, help="random seed of the data (-1..1)")
     parser.add_argument("--db", default="abs_bench_gov")
-    parser.add_argument("--template", default=odoo_cli.TEMPLATE_DB)
-    parser.add_argument("--keep-db", action="store_true", help="keep the database afterwards")
-    parser.add_argument(
-        "--reuse-db",
-        action="store_true",
-        help="reuse --db if an earlier --keep-db run seeded it (and keep it)",
-    )
     parser.add_argument("--no-relay", action="store_true", help="skip benchmarks/bench_relay.py")
     parser.add_argument(
         "--json", type=Path, help="also write every figure to this JSON file, and Markdown tables next to it"

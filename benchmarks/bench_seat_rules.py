@@ -217,19 +217,9 @@ def parse_args(argv):
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--customers", type=int, default=100_000, help="customers to seed (default 100,000)")
-    parser.add_argument("--sas", type=int, default=50, help="branch service accounts (default 50)")
-    parser.add_argument("--agents", type=int, default=500, help="agents, at least --sas (default 500)")
-    parser.add_argument("--unassigned", type=float, default=0.2, help="share of unassigned customers")
-    parser.add_argument("--archived", type=float, default=0.05, help="share of archived customers")
-    parser.add_argument("--seed", type=float, default=0.42, help="random seed of the data (-1..1)")
+    gov.add_data_arguments(parser)
     parser.add_argument("--requests", type=int, default=30, help="timed lists per user (default 30)")
     parser.add_argument("--db", default="abs_bench_seat")
-    parser.add_argument("--template", default=odoo_cli.TEMPLATE_DB)
-    parser.add_argument("--keep-db", action="store_true", help="keep the database afterwards")
-    parser.add_argument(
-        "--reuse-db", action="store_true", help="reuse --db if an earlier --keep-db run seeded it"
-    )
     parser.add_argument("--json", type=Path, help="also write every figure to this JSON file")
     return parser.parse_args(argv)
 
