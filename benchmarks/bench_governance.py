@@ -307,9 +307,22 @@ def show(label, domain, offset=0, count=True, count_limit=P["odoo_count_limit"])
     for title, sql in queries:
         if title == "count":
             sql = SQL("SELECT COUNT(*) FROM (%s) t", sql)
-        env.cr.execute(SQL("EXPLAIN (ANALYZE, BUFFERS) %s", sql))
-        for (line,) in env.cr.fetchall():
-            print(f"EXPLAIN|{label}, {title}|{line}", flush=True)
+        print_plan(f"{label}, {title}", sql)
+
+def print_plan(label, sql):
+    env.cr.execute(SQL("EXPLAIN (ANALYZE, BUFFERS) %s", sql))
+    for (line,) in env.cr.fetchall():
+        print(f"EXPLAIN|{label}|{line}", flush=True)
+
+def show_search(label, domain):
+    # the API's searched list: its matches first (ids, up to the count's bound), then, when
+    # they are fewer, the page among them (controllers/common.py, _page_and_total)
+    matches = Partner._search(domain, limit=P["api_count_limit"])
+    print_plan(f"{label}, matches", matches.select())
+    ids = list(matches.get_result_ids())
+    if len(ids) < P["api_count_limit"]:
+        page = Partner._search([("id", "in", ids), *domain], limit=P["limit"], order=P["order"])
+        print_plan(f"{label}, page of the {len(ids)} matches", page.select())
 
 native = ["|", ("user_id", "=", P["user_id"]), ("user_id", "=", False)]
 for label, person_id, sa_id in P["governed"]:
@@ -323,8 +336,7 @@ for label, person_id, sa_id in P["governed"]:
         show(f"{label}, cursor page after {P['cursor_depth']:,} rows",
              [*bounded, ("id", ">", P["cursor_after_id"])], count=False)
         for what, term in P["searches"]:
-            show(f"{label}, search by {what} {term!r}", [*domain, *search(term)],
-                 count_limit=P["api_count_limit"])
+            show_search(f"{label}, search by {what} {term!r}", [*domain, *search(term)])
 show("ungoverned", [])
 show("native rule", native)
 for what, term in P["searches"]:

@@ -13,6 +13,7 @@ import re
 
 from odoo import fields, http
 from odoo.http import request
+from odoo.osv import expression
 from odoo.tools import SQL, config
 
 from ..elevation import elevate
@@ -410,12 +411,9 @@ def paged(model, domain, page, serialize, fields=(), page_domain=None):
     :param page_domain: ``domain`` with what only the cursor's page needs (a keyset bound); the
         total is always counted on ``domain``.
     """
-    records = _page_records(model, domain if page_domain is None else page_domain, page, fields)
-    if page["after"] is None and (records or not page["offset"]) and len(records) <= page["limit"]:
-        # the last page of an offset read: the total is known without counting, as Odoo's lists do
-        total, exact = page["offset"] + len(records), True
-    else:
-        total, exact = _total(model, domain, page["exact_count"])
+    records, total, exact = _page_and_total(
+        model, domain, domain if page_domain is None else page_domain, page, fields
+    )
     answer = {
         "items": serialize(records[: page["limit"]]),
         "total": total,
@@ -431,6 +429,21 @@ def paged(model, domain, page, serialize, fields=(), page_domain=None):
         position = list_cursor.Position(page["list"], page["key"], None if value is False else value, last.id)
         answer["next_cursor"] = list_cursor.encode(position, _cursor_secret())
     return answer
+
+
+def _page_and_total(model, domain, page_domain, page, fields):
+    """(the page's rows and one more, the total, whether the total is exact)."""
+    matches = _few_matches(model, domain) if page["search"] and not page["exact_count"] else None
+    if matches is not None:
+        # PostgreSQL cannot tell how few rows a ``%term%`` matches: walking the list's order to
+        # fill a page can read most of the table, where the matches, once known, are a handful
+        records = _page_records(model, expression.AND([[("id", "in", matches)], page_domain]), page, fields)
+        return records, len(matches), True
+    records = _page_records(model, page_domain, page, fields)
+    if page["after"] is None and (records or not page["offset"]) and len(records) <= page["limit"]:
+        # the last page of an offset read: the total is known without counting, as Odoo's lists do
+        return records, page["offset"] + len(records), True
+    return records, *_total(model, domain, page["exact_count"])
 
 
 def _page_records(model, domain, page, fields):
@@ -454,6 +467,13 @@ def keyset_id_bound(page):
     if page["after"] is None or page["sort_field"]:
         return None
     return ("<" if page["descending"] else ">", page["after"].last_id)
+
+
+def _few_matches(model, domain):
+    """The ids ``domain`` matches when they are at most ``LIST_COUNT_LIMIT``, else None: one
+    query, which the bounded total would have made anyway (as a count)."""
+    ids = model._search(domain, limit=api_schemas.LIST_COUNT_LIMIT + 1).get_result_ids()
+    return list(ids) if len(ids) <= api_schemas.LIST_COUNT_LIMIT else None
 
 
 def _total(model, domain, exact):

@@ -145,6 +145,39 @@ class TestApiListPaging(AbsApiCase):
             self.api("GET", "/api/contacts", person=self.alice, sa=self.sa, params={"count": "all"}), 422
         )
 
+    def test_a_search_matching_few_rows_pages_them_as_the_unbounded_list_does(self):
+        """Few matches are listed from the matches themselves (one query finds them): the pages,
+        their order, cursors and the exact total are those of the counted path."""
+        self.make_customers(9)
+        self.customer(sa=self.tree.sub_branch, name="Paging hidden")  # matches, not visible to Jean
+        self.customer(actor=self.kwame, name="Paging of Kwame")  # matches, not visible to Jean
+
+        def offset_page(order):
+            return self.contacts(person=self.jean, search="paging", order=order, limit=2, offset=4)["items"]
+
+        def everything(order):
+            bodies, cursor = [], None
+            while True:
+                params = {"cursor": cursor} if cursor else {}
+                body = self.contacts(person=self.jean, search="paging", order=order, limit=2, **params)
+                bodies.append({k: body[k] for k in ("items", "total", "total_is_exact")})
+                cursor = body["next_cursor"]
+                if not cursor:
+                    return bodies
+
+        for order in ("id asc", "name desc", "email asc"):
+            few = everything(order)  # 9 matches: at most LIST_COUNT_LIMIT, listed from the matches
+            self.assertEqual({(b["total"], b["total_is_exact"]) for b in few}, {(9, True)})
+            with patch.object(api_schemas, "LIST_COUNT_LIMIT", 8):  # 9 matches: the counted path
+                counted = everything(order)
+                counted_offset_page = offset_page(order)
+            self.assertEqual({(b["total"], b["total_is_exact"]) for b in counted}, {(8, False)})
+            self.assertEqual([b["items"] for b in few], [b["items"] for b in counted], order)
+            self.assertEqual(len({i["id"] for b in few for i in b["items"]}), 9)
+            self.assertEqual(offset_page(order), counted_offset_page, order)
+        nothing = self.contacts(person=self.jean, search="no such customer anywhere")
+        self.assertEqual((nothing["items"], nothing["total"], nothing["total_is_exact"]), ([], 0, True))
+
     # ---- cost ----
 
     def queries_of(self, **params):
