@@ -112,10 +112,7 @@ class IrHttp(models.AbstractModel):
         if config_used.native:
             subject = claims.get("sub")
             if isinstance(subject, str) and subject.isdigit() and len(subject) < 10:
-                # one query for existence and the fields every request reads next
-                employee = Employee.with_context(active_test=False).search_fetch(
-                    [("id", "=", int(subject))], ["active", "partner_id"], limit=1
-                )
+                employee = Employee._abs_token_holder(int(subject))
         else:
             subject, email = tokens.federated_identity(claims, config_used)
             employee = request.env["abs.federated_identity"]._abs_employee_for(

@@ -2,6 +2,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL
 
+from ..cached_rows import cached_record
 from ..elevation import elevate
 from ..exceptions import GovernanceConflict
 from ..field_changes import changed_fields
@@ -44,18 +45,6 @@ _UPDATE_EVENT_FIELDS = (
     "effective_to",
     "manager_member_id",
 )
-
-
-def _cached(model, field_names, values):
-    """The record whose ``id`` heads ``values`` (or empty when it is NULL), with the other
-    ``field_names`` put into the cache as if the ORM had read them."""
-    if values[0] is None:
-        return model.browse()
-    record = model.browse(values[0])
-    for name, value in zip(field_names[1:], values[1:], strict=True):
-        field = model._fields[name]
-        model.env.cache.update(record, field, [field.convert_to_cache(value, record, validate=False)])
-    return record
 
 
 class OvMembership(models.Model):
@@ -1006,8 +995,8 @@ class OvMembership(models.Model):
         row = self.env.cr.fetchone()
         sa_values, rest = row[: len(sa_fields) + 1], row[len(sa_fields) + 1 :]
         member_values, lapsed = rest[:-1], rest[-1]
-        sa = _cached(accounts, ["id", *sa_fields], sa_values)
-        membership = _cached(model, _GATE_MEMBERSHIP_FIELDS, member_values)
+        sa = cached_record(accounts, ["id", *sa_fields], sa_values)
+        membership = cached_record(model, _GATE_MEMBERSHIP_FIELDS, member_values)
         return sa, membership, lapsed
 
     @api.model
