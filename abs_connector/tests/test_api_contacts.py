@@ -191,6 +191,53 @@ class TestApiContacts(AbsApiCase):
             (body["id"], body["name"], body["actor_id"]), (marie.id, "Marie Dupont", self.jean.id)
         )
 
+    def test_contact_page_answers_exactly_what_the_list_shows_for_it(self):
+        marie = self.customer(
+            actor=self.jean,
+            name="Marie Dupont",
+            phone="+228 90 000 001",
+            mobile="+228 90 000 002",
+            street="1 Rue du Commerce",
+            street2="BP 12",
+            city="Lome",
+            zip="01",
+            country_id=self.env.ref("base.tg").id,
+            function="Buyer",
+            comment="<p>Prefers mornings</p>",
+        )
+        unassigned = self.customer(name="Nobody's Customer")
+        kwames = self.customer(actor=self.kwame, name="Kwame's Customer")
+
+        for person, contact in ((self.jean, marie), (self.jean, unassigned), (self.alice, kwames)):
+            with self.subTest(person=person.name, contact=contact.name):
+                status, page = self.api("GET", f"/api/contacts/{contact.id}", person=person, sa=self.sa)
+                self.assertEqual(status, 200, page)
+                _status, listed = self.api(
+                    "GET", "/api/contacts", person=person, sa=self.sa, params={"search": contact.name}
+                )
+                self.assertEqual([item["id"] for item in listed["items"]], [contact.id])
+                self.assertEqual(list(page.items()), list(listed["items"][0].items()))
+        _status, page = self.api("GET", f"/api/contacts/{marie.id}", person=self.jean, sa=self.sa)
+        self.assertEqual(
+            (page["country_code"], page["actor_id"], page["assignment_id"]),
+            ("TG", self.jean.id, self.active_assignment(marie, self.sa).id),
+        )
+        _status, page = self.api("GET", f"/api/contacts/{unassigned.id}", person=self.jean, sa=self.sa)
+        self.assertEqual(
+            (page["country_code"], page["actor_id"], page["assignment_id"]),
+            (None, None, self.active_assignment(unassigned, self.sa).id),
+        )
+
+    def test_archived_customer_answers_exactly_like_a_missing_one(self):
+        marie = self.customer(actor=self.jean)
+        self.assertEqual(
+            self.api("DELETE", f"/api/contacts/{marie.id}", person=self.alice, sa=self.sa)[0], 200
+        )
+        archived = self.api("GET", f"/api/contacts/{marie.id}", person=self.alice, sa=self.sa)
+        missing = self.api("GET", "/api/contacts/999999", person=self.alice, sa=self.sa)
+        self.assertError(archived, 404, "not_found")
+        self.assertEqual(archived, missing)
+
     def test_another_agents_customer_answers_exactly_like_a_missing_one(self):
         kwames = self.customer(actor=self.kwame)
         hidden = self.api("GET", f"/api/contacts/{kwames.id}", person=self.jean, sa=self.sa)

@@ -64,6 +64,17 @@ class TestApiSubtreeScope(AbsApiCase):
         )
         self.assert_event_in_sub_account("customer.updated")
 
+    def test_subtree_manager_reads_sub_account_customer_with_its_own_assignment_id(self):
+        status, body = self.api("GET", f"/api/contacts/{self.customer_.id}", person=self.regional, sa=self.sa)
+
+        self.assertEqual(status, 200, body)
+        self.assertEqual(
+            (body["assignment_id"], body["sa_id"], body["actor_id"]),
+            (self.row.id, self.sub.id, self.sub_agent.id),
+        )
+        _status, listed = self.api("GET", "/api/contacts", person=self.regional, sa=self.sa)
+        self.assertIn(body, listed["items"])
+
     def test_subtree_manager_archives_sub_account_customer_with_its_own_assignment_id(self):
         status, body = self.api(
             "DELETE", f"/api/contacts/{self.customer_.id}", person=self.regional, sa=self.sa
