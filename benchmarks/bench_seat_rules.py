@@ -83,8 +83,11 @@ for label, uid in P["uids"].items():
     limit = P["count_limit"]
     if Partner._abs_count_is_bounded():
         limit = min(limit, api_schemas.LIST_COUNT_LIMIT + 1)
-    bounded = Partner.with_context(abs_seat_counting=True)._search([], limit=limit)
-    count = SQL("SELECT COUNT(*) FROM (%s) t", bounded.select("1"))
+    # search_count()'s own SQL: driven from the member's assignment rows when it can be
+    count = Partner._abs_seat_count_sql([], limit)
+    if count is None:
+        bounded = Partner.with_context(abs_seat_counting=True)._search([], limit=limit)
+        count = SQL("SELECT COUNT(*) FROM (%s) t", bounded.select("1"))
     for title, sql in (("page", page.select()), ("count", count)):
         if title == "page" and label != "admin":
             print(f"SQL|{label}|" + env.cr.mogrify(sql.code, sql.params).decode(), flush=True)

@@ -196,11 +196,19 @@ def _sa_leaf(ctx, sa_field):
 
 def _actor_leaf(ctx, actor_field):
     """The actor part of a domain, per the policy table."""
+    leaves = [leaf for alternative in _actor_alternatives(ctx, actor_field) for leaf in alternative]
+    return ["|"] * (len(leaves) - 1) + leaves
+
+
+def _actor_alternatives(ctx, actor_field):
+    """The actor part of a domain as alternatives that exclude one another (one empty
+    alternative: no actor condition)."""
     if ctx.policy == "sa_wide":
-        return []
+        return [[]]
+    own = [(actor_field, "=", ctx.person_id)]
     if ctx.policy == "assigned_plus_unassigned":
-        return ["|", (actor_field, "=", ctx.person_id), (actor_field, "=", False)]
-    return [(actor_field, "=", ctx.person_id)]
+        return [own, [(actor_field, "=", False)]]
+    return [own]
 
 
 def assignment_domain(ctx):
@@ -310,12 +318,12 @@ def _explicit(domain):
             result.insert(0, "&")
             missing = 1
         result.append(item)
-        missing += _ARITY_CHANGE.get(item, -1) if isinstance(item, str) else -1
+        missing += ARITY_CHANGE.get(item, -1) if isinstance(item, str) else -1
     return result
 
 
 # How an operator changes the number of terms still awaited: "&" and "|" take two (one more), "!" one.
-_ARITY_CHANGE = {"&": 1, "|": 1, "!": 0}
+ARITY_CHANGE = {"&": 1, "|": 1, "!": 0}
 
 
 def seat_assignment_domain(contexts):
@@ -330,3 +338,24 @@ def seat_assignment_domain(contexts):
 def seat_stamp_domain(contexts, capability="read_orders"):
     """Domain on a V2-stamped model: the records any of ``contexts`` sees (see :func:`stamp_domain`)."""
     return any_of(stamp_domain(ctx, capability) for ctx in contexts)
+
+
+def seat_assignment_ranges(contexts):
+    """The rows :func:`seat_assignment_domain` matches, as domains that each read one range of
+    the assignment index by account, then actor: an agent's own rows apart from the unassigned
+    ones, so that a scan which stops early (a bounded count) reads only rows it keeps. They
+    exclude one another within one membership."""
+    return [
+        [("state", "=", "active"), *_sa_leaf(ctx, "account_id"), *alternative]
+        for ctx in contexts
+        if ctx.can("read_customers")
+        for alternative in _actor_alternatives(ctx, "actor_id")
+    ]
+
+
+def seat_rows_are_distinct(contexts):
+    """Whether no customer has two of the assignment rows ``contexts`` see together: at most one
+    of them reads customers, in its account only (one active row per customer and account).
+    Counting those rows then counts customers, without de-duplicating them first."""
+    readers = [ctx for ctx in contexts if ctx.can("read_customers")]
+    return len(readers) <= 1 and not any(ctx.covers_descendants for ctx in readers)

@@ -4,6 +4,7 @@ import logging
 from odoo import Command, _, api, fields, models
 from odoo.exceptions import MissingError, UserError, ValidationError
 from odoo.modules.db import FunctionStatus
+from odoo.osv import expression
 from odoo.tools import SQL, email_normalize, escape_psql
 from odoo.tools.sql import create_index
 
@@ -54,6 +55,40 @@ _GOVERNANCE_FIELDS = frozenset(
         "user_ids",
     }
 )
+
+
+# The seat-member record rule's condition as the rule engine reads it (security/res_partner_security.xml).
+_ABS_SEAT_RULE_TERM = ("abs_seat_visible", "=", True)
+
+
+def _is_seat_rule_term(term):
+    return isinstance(term, list | tuple) and tuple(term) == _ABS_SEAT_RULE_TERM
+
+
+def _and_terms(domain, start=0):
+    """The positions of the terms a normalized ``domain`` ANDs at its top level (from ``start``)."""
+    if not domain:
+        return []
+    if domain[start] != "&":
+        return [start]
+    right = _domain_end(domain, start + 1)
+    return _and_terms(domain, start + 1) + _and_terms(domain, right)
+
+
+def _domain_end(domain, start):
+    """Where the sub-domain that starts at ``start`` of a normalized prefix domain ends."""
+    awaited, position = 1, start
+    while awaited:
+        term = domain[position]
+        awaited += visibility.ARITY_CHANGE.get(term, -1) if isinstance(term, str) else -1
+        position += 1
+    return position
+
+
+def _select_one(query, *conditions):
+    """``SELECT 1`` from ``query``'s tables, under its conditions and ``conditions``."""
+    where = [condition for condition in (query.where_clause, *conditions) if condition]
+    return SQL("SELECT 1 FROM %s WHERE %s", query.from_clause, SQL(" AND ").join(where))
 
 
 class ResPartner(models.Model):
@@ -151,7 +186,12 @@ class ResPartner(models.Model):
 
     @api.model
     def search_count(self, domain, limit=None):
-        # Tells the seat-member rule that this search is a count (see _abs_seat_domain).
+        # A seat member's bounded count, driven from their assignment rows when it can be (see
+        # _abs_seat_count_sql); otherwise tells the seat-member rule that this search is a count
+        # (see _abs_seat_domain).
+        driven = self._abs_seat_count_sql(domain, limit)
+        if driven is not None:
+            return self.env.execute_query(driven)[0][0]
         return super(ResPartner, self.with_context(abs_seat_counting=True)).search_count(domain, limit=limit)
 
     def write(self, vals):
@@ -303,7 +343,7 @@ class ResPartner(models.Model):
             visibility.seat_assignment_domain(contexts), active_test=False
         )
         own = self.env.user.partner_id.id
-        few = self._abs_seat_sees_few(shown)
+        few = self._abs_seat_sees_few(contexts)
         if not few and self.env.context.get("abs_seat_counting"):
             # a count must test every row it counts: through the set, unless the member sees
             # so large a share of the partners that the count stops early anyway
@@ -311,20 +351,38 @@ class ResPartner(models.Model):
         return [("id", "in", self._abs_seat_union(shown, own) if few else self._abs_seat_filter(shown, own))]
 
     @api.model
-    def _abs_seat_sees_few(self, shown):
-        """Whether the assignment rows of ``shown`` are fewer than _ABS_SEAT_FEW (a bounded count)."""
-        bounded = SQL("SELECT count(*) FROM (%s LIMIT %s) AS few", shown.select("1"), _ABS_SEAT_FEW)
+    def _abs_seat_sees_few(self, contexts):
+        """Whether the assignment rows ``contexts`` see are fewer than _ABS_SEAT_FEW: a bounded
+        count, range after range of the index (a row two memberships see counts twice)."""
+        ranges = [rows.select("1") for rows in self._abs_seat_row_queries(contexts)]
+        if not ranges:
+            return True
+        bounded = SQL(
+            "SELECT count(*) FROM (SELECT 1 FROM (%s) AS abs_seat_rows LIMIT %s) AS few",
+            SQL(" UNION ALL ").join(ranges),
+            _ABS_SEAT_FEW,
+        )
         return self.env.execute_query(bounded)[0][0] < _ABS_SEAT_FEW
 
     @api.model
     def _abs_seat_estimated_share(self, shown):
         """PostgreSQL's estimate of the assignment rows of ``shown``, as a share of the partners
         (planner statistics: no row is read)."""
-        plan = self.env.execute_query(SQL("EXPLAIN (FORMAT JSON) %s", shown.select("1")))[0][0]
+        return self._abs_estimated_rows(shown.select("1")) / self._abs_estimated_partners()
+
+    @api.model
+    def _abs_estimated_rows(self, select):
+        """How many rows PostgreSQL expects ``select`` to return (its plan: no row is read)."""
+        plan = self.env.execute_query(SQL("EXPLAIN (FORMAT JSON) %s", select))[0][0]
+        return plan[0]["Plan"]["Plan Rows"]
+
+    @api.model
+    def _abs_estimated_partners(self):
+        """How many partners there are, by PostgreSQL's statistics (at least one)."""
         partners = self.env.execute_query(
             SQL("SELECT reltuples FROM pg_class WHERE oid = 'res_partner'::regclass")
         )
-        return plan[0]["Plan"]["Plan Rows"] / max(partners[0][0], 1)
+        return max(partners[0][0], 1)
 
     @api.model
     def _abs_seat_union(self, shown, own):
@@ -349,6 +407,106 @@ class ResPartner(models.Model):
             own=own,
             shown=shown.subselect("1"),
         )
+
+    @api.model
+    def _abs_seat_count_sql(self, domain, limit):
+        """A seat member's count of the partners matching ``domain``, up to ``limit``, that never
+        builds their whole visible set: disjoint parts read one after the other until the bound
+        -- the partners without a Service Account, the member's assignment rows (index ranges,
+        each row's partner checked by its primary key against ``domain`` and Odoo's other
+        rules), their own partner. Only when no customer can have two of the rows the member
+        sees (one membership that reads customers, in its account only): rows then count
+        customers (docs/performance.md, "Seat users on Odoo's own screens").
+
+        :returns: the SQL, or None when Odoo's own count applies (no bound, not a seat member,
+            memberships whose rows may overlap, a seat rule changed by hand).
+        """
+        if not limit or self.env.su:
+            return None
+        contexts = self.env.user._abs_seat_contexts()
+        if contexts is None or not visibility.seat_rows_are_distinct(contexts):
+            return None
+        self.browse().check_access("read")
+        query = self._where_calc(domain)
+        if not self._abs_apply_rules_but_seat(query):
+            return None
+        from_rows = self._abs_seat_count_reads_rows_first(domain, query, limit)
+        parts = self._abs_seat_count_parts(query, self._abs_seat_row_queries(contexts), from_rows)
+        return SQL(
+            "SELECT count(*) FROM (SELECT 1 FROM (%s) AS abs_seat_parts LIMIT %s) AS abs_seat_bounded",
+            SQL(" UNION ALL ").join(parts),
+            limit,
+        )
+
+    @api.model
+    def _abs_apply_rules_but_seat(self, query):
+        """Odoo's record rules on ``query``, as ``_apply_ir_rules`` applies them, except the
+        seat-member condition, whose caller applies it in another form.
+
+        :returns: False, with nothing applied, when that condition is not one of the terms the
+            rules AND together (a rule changed by hand).
+        """
+        domain = list(self.env["ir.rule"]._compute_domain(self._name, "read"))
+        seat_terms = [i for i in _and_terms(domain) if _is_seat_rule_term(domain[i])]
+        if len(seat_terms) != 1:
+            return False
+        domain[seat_terms[0]] = expression.TRUE_LEAF
+        expression.expression(domain, self.sudo(), self._table, query)
+        return True
+
+    @api.model
+    def _abs_seat_count_reads_rows_first(self, domain, query, limit):
+        """Whether a seat member's count reads their assignment rows first, each partner then
+        probed by its primary key, rather than the partners ``query`` (the caller's ``domain``
+        under Odoo's other rules) matches first.
+
+        Rows first reads about ``limit`` x partners / matching rows before it reaches the bound;
+        partners first reads the matching partners (through the index of the caller's filter).
+        The first is fewer when matching x matching >= limit x partners: an unfiltered list (no
+        estimate asked), or a filter most partners pass; a selective search goes the other way."""
+        if not domain:
+            return True
+        matching = self._abs_estimated_rows(_select_one(query))
+        return matching * matching >= limit * self._abs_estimated_partners()
+
+    @api.model
+    def _abs_seat_count_parts(self, query, row_queries, from_rows):
+        """The disjoint selects whose rows a seat member's count adds up: ``query``'s partners
+        without a Service Account; the rows of each of ``row_queries`` whose partner ``query``
+        matches (a governed partner, not their own); their own partner, if governed.
+
+        :param from_rows: read the rows first (see _abs_seat_count_reads_rows_first); otherwise
+            PostgreSQL joins them as it plans best.
+        """
+        own = self.env.user.partner_id.id
+        partner_id = SQL.identifier(query.table, "id")
+        sa_id = self._field_to_sql(query.table, "x_sa_id", query)
+        governed = SQL("%s IS NOT NULL", sa_id)
+        # OFFSET 0 keeps the probe per row: PostgreSQL can then neither hash every partner the
+        # caller's filter matches nor read them first
+        fence = SQL(" OFFSET 0") if from_rows else SQL()
+        for rows in row_queries:
+            probe = _select_one(
+                query,
+                governed,
+                SQL("%s <> %s", partner_id, own),
+                SQL("%s = %s", partner_id, SQL.identifier(rows.table, "partner_id")),
+            )
+            rows.add_where(SQL("EXISTS (%s%s)", probe, fence))
+        return [
+            _select_one(query, SQL("%s IS NULL", sa_id)),
+            *(rows.select("1") for rows in row_queries),
+            _select_one(query, governed, SQL("%s = %s", partner_id, own)),
+        ]
+
+    @api.model
+    def _abs_seat_row_queries(self, contexts):
+        """One query per index range of the assignment rows ``contexts`` see."""
+        assignments = self._abs_assignment_admin()
+        return [
+            assignments._where_calc(rows, active_test=False)
+            for rows in visibility.seat_assignment_ranges(contexts)
+        ]
 
     def _abs_assignment_admin(self):
         return self.env["ov.sa_customer_assignment"]._abs_history_admin()

@@ -323,6 +323,169 @@ class TestSeatMemberContactsSeeingMany(TestSeatMemberContacts):
 
 
 @tagged("post_install", "-at_install")
+class TestSeatMemberBoundedCount(SeatMemberCase):
+    """A seat member's bounded count (the list's pager) is driven from their assignment rows when
+    their memberships cannot show a customer twice; it must count exactly what Odoo's own search
+    of the same domain finds, up to the bound."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company_b = cls.env["res.company"].create({"name": "Seat Company B"})
+        cls.vendor_b = cls.env["res.partner"].create(
+            {"name": "Seat Vendor B", "is_company": True, "company_id": cls.company_b.id}
+        )
+        cls.customer_in_b = cls.make_customer(cls.sa, name="Seat Customer Moved To B")
+        cls.customer_in_b.company_id = cls.company_b  # by hand: Odoo's multi-company rule hides it
+
+    # None: the count picks which side it reads first; True / False: forced (the subclasses)
+    rows_first = None
+
+    def setUp(self):
+        super().setUp()
+        if self.rows_first is not None:
+            partners = type(self.env["res.partner"])
+            patcher = patch.object(partners, "_abs_seat_count_reads_rows_first", return_value=self.rows_first)
+            patcher.start()
+            self.addCleanup(patcher.stop)
+
+    @property
+    def mine(self):
+        """Every partner the fixture made, seen or not."""
+        return self.governed | self.customer_in_b | self.vendor | self.vendor_b
+
+    def odoo_search(self, user, domain):
+        """The partners Odoo's own search finds for ``user`` (the seat rule's generic SQL)."""
+        return self.env["res.partner"].with_user(user).search(domain)
+
+    def driven_count(self, user, domain, limit, **context):
+        """``user``'s count of ``domain`` up to ``limit``, asserting it took the driven path."""
+        partners = self.env["res.partner"].with_user(user).with_context(**context)
+        self.assertIsNotNone(partners._abs_seat_count_sql(domain, limit), "not the driven count")
+        return partners.search_count(domain, limit=limit)
+
+    def test_bounded_count_equals_what_odoos_search_finds_below_the_bound(self):
+        for user in (self.ada_user, self.sam_user):
+            for domain in ([], [("id", "in", self.mine.ids)], [("name", "ilike", "Seat Customer")]):
+                with self.subTest(user=user.name, domain=domain):
+                    found = self.odoo_search(user, domain)
+                    self.assertEqual(self.driven_count(user, domain, limit=100000), len(found))
+
+    def test_bounded_count_stops_at_the_bound_in_every_part(self):
+        # Sam sees the vendor (no Service Account), then Ada's, Bob's and the unassigned customer
+        domain = [("id", "in", self.mine.ids)]
+        self.assertEqual(len(self.odoo_search(self.sam_user, domain)), 4)
+        for limit, expected in ((1, 1), (2, 2), (3, 3), (4, 4), (5, 4)):
+            with self.subTest(limit=limit):
+                self.assertEqual(self.driven_count(self.sam_user, domain, limit), expected)
+
+    def test_bounded_count_applies_the_callers_filter_to_every_part(self):
+        domain = [("id", "in", self.mine.ids), ("name", "in", ["Seat Customer Of Bob", "Seat Vendor Ltd"])]
+        self.assertEqual(self.driven_count(self.sam_user, domain, limit=100), 2)
+        self.assertEqual(self.driven_count(self.ada_user, domain, limit=100), 1)
+
+    def test_bounded_count_leaves_out_archived_customers_unless_the_list_shows_them(self):
+        self.bobs_customer._abs_archive_governed_customer(self.sa, self.sam.person_partner_id)
+        domain = [("id", "in", self.governed.ids)]
+        self.assertEqual(self.driven_count(self.sam_user, domain, limit=100), 2)
+        self.assertEqual(self.driven_count(self.sam_user, domain, limit=100, active_test=False), 3)
+
+    def test_bounded_count_leaves_out_partners_of_another_company(self):
+        domain = [("id", "in", (self.customer_in_b | self.vendor_b | self.unassigned).ids)]
+        self.assertEqual(self.driven_count(self.sam_user, domain, limit=100), 1)
+        self.sam_user.company_ids = [(4, self.company_b.id)]
+        both = [self.company.id, self.company_b.id]
+        self.assertEqual(self.driven_count(self.sam_user, domain, limit=100, allowed_company_ids=both), 3)
+
+    def test_bounded_count_counts_a_members_own_governed_partner_once(self):
+        # a customer of the account who is also its staff member: their own partner and a row
+        insider = self.make_customer(self.sa, name="Seat Customer Insider")
+        self.make_member(self.sa, "staff", insider)
+        insider_user = self.make_seat_user(insider)
+        domain = [("id", "in", (self.governed | insider).ids)]
+        self.assertEqual(len(self.odoo_search(insider_user, domain)), 4)
+        self.assertEqual(self.driven_count(insider_user, domain, limit=100), 4)
+
+    def test_bounded_count_of_an_agent_counts_own_and_unassigned_rows_only(self):
+        bob_user = self.make_seat_user(self.bob.person_partner_id)
+        domain = [("id", "in", self.governed.ids)]
+        self.assertEqual(self.driven_count(bob_user, domain, limit=100), 2)
+
+    def test_member_whose_rows_may_overlap_is_counted_by_odoos_own_search(self):
+        self.make_member(self.other_sa, "staff", self.sam.person_partner_id)
+        partners = self.env["res.partner"].with_user(self.sam_user)
+        domain = [("id", "in", self.governed.ids)]
+        self.assertIsNone(partners._abs_seat_count_sql(domain, 100))
+        self.assertEqual(partners.search_count(domain, limit=100), 4)
+        self.assertEqual(partners.search_count(domain, limit=2), 2)
+
+    def test_subtree_scope_is_counted_by_odoos_own_search(self):
+        sub = self.make_branch("Seat Count Sub Branch", parent=self.sa)
+        below = self.make_customer(sub, name="Seat Customer Below")
+        self.sam.hierarchy_scope = "this_node_and_descendants"
+        partners = self.env["res.partner"].with_user(self.sam_user)
+        domain = [("id", "in", (self.governed | below).ids)]
+        self.assertIsNone(partners._abs_seat_count_sql(domain, 100))
+        self.assertEqual(partners.search_count(domain, limit=100), 4)
+
+    def test_suspended_member_counts_only_partners_without_a_service_account(self):
+        self.sam._abs_suspend()
+        domain = [("id", "in", self.mine.ids)]
+        self.assertEqual(self.driven_count(self.sam_user, domain, limit=100), 1)
+
+    def test_unlimited_users_and_unbounded_counts_keep_odoos_own_count(self):
+        partners = self.env["res.partner"]
+        self.assertIsNone(partners._abs_seat_count_sql([], 100))  # superuser
+        admin = self.env.ref("base.user_admin")
+        self.assertIsNone(partners.with_user(admin)._abs_seat_count_sql([], 100))
+        self.assertIsNone(partners.with_user(self.sam_user)._abs_seat_count_sql([], None))
+
+
+@tagged("post_install", "-at_install")
+class TestSeatMemberBoundedCountRowsFirst(TestSeatMemberBoundedCount):
+    """The same, every count reading the member's assignment rows first."""
+
+    allow_inherited_tests_method = True
+    rows_first = True
+
+
+@tagged("post_install", "-at_install")
+class TestSeatMemberBoundedCountPartnersFirst(TestSeatMemberBoundedCount):
+    """The same, every count reading the partners first (PostgreSQL's own join)."""
+
+    allow_inherited_tests_method = True
+    rows_first = False
+
+
+@tagged("post_install", "-at_install")
+class TestSeatMemberCountPath(SeatMemberCase):
+    def test_unfiltered_list_reads_the_rows_first_and_a_selective_search_the_partners(self):
+        partners = self.env["res.partner"].with_user(self.sam_user)
+        selective = [("id", "=", self.vendor.id)]
+        query = partners._where_calc(selective)
+        self.assertTrue(partners._abs_seat_count_reads_rows_first([], partners._where_calc([]), 1000))
+        self.assertFalse(partners._abs_seat_count_reads_rows_first(selective, query, 1000))
+
+    def test_seat_rule_no_longer_anded_with_the_others_is_counted_by_odoos_own_search(self):
+        # changed by hand: a group rule now, OR-ed with another that shows every contact
+        rule = self.env.ref("abs_connector.res_partner_rule_seat_member")
+        group_user = self.env.ref("base.group_user")
+        rule.groups = group_user
+        self.env["ir.rule"].create(
+            {
+                "name": "Every contact",
+                "model_id": rule.model_id.id,
+                "groups": [(4, group_user.id)],
+                "domain_force": "[('id', '!=', 0)]",
+            }
+        )
+        partners = self.env["res.partner"].with_user(self.sam_user)
+        domain = [("id", "in", self.governed.ids)]
+        self.assertIsNone(partners._abs_seat_count_sql(domain, 100))
+        self.assertEqual(partners.search_count(domain, limit=100), 4)
+
+
+@tagged("post_install", "-at_install")
 class TestSeatMemberDebugMode(HttpCase, SeatMemberCase):
     @mute_logger("odoo.http", "odoo.addons.base.models.ir_rule")
     def test_debug_mode_refusal_names_no_hidden_customer(self):

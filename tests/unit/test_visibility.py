@@ -334,3 +334,36 @@ def test_a_keyset_bound_goes_inside_the_sub_select():
     assert domain == [
         ("assignment_ids", "any", [*customer_domain(ctx("agent"))[0][2], ("partner_id", ">", 41)])
     ]
+
+
+ROWS = [row(account, actor) for account in (42, 99) for actor in (7, 8, False)] + [row(42, 7, "expired")]
+
+
+@pytest.mark.parametrize(
+    ("role", "policy"), [("staff", None), ("agent", None), ("agent", "assigned_only"), ("viewer", None)]
+)
+def test_seat_assignment_ranges_match_the_seat_domains_rows_each_once(role, policy):
+    membership = ctx(role, policy)
+    ranges = visibility.seat_assignment_ranges([membership])
+    domain = visibility.seat_assignment_domain([membership])
+    for record in ROWS:
+        assert sum(matches(each, record) for each in ranges) == int(matches(domain, record)), record
+
+
+def test_an_agents_ranges_read_own_rows_apart_from_unassigned_ones():
+    assert visibility.seat_assignment_ranges([ctx("agent")]) == [
+        [("state", "=", "active"), ("account_id", "=", SA), ("actor_id", "=", JEAN)],
+        [("state", "=", "active"), ("account_id", "=", SA), ("actor_id", "=", False)],
+    ]
+
+
+def test_no_membership_has_no_range():
+    assert visibility.seat_assignment_ranges([]) == []
+
+
+def test_rows_are_distinct_for_one_account_only():
+    staff_there = dataclasses.replace(ctx("staff"), sa_id=99, sa_parent_path="1/3/99/", membership_id=6)
+    assert visibility.seat_rows_are_distinct([])
+    assert visibility.seat_rows_are_distinct([ctx("agent")])
+    assert not visibility.seat_rows_are_distinct([ctx("agent"), staff_there]), "two accounts"
+    assert not visibility.seat_rows_are_distinct([ctx("staff", scope="this_node_and_descendants")])
