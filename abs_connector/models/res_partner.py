@@ -350,6 +350,23 @@ class ResPartner(models.Model):
             few = self._abs_seat_estimated_share(shown) < _ABS_SEAT_COUNT_SHARE
         return [("id", "in", self._abs_seat_union(shown, own) if few else self._abs_seat_filter(shown, own))]
 
+    def _compute_abs_seat_visible(self):
+        # Odoo's access check reads this field on every partner a screen reads (a page, a form):
+        # one query on the assignment rows of the governed ones among them, not the rule's search
+        contexts = self.env.user._abs_seat_contexts()
+        partners = elevate(self, "the user's other record rules are not what this field tells")
+        own = self.env.user.partner_id.id
+        governed = partners.filtered(lambda partner: partner.x_sa_id and partner._origin.id != own)
+        shown = set()
+        if contexts is not None and governed._origin.ids:
+            rows = expression.AND(
+                [[("partner_id", "in", governed._origin.ids)], visibility.seat_assignment_domain(contexts)]
+            )
+            shown = set(self._abs_assignment_admin().search_fetch(rows, ["partner_id"]).partner_id.ids)
+        for partner, elevated in zip(self, partners, strict=True):
+            hidden = contexts is not None and elevated in governed and elevated._origin.id not in shown
+            partner.abs_seat_visible = bool(partner._origin.id) and not hidden
+
     @api.model
     def _abs_seat_sees_few(self, contexts):
         """Whether the assignment rows ``contexts`` see are fewer than _ABS_SEAT_FEW: a bounded

@@ -45,7 +45,10 @@ class ResUsers(models.Model):
         """
         self.ensure_one()
         # groups first: they are cached, while share would read the user's row on every search
-        if any(self.has_group(group) for group in UNLIMITED_GROUPS) or self._is_superuser() or self.share:
+        if any(self.has_group(group) for group in UNLIMITED_GROUPS) or self._is_superuser():
+            return None
+        # as the user, reading their own row would check the contacts rule, which asks this again
+        if elevate(self, "the user's own flag, not a record their rules decide").share:
             return None
         return self.env["ov.membership"]._abs_seat_contexts(self.partner_id)
 

@@ -141,6 +141,21 @@ class TestSeatMemberContacts(SeatMemberCase):
         customers = (self.adas_customer | self.bobs_customer).with_user(self.ada_user)
         self.assertEqual(customers.mapped("abs_seat_visible"), [True, False])
 
+    def test_member_reads_partners_without_an_account_and_their_own_governed_partner(self):
+        # an unassigned customer who is also an assigned_only agent: only being theirs shows it
+        insider = self.make_customer(self.sa, name="Seat Customer Insider")
+        self.make_member(self.sa, "agent", insider, scope_policy="assigned_only")
+        insider_user = self.make_seat_user(insider)
+        readable = (insider | self.vendor).with_user(insider_user)
+        self.assertEqual(
+            sorted(row["name"] for row in readable.read(["name"])), sorted(readable.mapped("name"))
+        )
+        self.assertEqual(readable.mapped("abs_seat_visible"), [True, True])
+        hidden = (self.unassigned | self.adas_customer).with_user(insider_user)
+        self.assertEqual(hidden.mapped("abs_seat_visible"), [False, False])
+        with self.assertRaises(AccessError):
+            hidden.read(["name"])
+
 
 @tagged("post_install", "-at_install")
 class TestSeatMemberDocuments(SeatMemberCase):
