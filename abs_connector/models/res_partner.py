@@ -468,7 +468,8 @@ class ResPartner(models.Model):
         if len(seat_terms) != 1:
             return False
         domain[seat_terms[0]] = expression.TRUE_LEAF
-        expression.expression(domain, self.sudo(), self._table, query)
+        rules_model = elevate(self, "rule domains are evaluated as superuser, as _apply_ir_rules does")
+        expression.expression(domain, rules_model, self._table, query)
         return True
 
     @api.model
