@@ -254,6 +254,26 @@ def customer_domain(ctx, id_bound=None):
     return [("assignment_ids", "any", [*assignment_domain(ctx), *bound])]
 
 
+def disjoint_assignment_domains(ctx, id_bound=None):
+    """The active rows ``ctx`` sees as domains on ``ov.sa_customer_assignment`` that never share a
+    customer, or None when that cannot be promised.
+
+    Within one SA a customer has one active row (the one-active index), and the branches split
+    those rows by actor (mine, unassigned; :func:`seat_assignment_ranges`), so the customers of
+    :func:`customer_domain` are exactly those of the branches' rows, each reached once. A list can
+    then be driven from the rows, each branch walked in customer order by its own index, instead
+    of walking every partner to test it (docs/performance.md#lists-driven). A subtree scope
+    reaches a customer through the rows of several SAs: None, as for a caller who may not read
+    customers.
+
+    :param id_bound: as in :func:`customer_domain`, put in each branch.
+    """
+    if ctx is None or not ctx.can("read_customers") or not seat_rows_are_distinct([ctx]):
+        return None
+    bound = [("partner_id", *id_bound)] if id_bound else []
+    return [[*branch, *bound] for branch in seat_assignment_ranges([ctx])]
+
+
 def stamp_domain(ctx, capability="read_orders"):
     """Domain on a V2-stamped model (``x_sa_id`` / ``x_actor_id``).
 

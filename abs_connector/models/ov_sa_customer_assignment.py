@@ -1,5 +1,6 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
+from odoo.tools import SQL
 
 from ..elevation import elevate
 from ..exceptions import GovernanceConflict
@@ -8,6 +9,27 @@ from ..governance import visibility
 # Fields of an active row that governance operations may change; everything
 # else is fixed once written, and expired rows are history.
 _MUTABLE_WHILE_ACTIVE = {"actor_id", "state", "date_to", "assigned_by_id", "note"}
+
+# (name, key columns, predicate) of the partial indexes on the active rows, one per kind of
+# visibility branch (docs/performance.md#lists): an agent's own rows, the unassigned ones, all of
+# one SA's. Each yields its rows in customer order, and the company without a heap visit.
+_ACTIVE_ROW_INDEXES = (
+    (
+        "ov_sa_customer_assignment_active_actor_rows",
+        "(account_id, actor_id, partner_id) INCLUDE (company_id)",
+        "state = 'active'",
+    ),
+    (
+        "ov_sa_customer_assignment_active_unassigned_rows",
+        "(account_id, partner_id) INCLUDE (company_id)",
+        "state = 'active' AND actor_id IS NULL",
+    ),
+    (
+        "ov_sa_customer_assignment_active_account_rows",
+        "(account_id, partner_id) INCLUDE (company_id)",
+        "state = 'active'",
+    ),
+)
 
 
 class OvSaCustomerAssignment(models.Model):
@@ -72,12 +94,21 @@ class OvSaCustomerAssignment(models.Model):
             "CREATE UNIQUE INDEX IF NOT EXISTS ov_sa_customer_assignment_one_active "
             "ON ov_sa_customer_assignment (partner_id, account_id) WHERE state = 'active'"
         )
-        # What every visibility sub-select reads: the active rows of one SA,
-        # narrowed by actor (agents) and yielding partner_id without a heap visit.
-        self.env.cr.execute(
-            "CREATE INDEX IF NOT EXISTS ov_sa_customer_assignment_active_account_actor "
-            "ON ov_sa_customer_assignment (account_id, actor_id, partner_id) WHERE state = 'active'"
-        )
+        # What the visibility sub-selects and the lists driven from the assignment rows read
+        # (docs/performance.md#lists): the active rows of one SA -- narrowed by actor (an agent's
+        # own), or unassigned, or all of them -- in customer order, with the company Odoo's
+        # multi-company rule tests, so that no row needs a heap visit.
+        for name, columns, where in _ACTIVE_ROW_INDEXES:
+            self.env.cr.execute(
+                SQL(
+                    "CREATE INDEX IF NOT EXISTS %s ON ov_sa_customer_assignment %s WHERE %s",
+                    SQL.identifier(name),
+                    SQL(columns),
+                    SQL(where),
+                )
+            )
+        # Made redundant by the first of them (the same key, plus the company).
+        self.env.cr.execute("DROP INDEX IF EXISTS ov_sa_customer_assignment_active_account_actor")
 
     @api.depends("actor_id")
     def _compute_assignment_status(self):

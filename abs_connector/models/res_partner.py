@@ -6,6 +6,7 @@ from odoo.exceptions import MissingError, UserError, ValidationError
 from odoo.modules.db import FunctionStatus
 from odoo.osv import expression
 from odoo.tools import SQL, email_normalize, escape_psql
+from odoo.tools.query import Query
 from odoo.tools.sql import create_index
 
 from ..elevation import elevate
@@ -43,6 +44,11 @@ _ERASED_FIELDS = (
 _ABS_SEAT_FEW = 5000
 # Below this share of all partners, a seat member's count goes through the set too.
 _ABS_SEAT_COUNT_SHARE = 0.3
+
+# Names in the SQL of a list driven from the assignment rows (see _abs_customers_from_assignments):
+# the partner a row holds, once tested, and the row's customer id it is ordered by.
+_ABS_PROBED = "abs_probed"
+_ABS_DRIVING_ID = "abs_driving_id"
 
 # Governance fields only the lifecycle methods below may set.
 _GOVERNANCE_FIELDS = frozenset(
@@ -547,6 +553,67 @@ class ResPartner(models.Model):
             .search([("id", "in", list(ids)), *domain])
         )
         return self.browse(found.ids)
+
+    # ---- lists driven from the assignment rows (docs/performance.md#lists) ----
+
+    @api.model
+    def _abs_customers_from_assignments(self, branches, limit, descending=False, whole_rows=True):
+        """A query of the partners an active row of ``branches`` holds, among those Odoo's own
+        search would return (active test, record rules), in id order -- driven from the rows.
+
+        ``branches`` are domains on ``ov.sa_customer_assignment`` that never share a customer
+        (``visibility.disjoint_assignment_domains``). Each is read in customer order from its own
+        index, each of its customers tested by primary key, up to ``limit`` of them; the branches
+        are then merged in order. A page or a bounded count so stops after its rows instead of
+        walking every partner to find the few the caller sees. The rows and their order are
+        those of ``search([("assignment_ids", "any", any_of(branches))], order="id")``, up to
+        ``limit``.
+
+        :param limit: how many partners the caller may read at most (a page's offset and rows,
+            a count's bound): each branch stops there.
+        :param whole_rows: whether each partner yields its every column (for ``_fetch_query``)
+            or only its id (a count: a narrower probe costs about half as much per row).
+        :returns: an Odoo ``Query`` of partner ids whose ``res_partner`` alias is the partner's
+            row; the caller sets its limit and offset.
+        """
+        Assignment = self.env["ov.sa_customer_assignment"]
+        driving_id = SQL.identifier(Assignment._table, "partner_id")
+        partner = self._search([])
+        partner.add_where(SQL("%s = %s", SQL.identifier(self._table, "id"), driving_id))
+        columns = (
+            SQL("%s.*", SQL.identifier(self._table)) if whole_rows else SQL.identifier(self._table, "id")
+        )
+        # OFFSET 0 keeps the test a probe per row: flattened into a join, PostgreSQL would plan
+        # it as a walk of every partner again (with Odoo's multi-company sub-select in the rule).
+        probe = SQL("LATERAL (%s OFFSET 0)", partner.select(columns))
+        direction = SQL("DESC") if descending else SQL("ASC")
+        row = SQL("%s AS %s, %s.*", driving_id, SQL.identifier(_ABS_DRIVING_ID), SQL.identifier(_ABS_PROBED))
+        selects = []
+        for branch in branches:
+            rows = Assignment._search(branch)
+            rows.add_join("JOIN", _ABS_PROBED, probe, SQL("TRUE"))
+            # ordered and bounded in the branch, so that PostgreSQL merges the branches lazily
+            # (it does not merge a UNION ALL of unordered branches: it sorts all their rows)
+            rows.order, rows.limit = SQL("%s %s", driving_id, direction), limit
+            selects.append(SQL("(%s)", rows.select(row)))
+        query = Query(self.env, self._table, SQL("(%s)", SQL(" UNION ALL ").join(selects)))
+        query.order = SQL("%s %s", SQL.identifier(self._table, _ABS_DRIVING_ID), direction)
+        return query
+
+    @api.model
+    def _abs_customer_page_from_assignments(self, branches, offset, limit, descending, fields):
+        """One page of :meth:`_abs_customers_from_assignments` with ``fields``, in one query."""
+        query = self._abs_customers_from_assignments(branches, offset + limit, descending)
+        query.offset, query.limit = offset, limit
+        return self._fetch_query(query, self._determine_fields_to_fetch(fields))
+
+    @api.model
+    def _abs_count_from_assignments(self, branches, limit):
+        """How many partners :meth:`_abs_customers_from_assignments` holds, counted up to ``limit``."""
+        query = self._abs_customers_from_assignments(branches, limit, whole_rows=False)
+        query.order, query.limit = None, limit
+        counted = SQL("SELECT count(*) FROM (%s) AS counted", query.select(SQL("1")))
+        return self.env.execute_query(counted)[0][0]
 
     def _abs_ensure_visible(self, sa, actor_partner, capability, include_archived=False):
         """Check the actor sees this customer, then that their role grants ``capability``.

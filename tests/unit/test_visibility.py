@@ -367,3 +367,46 @@ def test_rows_are_distinct_for_one_account_only():
     assert visibility.seat_rows_are_distinct([ctx("agent")])
     assert not visibility.seat_rows_are_distinct([ctx("agent"), staff_there]), "two accounts"
     assert not visibility.seat_rows_are_distinct([ctx("staff", scope="this_node_and_descendants")])
+
+
+# ---- the branches a list is driven from (docs/performance.md#lists) ----
+
+ACTIVE_IN_SA = [("state", "=", "active"), ("account_id", "=", SA)]
+
+
+@pytest.mark.parametrize(
+    ("role", "policy", "actors"),
+    [
+        ("agent", None, [[("actor_id", "=", JEAN)], [("actor_id", "=", False)]]),
+        ("agent", "assigned_only", [[("actor_id", "=", JEAN)]]),
+        ("staff", None, [[]]),
+        ("viewer", None, [[]]),
+        ("staff", "assigned_plus_unassigned", [[("actor_id", "=", JEAN)], [("actor_id", "=", False)]]),
+    ],
+)
+def test_disjoint_branches_split_the_sas_active_rows_by_actor(role, policy, actors):
+    assert visibility.disjoint_assignment_domains(ctx(role, policy)) == [
+        [*ACTIVE_IN_SA, *actor] for actor in actors
+    ]
+
+
+def test_disjoint_branches_carry_the_keyset_bound_each():
+    branches = visibility.disjoint_assignment_domains(ctx("agent"), ("<", 41))
+    assert all(branch[-1] == ("partner_id", "<", 41) for branch in branches)
+    assert len(branches) == 2
+
+
+def test_no_disjoint_branches_for_a_subtree_scope_whose_sas_may_share_a_customer():
+    assert visibility.disjoint_assignment_domains(ctx("staff", scope="this_node_and_descendants")) is None
+    assert visibility.disjoint_assignment_domains(ctx("agent", scope="this_node_and_descendants")) is None
+    assert visibility.disjoint_assignment_domains(None) is None
+
+
+def test_the_assignment_domain_is_still_the_branches_or_ed():
+    assert visibility.assignment_domain(ctx("agent")) == [
+        *ACTIVE_IN_SA,
+        "|",
+        ("actor_id", "=", JEAN),
+        ("actor_id", "=", False),
+    ]
+    assert visibility.assignment_domain(ctx("staff")) == ACTIVE_IN_SA
