@@ -397,7 +397,7 @@ def keyset_paged(model, domain, page, serialize):
     }
 
 
-def paged(model, domain, page, serialize, fields=(), page_domain=None):
+def paged(model, domain, page, serialize, fields=(), page_domain=None, source=None):
     """One page of a list, its total and the cursor of the next page, as list responses return them.
 
     The page continues after the cursor's position when there is one (keyset: as cheap at any
@@ -410,9 +410,12 @@ def paged(model, domain, page, serialize, fields=(), page_domain=None):
     :param fields: the fields ``serialize`` reads, fetched by the page's own query.
     :param page_domain: ``domain`` with what only the cursor's page needs (a keyset bound); the
         total is always counted on ``domain``.
+    :param source: reads the same page and bounded count another way (``records(page, fields)``
+        and ``count(limit)``), e.g. driven from the rows that make the list; None: ``domain``.
+        An exact count is always asked of ``domain``.
     """
     records, total, exact = _page_and_total(
-        model, domain, domain if page_domain is None else page_domain, page, fields
+        model, domain, domain if page_domain is None else page_domain, page, fields, source
     )
     answer = {
         "items": serialize(records[: page["limit"]]),
@@ -431,7 +434,7 @@ def paged(model, domain, page, serialize, fields=(), page_domain=None):
     return answer
 
 
-def _page_and_total(model, domain, page_domain, page, fields):
+def _page_and_total(model, domain, page_domain, page, fields, source=None):
     """(the page's rows and one more, the total, whether the total is exact)."""
     matches = _few_matches(model, domain) if page["search"] and not page["exact_count"] else None
     if matches is not None:
@@ -439,11 +442,14 @@ def _page_and_total(model, domain, page_domain, page, fields):
         # fill a page can read most of the table, where the matches, once known, are a handful
         records = _page_records(model, expression.AND([[("id", "in", matches)], page_domain]), page, fields)
         return records, len(matches), True
-    records = _page_records(model, page_domain, page, fields)
+    if source is not None:
+        records = source.records(page, fields)
+    else:
+        records = _page_records(model, page_domain, page, fields)
     if page["after"] is None and (records or not page["offset"]) and len(records) <= page["limit"]:
         # the last page of an offset read: the total is known without counting, as Odoo's lists do
         return records, page["offset"] + len(records), True
-    return records, *_total(model, domain, page["exact_count"])
+    return records, *_total(model, domain, page["exact_count"], source)
 
 
 def _page_records(model, domain, page, fields):
@@ -476,12 +482,12 @@ def _few_matches(model, domain):
     return list(ids) if len(ids) <= api_schemas.LIST_COUNT_LIMIT else None
 
 
-def _total(model, domain, exact):
+def _total(model, domain, exact, source=None):
     """(total, whether it is exact): counted up to ``LIST_COUNT_LIMIT`` unless ``exact``."""
     if exact:
         return model.search_count(domain), True
     limit = api_schemas.LIST_COUNT_LIMIT
-    count = model.search_count(domain, limit=limit + 1)
+    count = source.count(limit + 1) if source else model.search_count(domain, limit=limit + 1)
     return (count, True) if count <= limit else (limit, False)
 
 

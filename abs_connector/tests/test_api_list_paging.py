@@ -9,8 +9,11 @@ from unittest.mock import patch
 
 from odoo import sql_db
 from odoo.tests import tagged
+from odoo.tools import SQL
 
-from ..governance import api_schemas
+from ..controllers import contacts
+from ..governance import api_schemas, visibility
+from ..models import ov_sa_customer_assignment
 from .api_common import AbsApiCase
 
 
@@ -204,3 +207,163 @@ class TestApiListPaging(AbsApiCase):
         ]
         for field_name in ("name", "email", "phone", "city"):
             self.assertTrue(any(f"({field_name}" in d for d in trigram), f"{field_name}: {trigram}")
+
+
+@tagged("post_install", "-at_install", "abs_api")
+class TestContactListDrivenByAssignments(AbsApiCase):
+    """The contact list read from the caller's assignment rows answers exactly what the
+    visibility domain answers: same rows, order, totals and cursors (docs/performance.md#lists)."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        sa, tree = cls.sa, cls.tree
+        cls.ama = cls.make_member(sa, "agent", cls.make_person("Ama"), scope_policy="assigned_only")
+        cls.ama = cls.ama.person_partner_id
+        cls.regional = cls.make_member(
+            cls.seed, "staff", cls.make_person("Regional"), hierarchy_scope="this_node_and_descendants"
+        ).person_partner_id
+        other = cls.make_branch("Other Branch")
+        for actor, count in ((cls.jean, 5), (cls.kwame, 3), (cls.ama, 3), (None, 4)):
+            for _n in range(count):
+                cls.make_customer(sa, actor=actor)
+        for actor in (cls.jean, None):
+            cls.make_customer(sa, actor=actor)._abs_archive_governed_customer(sa, cls.alice)
+        for account in (tree.sub_branch, other):
+            cls.make_customer(account)
+        history = cls.env["ov.sa_customer_assignment"]._abs_history_admin()
+        for account, customer in (
+            (other, cls.make_customer(sa, cls.jean)),
+            (tree.sub_branch, cls.make_customer(sa)),
+        ):
+            # also held elsewhere: in a sibling SA, and in a sub-account (a subtree scope sees both)
+            history.create({"partner_id": customer.id, "account_id": account.id, "actor_id": False})
+        # a customer of the SA moved to a company the API's proxy user does not work in: Odoo's
+        # multi-company rule on partners hides it, whichever way the list is read
+        cls.make_customer(sa, cls.jean).sudo().company_id = cls.env["res.company"].create(
+            {"name": "Elsewhere"}
+        )
+
+    def answer(self, person, driven=True, sa=None, **params):
+        """The contact list's answer, read from the assignment rows or (``driven=False``) through
+        the visibility domain alone."""
+        if driven:
+            status, body = self.api("GET", "/api/contacts", person=person, sa=sa or self.sa, params=params)
+        else:
+            with patch.object(contacts._FromAssignments, "of", return_value=None):
+                status, body = self.api(
+                    "GET", "/api/contacts", person=person, sa=sa or self.sa, params=params
+                )
+        self.assertEqual(status, 200, body)
+        return body
+
+    def assertSameAnswer(self, person, **params):
+        driven = self.answer(person, **params)
+        self.assertEqual(driven, self.answer(person, driven=False, **params), f"{person.name} {params}")
+        return driven
+
+    def driven_pages(self):
+        """A spy on the driven page reads: patch, list of calls."""
+        Partner = type(self.env["res.partner"])
+        original = Partner._abs_customer_page_from_assignments
+        calls = []
+
+        def spy(model, *args, **kwargs):
+            calls.append(args)
+            return original(model, *args, **kwargs)
+
+        return patch.object(Partner, "_abs_customer_page_from_assignments", spy), calls
+
+    def test_driven_list_answers_what_the_domain_answers_for_agent_staff_and_assigned_only(self):
+        spy, calls = self.driven_pages()
+        with spy:
+            for person in (self.alice, self.jean, self.kwame, self.ama):
+                for order in ("id asc", "id desc"):
+                    for params in ({}, {"limit": 3}, {"limit": 3, "offset": 2}, {"limit": 4, "offset": 6}):
+                        self.assertSameAnswer(person, order=order, **params)
+                    whole = self.assertSameAnswer(person, order=order, limit=200)["items"]
+                    self.assertTrue(whole, person.name)
+        self.assertTrue(calls, "the list was not read from the assignment rows")
+        jean = [item["actor_id"] for item in self.answer(self.jean, limit=200)["items"]]
+        self.assertEqual(set(jean), {self.jean.id, None}, "own and unassigned customers, no one else's")
+        ama = [item["actor_id"] for item in self.answer(self.ama, limit=200)["items"]]
+        self.assertEqual(set(ama), {self.ama.id})
+
+    def test_driven_list_counts_what_the_domain_counts_up_to_the_bound_and_exactly_on_request(self):
+        with patch.object(api_schemas, "LIST_COUNT_LIMIT", 4):
+            for person in (self.alice, self.jean):
+                body = self.assertSameAnswer(person, limit=2)
+                self.assertEqual((body["total"], body["total_is_exact"]), (4, False))
+                exact = self.assertSameAnswer(person, limit=2, count="exact")
+                self.assertGreater(exact["total"], 4)
+                self.assertTrue(exact["total_is_exact"])
+                self.assertSameAnswer(person, limit=2, cursor=body["next_cursor"])
+        few = self.assertSameAnswer(self.ama, limit=2)
+        self.assertEqual((few["total"], few["total_is_exact"]), (3, True))
+
+    def test_driven_cursor_pages_match_the_domain_across_inserts_and_archives(self):
+        for person, order in ((self.jean, "id asc"), (self.alice, "id desc"), (self.ama, "id asc")):
+            cursor, pages, seen = None, 0, []
+            while True:
+                params = {"order": order, "limit": 2, **({"cursor": cursor} if cursor else {})}
+                body = self.assertSameAnswer(person, **params)
+                seen += [item["id"] for item in body["items"]]
+                cursor, pages = body["next_cursor"], pages + 1
+                if cursor is None:
+                    break
+                self.assertLess(pages, 30)
+                if pages <= 3:
+                    # a new row on either side of the position reached, one listed row archived
+                    self.customer(actor=person if person != self.alice else None)
+                    self.customer(actor=self.ama if person == self.ama else None)
+                    self.env["res.partner"].browse(seen[-1])._abs_archive_governed_customer(
+                        self.sa, self.alice
+                    )
+            self.assertEqual(len(seen), len(set(seen)), f"{person.name}: a row came twice")
+
+    def test_a_subtree_scope_a_search_and_other_orders_keep_the_domain_query(self):
+        spy, calls = self.driven_pages()
+        with spy:
+            regional = self.assertSameAnswer(self.regional, limit=200)
+            self.assertSameAnswer(self.regional, limit=2, order="id desc")
+            self.assertSameAnswer(self.jean, limit=200, search="client.example.com")
+            self.assertSameAnswer(self.alice, limit=200, order="name asc")
+        self.assertEqual(calls, [], "rows that may share a customer, a search or another order")
+        ids = [item["id"] for item in regional["items"]]
+        self.assertEqual(len(ids), len(set(ids)), "a customer held in an SA and its sub-account came twice")
+        sub_branch_only = self.make_customer(self.tree.sub_branch)
+        self.assertNotIn(sub_branch_only.id, ids)  # created after the read
+        self.assertIn(sub_branch_only.id, [i["id"] for i in self.answer(self.regional, limit=200)["items"]])
+
+    def test_each_branch_is_read_in_customer_order_from_an_active_row_index(self):
+        """The plan's shape, not its speed: the branches come from the partial indexes of the
+        active rows already in customer order (merged, never sorted), each partner then probed
+        by primary key."""
+        proxy = self.env.ref("abs_connector.abs_api_proxy_user")
+        Partner = self.env["res.partner"].with_user(proxy)
+        active_row_indexes = {
+            name for name, _columns, _where in ov_sa_customer_assignment._ACTIVE_ROW_INDEXES
+        }
+        for person, expected_scans in ((self.jean, 2), (self.alice, 1)):
+            access = self.env["ov.membership"]._abs_access_context(person, self.sa)
+            branches = visibility.disjoint_assignment_domains(access)
+            query = Partner._abs_customers_from_assignments(branches, 51)
+            query.limit = 51
+            for setting in ("enable_seqscan", "enable_bitmapscan", "enable_sort"):
+                self.env.cr.execute(SQL("SET LOCAL %s = off", SQL(setting)))
+            self.env.cr.execute(SQL("EXPLAIN (FORMAT JSON) %s", query.select()))
+            plan = self.env.cr.fetchone()[0][0]["Plan"]
+            nodes = list(plan_nodes(plan))
+            self.env.cr.execute("RESET ALL")
+            scans = [node for node in nodes if node.get("Relation Name") == "ov_sa_customer_assignment"]
+            self.assertEqual(len(scans), expected_scans, person.name)
+            self.assertLessEqual({node["Index Name"] for node in scans}, active_row_indexes, person.name)
+            self.assertIn("res_partner_pkey", {node.get("Index Name") for node in nodes})
+            self.assertNotIn("Sort", {node["Node Type"] for node in nodes}, plan)
+
+
+def plan_nodes(node):
+    """Every node of an EXPLAIN (FORMAT JSON) plan."""
+    yield node
+    for child in node.get("Plans", ()):
+        yield from plan_nodes(child)
