@@ -352,9 +352,7 @@ def show_driven(label, branches, count_branches=None):
         counted.order, counted.limit = None, limit
         queries.append(("count", SQL("SELECT count(*) FROM (%s) t", counted.select(SQL("1")))))
     for title, sql in queries:
-        env.cr.execute(SQL("EXPLAIN (ANALYZE, BUFFERS) %s", sql))
-        for (line,) in env.cr.fetchall():
-            print(f"EXPLAIN|{label}, {title}|{line}", flush=True)
+        print_plan(f"{label}, {title}", sql)
 
 native = ["|", ("user_id", "=", P["user_id"]), ("user_id", "=", False)]
 for label, person_id, sa_id in P["governed"]:
