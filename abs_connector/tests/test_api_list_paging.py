@@ -335,15 +335,13 @@ class TestContactListDrivenByAssignments(AbsApiCase):
         self.assertNotIn(sub_branch_only.id, ids)  # created after the read
         self.assertIn(sub_branch_only.id, [i["id"] for i in self.answer(self.regional, limit=200)["items"]])
 
-    def test_each_branch_is_read_in_customer_order_from_an_active_row_index(self):
-        """The plan's shape, not its speed: the branches come from the partial indexes of the
-        active rows already in customer order (merged, never sorted), each partner then probed
-        by primary key."""
+    def test_each_branch_is_read_in_customer_order_from_an_index_never_sorted(self):
+        """The plan's shape, not its speed: each branch comes from an index of the assignment
+        rows already in customer order (merged, never sorted) and each partner is probed by
+        primary key. Which index PostgreSQL picks depends on the table's size: at a million,
+        the benchmark's EXPLAIN shows the partial indexes of the active rows."""
         proxy = self.env.ref("abs_connector.abs_api_proxy_user")
         Partner = self.env["res.partner"].with_user(proxy)
-        active_row_indexes = {
-            name for name, _columns, _where in ov_sa_customer_assignment._ACTIVE_ROW_INDEXES
-        }
         for person, expected_scans in ((self.jean, 2), (self.alice, 1)):
             access = self.env["ov.membership"]._abs_access_context(person, self.sa)
             branches = visibility.disjoint_assignment_domains(access)
@@ -356,10 +354,25 @@ class TestContactListDrivenByAssignments(AbsApiCase):
             nodes = list(plan_nodes(plan))
             self.env.cr.execute("RESET ALL")
             scans = [node for node in nodes if node.get("Relation Name") == "ov_sa_customer_assignment"]
-            self.assertEqual(len(scans), expected_scans, person.name)
-            self.assertLessEqual({node["Index Name"] for node in scans}, active_row_indexes, person.name)
+            self.assertEqual(len(scans), expected_scans, plan)
+            self.assertLessEqual(
+                {node["Node Type"] for node in scans}, {"Index Scan", "Index Only Scan"}, plan
+            )
             self.assertIn("res_partner_pkey", {node.get("Index Name") for node in nodes})
             self.assertNotIn("Sort", {node["Node Type"] for node in nodes}, plan)
+
+    def test_the_active_rows_have_an_index_per_kind_of_branch(self):
+        self.env.cr.execute(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'ov_sa_customer_assignment'"
+        )
+        definitions = dict(self.env.cr.fetchall())
+        for name, columns, where in ov_sa_customer_assignment._ACTIVE_ROW_INDEXES:
+            self.assertIn(name, definitions)
+            key = columns.split(" INCLUDE ")[0]
+            self.assertIn(f"btree {key} INCLUDE (company_id)", definitions[name])
+            self.assertIn("'active'", definitions[name])
+            self.assertEqual("actor_id IS NULL" in where, "actor_id IS NULL" in definitions[name], name)
+        self.assertNotIn("ov_sa_customer_assignment_active_account_actor", definitions, "replaced")
 
 
 def plan_nodes(node):
