@@ -6,7 +6,8 @@
 (run with the project's virtualenv python: /root/.cache/abs_connector/venv/bin/python)
 
 1. Seeds its database exactly like bench_governance.py (bench_seed: N customers over S SAs,
-   the largest holding about a fifth), or reuses one it seeded and kept earlier.
+   the largest holding about a fifth), or reuses one it seeded and kept earlier (upgraded with
+   -u first, so that indexes the code declares since the seeding are built).
 2. Gives an Odoo seat (an internal user with a password) to three members of the largest SA:
    its staff manager (whole account), an agent (own and unassigned customers) and an
    assigned_only agent. Their searches on contacts now carry the seat-member record rule
@@ -238,6 +239,7 @@ def prepare(args):
             conn.close()
     else:
         say(f"BENCH reusing the seeded database {args.db}")
+        gov.upgrade(args.db)
     conn = odoo_cli.connect(args.db)
     try:
         with conn.cursor() as cr:
