@@ -576,6 +576,8 @@ class ResPartner(models.Model):
         :returns: an Odoo ``Query`` of partner ids whose ``res_partner`` alias is the partner's
             row; the caller sets its limit and offset.
         """
+        if not branches:
+            return self.browse()._as_query()
         Assignment = self.env["ov.sa_customer_assignment"]
         driving_id = SQL.identifier(Assignment._table, "partner_id")
         partner = self._search([])

@@ -361,6 +361,11 @@ class TestContactListDrivenByAssignments(AbsApiCase):
             self.assertIn("res_partner_pkey", {node.get("Index Name") for node in nodes})
             self.assertNotIn("Sort", {node["Node Type"] for node in nodes}, plan)
 
+    def test_no_branch_reads_no_partner(self):
+        Partner = self.env["res.partner"]
+        self.assertFalse(Partner._abs_customer_page_from_assignments([], 0, 51, False, ["name"]))
+        self.assertEqual(Partner._abs_count_from_assignments([], 1001), 0)
+
     def test_the_active_rows_have_an_index_per_kind_of_branch(self):
         self.env.cr.execute(
             "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'ov_sa_customer_assignment'"
