@@ -103,6 +103,15 @@ class TestConcurrentRelays(TransactionCase):
             )
             return dict(cr.fetchall())
 
+    def assertEachSubjectInOrder(self, received):
+        """Each subject's events (``ref`` "subject:sequence") arrived in the order they were written."""
+        by_subject = {}
+        for _topic, payload in received:
+            subject, seq = payload["data"]["changed"]["ref"].split(":")
+            by_subject.setdefault(subject, []).append(int(seq))
+        for subject, sequence in by_subject.items():
+            self.assertEqual(sequence, sorted(sequence), f"subject {subject} out of order")
+
     def test_a_second_relay_skips_events_locked_by_the_first_and_their_successors(self):
         self._commit_backlog(subjects=5, per_subject=3)
         with closing(self._cursor()) as cr_a, closing(self._cursor()) as cr_b:
@@ -155,12 +164,7 @@ class TestConcurrentRelays(TransactionCase):
         ids = [payload["id"] for _t, payload in received]
         self.assertEqual(len(ids), total)
         self.assertEqual(len(set(ids)), total, "no event is published twice")
-        by_subject = {}
-        for _topic, payload in received:
-            subject, seq = payload["data"]["changed"]["ref"].split(":")
-            by_subject.setdefault(subject, []).append(int(seq))
-        for subject, sequence in by_subject.items():
-            self.assertEqual(sequence, sorted(sequence), f"subject {subject} out of order")
+        self.assertEachSubjectInOrder(received)
         self.assertEqual(self._states(), {"sent": total})
 
     def test_after_commit_hook_returns_at_once_even_if_the_broker_never_answers(self):
@@ -220,10 +224,5 @@ class TestConcurrentRelays(TransactionCase):
             )
             self.assertGreater(cr.fetchone()[0], 0, "the restart cut off events in flight")
         self.assertEqual(len({payload["id"] for _t, payload in received}), total, "nothing lost")
-        by_subject = {}
-        for _topic, payload in received:
-            subject, seq = payload["data"]["changed"]["ref"].split(":")
-            by_subject.setdefault(subject, []).append(int(seq))
-        for subject, sequence in by_subject.items():
-            # QoS 1 may repeat an event whose PUBACK the restart cut off, never overtake it.
-            self.assertEqual(sequence, sorted(sequence), f"subject {subject} out of order")
+        # QoS 1 may repeat an event whose PUBACK the restart cut off, never overtake it.
+        self.assertEachSubjectInOrder(received)
