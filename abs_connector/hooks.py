@@ -24,6 +24,7 @@ def post_init_hook(env):
 
 
 def uninstall_hook(env):
-    """Remove the change-log triggers: they live on Odoo's own tables (res_partner) and would
-    fail every write once the log table is dropped with the addon."""
+    """Remove the change-log and sort-name triggers: they live on Odoo's own tables (res_partner)
+    and would fail every write once the tables they write are dropped with the addon."""
     env["abs.contact.change"]._abs_drop_triggers()
+    env["ov.sa_customer_assignment"]._abs_drop_sort_name_triggers()

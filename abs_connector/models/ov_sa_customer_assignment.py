@@ -30,6 +30,60 @@ _ACTIVE_ROW_INDEXES = (
         "state = 'active'",
     ),
 )
+# The same three kinds in the order of Odoo's contact lists (complete_name, then id descending),
+# so that a seat member's name-ordered page reads its rows in that order and stops after its page
+# (docs/performance.md#seat-users). No company: that page probes each partner under Odoo's rules.
+_ACTIVE_ROW_NAME_INDEXES = (
+    (
+        "ov_sa_customer_assignment_active_actor_names",
+        "(account_id, actor_id, abs_sort_name, partner_id DESC)",
+        "state = 'active'",
+    ),
+    (
+        "ov_sa_customer_assignment_active_unassigned_names",
+        "(account_id, abs_sort_name, partner_id DESC)",
+        "state = 'active' AND actor_id IS NULL",
+    ),
+    (
+        "ov_sa_customer_assignment_active_account_names",
+        "(account_id, abs_sort_name, partner_id DESC)",
+        "state = 'active'",
+    ),
+)
+
+# The customer's complete_name, copied onto its assignment rows by the database (docs/adr/0013):
+# a row inserted without it takes it from its partner, a row re-pointed to another partner (Odoo's
+# Merge Contacts, in SQL) takes the new one's, and a partner whose complete_name changes (a rename,
+# a parent company renamed, an erasure) passes it to all its rows, history included.
+_SORT_NAME_FROM_PARTNER = """
+CREATE OR REPLACE FUNCTION abs_assignment_sort_name_from_partner() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    SELECT p.complete_name INTO NEW.abs_sort_name FROM res_partner p WHERE p.id = NEW.partner_id;
+    RETURN NEW;
+END
+$$;
+"""
+_SORT_NAME_TO_ASSIGNMENTS = """
+CREATE OR REPLACE FUNCTION abs_partner_sort_name_to_assignments() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE ov_sa_customer_assignment
+       SET abs_sort_name = NEW.complete_name
+     WHERE partner_id = NEW.id AND abs_sort_name IS DISTINCT FROM NEW.complete_name;
+    RETURN NULL;
+END
+$$;
+"""
+# (name, table, timing and event, condition, function)
+SORT_NAME_TRIGGERS = (
+    ("abs_assignment_sort_name_ins", "ov_sa_customer_assignment", "BEFORE INSERT",
+     "NEW.abs_sort_name IS NULL", "abs_assignment_sort_name_from_partner"),
+    ("abs_assignment_sort_name_upd", "ov_sa_customer_assignment", "BEFORE UPDATE OF partner_id",
+     "OLD.partner_id IS DISTINCT FROM NEW.partner_id", "abs_assignment_sort_name_from_partner"),
+    ("abs_partner_sort_name_upd", "res_partner", "AFTER UPDATE OF complete_name",
+     "OLD.complete_name IS DISTINCT FROM NEW.complete_name", "abs_partner_sort_name_to_assignments"),
+)  # fmt: skip
 
 
 class OvSaCustomerAssignment(models.Model):
@@ -83,6 +137,15 @@ class OvSaCustomerAssignment(models.Model):
     assigned_by_id = fields.Many2one("res.partner", string="Assigned By", ondelete="restrict")
     company_id = fields.Many2one(related="account_id.company_id", store=True, index=True)
     note = fields.Char(readonly=True, help="Why the row ended other than by a reassignment, e.g. a merge.")
+    # The same type as res_partner.complete_name, so the same collation: ordered by it, the rows
+    # come in the very order Odoo's contact lists show their customers. Kept by the database (see
+    # SORT_NAME_TRIGGERS), never written by the ORM; read it in SQL.
+    abs_sort_name = fields.Char(
+        string="Customer Sort Name",
+        readonly=True,
+        copy=False,
+        help="The customer's complete name, which contact lists are ordered by; kept by the database.",
+    )
     actor_employee_id = fields.Many2one(
         "abs.employee", compute="_compute_actor_employee_id", string="Assigned Employee"
     )
@@ -94,11 +157,13 @@ class OvSaCustomerAssignment(models.Model):
             "CREATE UNIQUE INDEX IF NOT EXISTS ov_sa_customer_assignment_one_active "
             "ON ov_sa_customer_assignment (partner_id, account_id) WHERE state = 'active'"
         )
+        # filled before the indexes that read it are built, not through them
+        self._abs_keep_sort_names()
         # What the visibility sub-selects and the lists driven from the assignment rows read
         # (docs/performance.md#lists): the active rows of one SA -- narrowed by actor (an agent's
         # own), or unassigned, or all of them -- in customer order, with the company Odoo's
         # multi-company rule tests, so that no row needs a heap visit.
-        for name, columns, where in _ACTIVE_ROW_INDEXES:
+        for name, columns, where in _ACTIVE_ROW_INDEXES + _ACTIVE_ROW_NAME_INDEXES:
             self.env.cr.execute(
                 SQL(
                     "CREATE INDEX IF NOT EXISTS %s ON ov_sa_customer_assignment %s WHERE %s",
@@ -109,6 +174,42 @@ class OvSaCustomerAssignment(models.Model):
             )
         # Made redundant by the first of them (the same key, plus the company).
         self.env.cr.execute("DROP INDEX IF EXISTS ov_sa_customer_assignment_active_account_actor")
+
+    def _abs_keep_sort_names(self):
+        """The triggers that keep ``abs_sort_name`` equal to the customer's complete_name, then
+        one set-based pass that mends any row that differs (rows written before the triggers
+        existed, or by a transaction racing a rename of the same customer)."""
+        cr = self.env.cr
+        cr.execute(_SORT_NAME_FROM_PARTNER)
+        cr.execute(_SORT_NAME_TO_ASSIGNMENTS)
+        self._abs_drop_sort_name_triggers()
+        for name, table, event, condition, function in SORT_NAME_TRIGGERS:
+            cr.execute(
+                SQL(
+                    "CREATE TRIGGER %s %s ON %s FOR EACH ROW WHEN (%s) EXECUTE FUNCTION %s()",
+                    SQL.identifier(name),
+                    SQL(event),
+                    SQL.identifier(table),
+                    SQL(condition),
+                    SQL.identifier(function),
+                )
+            )
+        cr.execute(
+            SQL(
+                """
+                UPDATE ov_sa_customer_assignment a
+                   SET abs_sort_name = p.complete_name
+                  FROM res_partner p
+                 WHERE p.id = a.partner_id AND a.abs_sort_name IS DISTINCT FROM p.complete_name
+                """
+            )
+        )
+
+    def _abs_drop_sort_name_triggers(self):
+        for name, table, _event, _condition, _function in SORT_NAME_TRIGGERS:
+            self.env.cr.execute(
+                SQL("DROP TRIGGER IF EXISTS %s ON %s", SQL.identifier(name), SQL.identifier(table))
+            )
 
     @api.depends("actor_id")
     def _compute_assignment_status(self):
@@ -165,7 +266,11 @@ class OvSaCustomerAssignment(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         self._abs_precheck_one_active(vals_list)
-        return super().create(vals_list)
+        # the database takes the sort name from the partner (SORT_NAME_TRIGGERS), whatever is given
+        vals_list = [{k: v for k, v in vals.items() if k != "abs_sort_name"} for vals in vals_list]
+        rows = super().create(vals_list)
+        rows.invalidate_recordset(["abs_sort_name"])  # the ORM cached it as empty
+        return rows
 
     @api.model
     def _abs_precheck_one_active(self, vals_list):

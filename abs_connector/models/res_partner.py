@@ -16,6 +16,9 @@ from ..governance import visibility
 _logger = logging.getLogger(__name__)
 
 NAME_TRIGRAM_INDEX = "res_partner__name_abs_trigram_index"
+# The partners without a Service Account in the order of Odoo's contact lists: the part of a seat
+# member's page they make is read from it (see _abs_seat_page_query).
+UNGOVERNED_NAMES_INDEX = "res_partner_abs_ungoverned_names"
 
 # Creating, finding and archiving users is an administrator's right; every caller
 # has already checked the actor's authority over the customer.
@@ -179,6 +182,14 @@ class ResPartner(models.Model):
             if registry.has_unaccent == FunctionStatus.INDEXABLE:
                 column = registry.unaccent(column)
             create_index(self.env.cr, NAME_TRIGRAM_INDEX, self._table, [f"{column} gin_trgm_ops"], "gin")
+        # small: only the partners without a Service Account (companies, vendors, users...)
+        create_index(
+            self.env.cr,
+            UNGOVERNED_NAMES_INDEX,
+            self._table,
+            ["complete_name", "id DESC"],
+            where="x_sa_id IS NULL",
+        )
         return result
 
     def _compute_abs_assignment_count(self):

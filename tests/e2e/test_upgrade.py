@@ -163,6 +163,7 @@ def _rewind_to_v2(conn, fx):
             cr.execute(f'DROP INDEX "{index}"')
         # nor the SQL function with which every API request asks whether a membership has lapsed
         cr.execute("DROP FUNCTION abs_membership_lapsed(timestamp)")
+        _drop_sort_names(cr)
         cr.execute("DELETE FROM abs_event_outbox")
         # V2 had no root and no seeds: branches sat at the top of the tree.
         cr.execute("""UPDATE ov_serviced_account SET parent_id = NULL WHERE parent_id IN
@@ -185,6 +186,27 @@ def _rewind_to_v2(conn, fx):
         _rename_manager_column(cr, "sa_manager_id", "sa_manager")
         _set_module_version(cr, OLD_VERSION)
     return missing_sa
+
+
+def _drop_sort_names(cr):
+    """Before 18.0.1.2.0 the assignment rows did not carry their customer's sort name: no column,
+    no trigger keeping it, no index in name order."""
+    cr.execute("DROP TRIGGER abs_partner_sort_name_upd ON res_partner")
+    cr.execute("DROP TRIGGER abs_assignment_sort_name_ins ON ov_sa_customer_assignment")
+    cr.execute("DROP TRIGGER abs_assignment_sort_name_upd ON ov_sa_customer_assignment")
+    cr.execute("ALTER TABLE ov_sa_customer_assignment DROP COLUMN abs_sort_name")  # and its indexes
+    cr.execute(
+        "DROP FUNCTION abs_assignment_sort_name_from_partner(), abs_partner_sort_name_to_assignments()"
+    )
+    cr.execute("DROP INDEX res_partner_abs_ungoverned_names")
+
+
+def _sort_names_out_of_step(conn):
+    return _rows(
+        conn,
+        """SELECT a.id FROM ov_sa_customer_assignment a JOIN res_partner p ON p.id = a.partner_id
+            WHERE a.abs_sort_name IS DISTINCT FROM p.complete_name""",
+    )
 
 
 def _rename_manager_column(cr, new, old):
@@ -563,3 +585,64 @@ def test_upgrade_of_the_pip_installed_wheel_runs_its_own_scripts_without_upgrade
         [tuple(account for account, _manager in fx["managers"])],
     )
     assert sorted(managers) == sorted(fx["managers"])
+
+
+_SORT_NAME_TRIGGERS = {
+    "abs_assignment_sort_name_ins",
+    "abs_assignment_sort_name_upd",
+    "abs_partner_sort_name_upd",
+}
+_NAME_ORDER_INDEXES = {
+    "ov_sa_customer_assignment_active_actor_names",
+    "ov_sa_customer_assignment_active_unassigned_names",
+    "ov_sa_customer_assignment_active_account_names",
+    "res_partner_abs_ungoverned_names",
+}
+
+
+def _sort_name_machinery(conn):
+    triggers = {
+        name for (name,) in _rows(conn, "SELECT tgname FROM pg_trigger WHERE tgname LIKE 'abs_%%sort_name%%'")
+    }
+    indexes = {
+        name
+        for (name,) in _rows(
+            conn, "SELECT indexname FROM pg_indexes WHERE indexname = ANY(%s)", [list(_NAME_ORDER_INDEXES)]
+        )
+    }
+    return triggers, indexes
+
+
+def test_upgrade_gives_every_assignment_its_customers_sort_name_and_keeps_it(upgraded):
+    conn, c = upgraded["conn"], upgraded["fx"]["customers"]
+    assert "Running migration [>18.0.1.2.0] pre-assignment_sort_name" in upgraded["log"]
+    assert _sort_name_machinery(conn) == (_SORT_NAME_TRIGGERS, _NAME_ORDER_INDEXES)
+    assert _sort_names_out_of_step(conn) == []
+    names = dict(_rows(conn, "SELECT partner_id, abs_sort_name FROM ov_sa_customer_assignment"))
+    assert names[c["assigned"]] == "Customer assigned"
+    with conn.cursor() as cr:  # the triggers answer for the raw SQL an operator may run
+        cr.execute(
+            "UPDATE res_partner SET name = 'Customer renamed', complete_name = 'Customer renamed'"
+            " WHERE id = %s",
+            [c["assigned"]],
+        )
+    assert (
+        _scalar(
+            conn, "SELECT abs_sort_name FROM ov_sa_customer_assignment WHERE partner_id = %s", [c["assigned"]]
+        )
+        == "Customer renamed"
+    )
+
+
+def test_upgrade_from_18_0_1_1_1_fills_the_sort_name_of_the_rows_already_there(upgraded):
+    conn = upgraded["conn"]
+    rows = _scalar(conn, "SELECT count(*) FROM ov_sa_customer_assignment")
+    assert rows >= 5
+    with conn.cursor() as cr:
+        _drop_sort_names(cr)
+        _set_module_version(cr, "18.0.1.1.1")
+    log = odoo_cli.upgrade(DB, label="upgrade-sort-names")
+    assert "Running migration [>18.0.1.2.0] pre-assignment_sort_name" in log
+    assert f"abs_connector: {rows} assignment row(s) given their customer's sort name" in log
+    assert _sort_name_machinery(conn) == (_SORT_NAME_TRIGGERS, _NAME_ORDER_INDEXES)
+    assert _sort_names_out_of_step(conn) == []
