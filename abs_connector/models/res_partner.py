@@ -52,6 +52,8 @@ _ABS_SEAT_COUNT_SHARE = 0.3
 # the partner a row holds, once tested, and the row's customer id it is ordered by.
 _ABS_PROBED = "abs_probed"
 _ABS_DRIVING_ID = "abs_driving_id"
+# ... and, in a seat member's name-ordered page (see _abs_seat_page_query), the name it is ordered by.
+_ABS_SORT_KEY = "abs_sort_key"
 
 # Governance fields only the lifecycle methods below may set.
 _GOVERNANCE_FIELDS = frozenset(
@@ -96,8 +98,13 @@ def _domain_end(domain, start):
 
 def _select_one(query, *conditions):
     """``SELECT 1`` from ``query``'s tables, under its conditions and ``conditions``."""
+    return _select(query, SQL("1"), *conditions)
+
+
+def _select(query, columns, *conditions):
+    """``SELECT columns`` from ``query``'s tables, under its conditions and ``conditions``."""
     where = [condition for condition in (query.where_clause, *conditions) if condition]
-    return SQL("SELECT 1 FROM %s WHERE %s", query.from_clause, SQL(" AND ").join(where))
+    return SQL("SELECT %s FROM %s WHERE %s", columns, query.from_clause, SQL(" AND ").join(where))
 
 
 class ResPartner(models.Model):
@@ -200,6 +207,15 @@ class ResPartner(models.Model):
         )
         for partner in self:
             partner.abs_assignment_count = counts.get(partner, 0)
+
+    @api.model
+    def _search(self, domain, offset=0, limit=None, order=None):
+        # A seat member's page in the contact lists' order, driven from their assignment rows when
+        # it can be (see _abs_seat_page_query); the Query returned is then read as Odoo reads its own.
+        page = self._abs_seat_page_query(domain, offset, limit, order)
+        if page is not None:
+            return page
+        return super()._search(domain, offset=offset, limit=limit, order=order)
 
     @api.model
     def search_count(self, domain, limit=None):
@@ -533,6 +549,97 @@ class ResPartner(models.Model):
             *(rows.select("1") for rows in row_queries),
             _select_one(query, governed, SQL("%s = %s", partner_id, own)),
         ]
+
+    @api.model
+    def _abs_seat_page_query(self, domain, offset, limit, order):
+        """A seat member's page of the partners matching ``domain`` in the model's order
+        (``complete_name``, then id descending), read without walking every partner they may see:
+        a merge, in that order, of the partners without a Service Account (from their own index),
+        the member's assignment rows (each index range in name order, by the sort name the rows
+        carry; each row's partner probed by primary key under ``domain`` and Odoo's other rules)
+        and their own partner; each part stops after ``offset + limit`` rows. Only when no
+        customer can have two of the rows the member sees, as for the bounded count (see
+        _abs_seat_count_sql); the rows and their order are those of Odoo's own search
+        (docs/performance.md, "Seat users on Odoo's own screens").
+
+        :returns: a ``Query`` of the page, whose ``res_partner`` alias is the partner's row, or
+            None when Odoo's own search applies (no limit, another order, not a seat member,
+            memberships whose rows may overlap, a seat rule changed by hand, a selective filter).
+        """
+        if not limit or self.env.su or order != self._order:
+            return None
+        contexts = self.env.user._abs_seat_contexts()
+        if contexts is None or not visibility.seat_rows_are_distinct(contexts):
+            return None
+        self.browse().check_access("read")
+        if expression.is_false(self, domain):
+            return None
+        query = self._where_calc(domain)
+        if not self._abs_apply_rules_but_seat(query):
+            return None
+        bound = (offset or 0) + limit
+        # a search that keeps few partners: Odoo's own query reads those first, through its index
+        if not self._abs_seat_count_reads_rows_first(domain, query, bound):
+            return None
+        parts = self._abs_seat_page_parts(query, self._abs_seat_row_queries(contexts), bound)
+        page = Query(self.env, self._table, SQL("(%s)", SQL(" UNION ALL ").join(parts)))
+        # the order of each part, so that PostgreSQL merges them as they come (no sort of them all)
+        page.order = SQL(
+            "%s, %s DESC",
+            SQL.identifier(self._table, _ABS_SORT_KEY),
+            SQL.identifier(self._table, _ABS_DRIVING_ID),
+        )
+        page.limit, page.offset = limit, offset
+        return page
+
+    @api.model
+    def _abs_seat_page_parts(self, query, row_queries, bound):
+        """The disjoint parts of a seat member's name-ordered page (those of the bounded count:
+        see _abs_seat_count_parts), each a select of ``(sort key, partner id, the partner's row)``
+        in the page's order, up to ``bound`` rows."""
+        own = self.env.user.partner_id.id
+        partner_id = SQL.identifier(query.table, "id")
+        # through the ORM, so that a rename not yet written is written (and passed to the rows'
+        # sort names) before the page is read, as Odoo's own ORDER BY does
+        complete_name = self._field_to_sql(query.table, "complete_name", query)
+        sa_id = self._field_to_sql(query.table, "x_sa_id", query)
+        governed = SQL("%s IS NOT NULL", sa_id)
+        whole_row = SQL("%s.*", SQL.identifier(query.table))
+        Assignment = self.env["ov.sa_customer_assignment"]
+
+        def page_row(sort_key, driving_id, row):
+            return SQL(
+                "%s AS %s, %s AS %s, %s",
+                sort_key,
+                SQL.identifier(_ABS_SORT_KEY),
+                driving_id,
+                SQL.identifier(_ABS_DRIVING_ID),
+                row,
+            )
+
+        def partners(*conditions):
+            select = _select(query, page_row(complete_name, partner_id, whole_row), *conditions)
+            return SQL("(%s ORDER BY %s, %s DESC LIMIT %s)", select, complete_name, partner_id, bound)
+
+        selects = [partners(SQL("%s IS NULL", sa_id))]
+        for rows in row_queries:
+            sort_name = SQL.identifier(rows.table, "abs_sort_name")  # the database writes it, not the ORM
+            customer = Assignment._field_to_sql(rows.table, "partner_id", rows)
+            probe = _select(
+                query,
+                whole_row,
+                governed,
+                SQL("%s <> %s", partner_id, own),
+                SQL("%s = %s", partner_id, customer),
+            )
+            # OFFSET 0 keeps the probe per row, in the rows' order (see _abs_seat_count_parts)
+            rows.add_join("JOIN", _ABS_PROBED, SQL("LATERAL (%s OFFSET 0)", probe), SQL("TRUE"))
+            rows.order = SQL("%s, %s DESC", sort_name, customer)
+            rows.limit = bound
+            probed = SQL("%s.*", SQL.identifier(_ABS_PROBED))
+            selects.append(SQL("(%s)", rows.select(page_row(sort_name, customer, probed))))
+        selects.append(partners(governed, SQL("%s = %s", partner_id, own)))
+        return selects
 
     @api.model
     def _abs_seat_row_queries(self, contexts):
