@@ -47,7 +47,10 @@ class AbsGovernedMixin(models.AbstractModel):
     )
 
     # The condition of the seat-member record rules (security/<model>_security.xml): searched,
-    # never stored, so that it is evaluated for the signed-in user on every search.
+    # never stored, so that it is evaluated for the signed-in user on every search. A value read
+    # (an access check) is cached per user for the transaction, dropped when what it depends on
+    # changes: the record's stamps here, the signed-in user's memberships and accounts
+    # (res.users._abs_forget_seat_answers).
     abs_seat_visible = fields.Boolean(
         string="Visible Under Governance",
         compute="_compute_abs_seat_visible",
@@ -55,6 +58,8 @@ class AbsGovernedMixin(models.AbstractModel):
         help="Whether the signed-in user's Service Account memberships let them see this record.",
     )
 
+    @api.depends("x_sa_id", "x_actor_id")
+    @api.depends_context("uid")
     def _compute_abs_seat_visible(self):
         ids = [record_id for record_id in self._origin.ids if record_id]
         # only this condition, not the other rules: the search method still answers for the caller

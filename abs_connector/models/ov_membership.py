@@ -30,6 +30,10 @@ _ACCESS_CONTEXT_FIELDS = (
 )
 # The same, headed by the id, as the request's first query selects them.
 _GATE_MEMBERSHIP_FIELDS = ("id", *_ACCESS_CONTEXT_FIELDS)
+# What a seat member's access contexts are built from (res.users._abs_seat_contexts), read in
+# one query: the membership with its state and dates, its account.
+_SEAT_MEMBERSHIP_FIELDS = (*_GATE_MEMBERSHIP_FIELDS, "membership_state", "effective_from", "effective_to")
+_SEAT_ACCOUNT_FIELDS = ("id", "state", "parent_path", "abs_agents_confirm_orders")
 # Whether a membership has lapsed with customers still to release (created by init()).
 _LAPSED_FUNCTION = "abs_membership_lapsed"
 
@@ -291,6 +295,7 @@ class OvMembership(models.Model):
             if vals.get("person_partner_id") in employee_of:
                 vals["employee_id"] = employee_of[vals["person_partner_id"]]
         memberships = super().create(vals_list)
+        self.env["res.users"]._abs_forget_seat_answers()
         self.env["ov.conflict_review"]._abs_flag_cross_company(memberships)
         return memberships
 
@@ -304,6 +309,7 @@ class OvMembership(models.Model):
         downgraded = self._abs_losing_hold_customers(vals.get("role_code"))
         edited = self._abs_edited_fields(vals)
         result = super().write(vals)
+        self.env["res.users"]._abs_forget_seat_answers()
         revoking = changing if new_state == "revoked" else self.browse()
         released = self._abs_release_after_write(revoking, downgraded)
         if new_state == "active" and changing:
@@ -418,6 +424,11 @@ class OvMembership(models.Model):
             return self.env["res.partner"].browse(actor_id)
         return self._abs_system_actor() or None
 
+    @api.ondelete(at_uninstall=True)
+    def _unlink_forget_seat_answers(self):
+        # nothing reads a user's memberships between this and the rows' deletion
+        self.env["res.users"]._abs_forget_seat_answers()
+
     @api.ondelete(at_uninstall=False)
     def _unlink_except_history(self):
         if self.filtered(
@@ -500,24 +511,51 @@ class OvMembership(models.Model):
             sa_settings=sa._abs_capability_settings(),
         )
 
-    @api.model
-    def _abs_seat_contexts(self, person_partner):
-        """What ``person_partner`` sees through all their memberships at once, for the record
-        rules of Odoo's own screens: one access context per live membership of an active
-        account (a suspended, revoked or ended one gives none).
+    def _abs_seat_contexts(self):
+        """What the person of these memberships (all of theirs, in every state) sees through them
+        at once, for the record rules of Odoo's own screens: one access context per live
+        membership of an active account (a suspended, revoked or ended one gives none).
 
-        :returns: the contexts, or None when the person never was a member of any account
-            (Odoo's own rules alone then apply).
+        :returns: the contexts, or None when there is no membership (the person never was a
+            member of any account: Odoo's own rules alone then apply).
         """
-        memberships = self._abs_reader().search([("person_partner_id", "=", person_partner.id)], order="id")
-        if not memberships:
+        if not self:
             return None
         now = fields.Datetime.now()
         return [
             membership._abs_context_in(membership.serviced_account_id)
-            for membership in memberships
+            for membership in self.sorted("id")
             if membership._abs_is_live_at(now) and membership.serviced_account_id.state == "active"
         ]
+
+    @api.model
+    def _abs_memberships_of(self, persons):
+        """Every membership of ``persons`` (any state), with what :meth:`_abs_seat_contexts` reads
+        of them and of their accounts put into the cache, in one query.
+
+        :returns: the memberships, elevated, in id order.
+        """
+        model = self._abs_reader()
+        if not persons:
+            return model.browse()
+        accounts = self.env["ov.serviced_account"]._abs_tree_reader()
+        model.flush_model([*_SEAT_MEMBERSHIP_FIELDS[1:], "serviced_account_id"])
+        accounts.flush_model(list(_SEAT_ACCOUNT_FIELDS[1:]))
+        rows = self.env.execute_query(
+            SQL(
+                "SELECT %s, %s FROM ov_membership m JOIN ov_serviced_account sa"
+                " ON sa.id = m.serviced_account_id WHERE m.person_partner_id IN %s ORDER BY m.id",
+                SQL(", ").join(SQL.identifier("m", name) for name in _SEAT_MEMBERSHIP_FIELDS),
+                SQL(", ").join(SQL.identifier("sa", name) for name in _SEAT_ACCOUNT_FIELDS),
+                tuple(persons.ids),
+            )
+        )
+        memberships = model.browse()
+        width = len(_SEAT_MEMBERSHIP_FIELDS)
+        for row in rows:
+            cached_record(accounts, _SEAT_ACCOUNT_FIELDS, row[width:])
+            memberships |= cached_record(model, _SEAT_MEMBERSHIP_FIELDS, row[:width])
+        return memberships
 
     @api.model
     def _abs_is_or_was_member(self, person_partner, sa):

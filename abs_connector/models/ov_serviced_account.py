@@ -337,6 +337,8 @@ class OvServicedAccount(models.Model):
         archiving = self._abs_precheck_write(vals)
         changed = self._abs_changed_fields(vals)
         result = super().write(vals)
+        # members see an account's customers through its state, place in the tree and settings
+        self.env["res.users"]._abs_forget_seat_answers()
         for sa in archiving or ():
             sa._abs_emit("service_account.archived", {"name": sa.name, "parent_id": sa.parent_id.id or None})
         for sa, fnames in changed.items():

@@ -383,6 +383,8 @@ class ResPartner(models.Model):
             few = self._abs_seat_estimated_share(shown) < _ABS_SEAT_COUNT_SHARE
         return [("id", "in", self._abs_seat_union(shown, own) if few else self._abs_seat_filter(shown, own))]
 
+    @api.depends("x_sa_id", "assignment_ids.state", "assignment_ids.actor_id", "assignment_ids.account_id")
+    @api.depends_context("uid")
     def _compute_abs_seat_visible(self):
         # Odoo's access check reads this field on every partner a screen reads (a page, a form):
         # one query on the assignment rows of the governed ones among them, not the rule's search

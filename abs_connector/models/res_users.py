@@ -1,20 +1,55 @@
-from odoo import _, api, models
+from odoo import _, api, fields, models
 
 from ..elevation import elevate
 
 PROXY_USER_XMLID = "abs_connector.abs_api_proxy_user"
 # Users whose view of governed records Odoo's own rules alone decide (see _abs_seat_contexts).
 UNLIMITED_GROUPS = ("abs_connector.group_abs_governance_manager", "abs_connector.group_abs_api_proxy")
+# What a user's view of governed records is decided from, on their own row (see _abs_seat_contexts).
+_SEAT_USER_FIELDS = {"partner_id", "groups_id", "share", "active"}
 
 
 class ResUsers(models.Model):
     _inherit = "res.users"
 
+    # The memberships of the user's person, every state, found once per transaction: the record
+    # cache lives as long as the transaction (emptied on commit, rollback and invalidation), so
+    # that the several searches of one request ask for them once and the next request asks
+    # again. Their states, dates and accounts are read from that cache, which writes keep
+    # current; a membership created, deleted or moved to another person drops this field
+    # (_abs_forget_seat_answers).
+    abs_seat_membership_ids = fields.Many2many(
+        "ov.membership",
+        compute="_compute_abs_seat_membership_ids",
+        compute_sudo=True,
+        groups="base.group_system",
+    )
+
+    @api.depends("partner_id")
+    def _compute_abs_seat_membership_ids(self):
+        memberships = self.env["ov.membership"]._abs_memberships_of(self.partner_id)
+        for user in self:
+            user.abs_seat_membership_ids = memberships.filtered(
+                lambda membership, person=user.partner_id: membership.person_partner_id == person
+            )
+
     def write(self, vals):
         # Odoo's own users.write tells the previous address of a changed e-mail: the
         # partner's write must not tell it a second time.
         users = self.with_context(abs_previous_email_told=True) if "email" in vals else self
-        return super(ResUsers, users).write(vals)
+        result = super(ResUsers, users).write(vals)
+        if _SEAT_USER_FIELDS & set(vals):
+            self._abs_forget_seat_answers()
+        return result
+
+    @api.model
+    def _abs_forget_seat_answers(self):
+        """Drop what this transaction knows of seat members' views: every user's memberships
+        and every record's ``abs_seat_visible``. Called when a membership, an account or a
+        user's groups or person change, so that the next question is answered from the change."""
+        self.invalidate_model(["abs_seat_membership_ids"])
+        for model_name in self.env["ov.membership"]._abs_governed_models():
+            self.env[model_name].invalidate_model(["abs_seat_visible"])
 
     def _abs_notify_previous_email(self, old_email):
         """Tell the address a portal customer just left that it is no longer theirs, so a
@@ -40,17 +75,19 @@ class ResUsers(models.Model):
         records the way the API would show them to that person: the access contexts of their
         live memberships (none when all are suspended, revoked or ended). Governance Managers,
         the API proxy, portal users and people who never were members: None, Odoo's own rules
-        alone apply. Evaluated on every search, never cached: a membership that ends, even by
-        its end date passing, ends the access at once.
+        alone apply. Evaluated on every search from the memberships as this transaction knows
+        them (never kept across transactions): a membership that ends, even by its end date
+        passing, ends the access at once.
         """
         self.ensure_one()
         # groups first: they are cached, while share would read the user's row on every search
         if any(self.has_group(group) for group in UNLIMITED_GROUPS) or self._is_superuser():
             return None
         # as the user, reading their own row would check the contacts rule, which asks this again
-        if elevate(self, "the user's own flag, not a record their rules decide").share:
+        user = elevate(self, "the user's own flag and memberships, not records their rules decide")
+        if user.share:
             return None
-        return self.env["ov.membership"]._abs_seat_contexts(self.partner_id)
+        return user.abs_seat_membership_ids._abs_seat_contexts()
 
     @api.model
     def _abs_sync_proxy_companies(self):

@@ -45,6 +45,7 @@ from . import (
     test_portal_login_email,
     test_portal_onboarding,
     test_rpc_surface,
+    test_seat_member_memberships,
     test_seat_member_page,
     test_seat_member_rules,
     test_service_account_archival,
