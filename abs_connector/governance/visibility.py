@@ -345,6 +345,41 @@ def _explicit(domain):
 # How an operator changes the number of terms still awaited: "&" and "|" take two (one more), "!" one.
 ARITY_CHANGE = {"&": 1, "|": 1, "!": 0}
 
+# The condition of the seat-member record rules (security/<model>_security.xml).
+SEAT_RULE_TERM = ("abs_seat_visible", "=", True)
+
+
+def is_seat_rule_term(term):
+    """Whether a domain ``term`` is the seat-member rules' condition."""
+    return isinstance(term, list | tuple) and tuple(term) == SEAT_RULE_TERM
+
+
+def and_term_positions(domain, start=0):
+    """The positions of the terms a normalized prefix ``domain`` ANDs at its top level (from
+    ``start``); an OR or a NOT is one term."""
+    if not domain:
+        return []
+    if domain[start] != "&":
+        return [start]
+    right = subdomain_end(domain, start + 1)
+    return and_term_positions(domain, start + 1) + and_term_positions(domain, right)
+
+
+def subdomain_end(domain, start):
+    """Where the sub-domain that starts at ``start`` of a normalized prefix domain ends."""
+    awaited, position = 1, start
+    while awaited:
+        term = domain[position]
+        awaited += ARITY_CHANGE.get(term, -1) if isinstance(term, str) else -1
+        position += 1
+    return position
+
+
+def requires_seat_rule(domain):
+    """Whether every record a normalized ``domain`` lets through meets the seat-member rules'
+    condition: the condition is one of the terms the domain ANDs at its top level."""
+    return any(is_seat_rule_term(domain[position]) for position in and_term_positions(domain))
+
 
 def seat_assignment_domain(contexts):
     """Domain on ``ov.sa_customer_assignment``: the active rows any of ``contexts`` sees.

@@ -54,6 +54,8 @@ class AbsGovernedMixin(models.AbstractModel):
     abs_seat_visible = fields.Boolean(
         string="Visible Under Governance",
         compute="_compute_abs_seat_visible",
+        # cached per user, not per user and superuser mode: Odoo's access check reads it elevated
+        compute_sudo=True,
         search="_search_abs_seat_visible",
         help="Whether the signed-in user's Service Account memberships let them see this record.",
     )
@@ -79,6 +81,25 @@ class AbsGovernedMixin(models.AbstractModel):
         contexts = self.env.user._abs_seat_contexts()
         domain = expression.TRUE_DOMAIN if contexts is None else self._abs_seat_domain(contexts)
         return domain if (operator == "=") == value else ["!", *expression.normalize_domain(domain)]
+
+    @api.model
+    def search_fetch(self, domain, field_names, offset=0, limit=None, order=None):
+        records = super().search_fetch(domain, field_names, offset=offset, limit=limit, order=order)
+        records._abs_note_seen_by_seat_member()
+        return records
+
+    def _abs_note_seen_by_seat_member(self):
+        """These records were just found by a search under the seat-member rule: note that the
+        signed-in member sees them, so that Odoo's access check of a page's rows (read right
+        after its search) does not ask the assignment rows again what the search just asked
+        them. Only for a seat member's own search, and only while that rule applies as one of
+        the conditions every record must meet; the note goes whenever what it depends on changes
+        (see the field's comment)."""
+        if not self or self.env.su or self.env.user._abs_seat_contexts() is None:
+            return
+        if not visibility.requires_seat_rule(self.env["ir.rule"]._compute_domain(self._name, "read")):
+            return
+        self.env.cache.update(self, self._fields["abs_seat_visible"], [True] * len(self))
 
     @api.model
     def _abs_seat_domain(self, contexts):

@@ -27,6 +27,8 @@ ALLOWED_PUBLIC_METHODS = {
     ("abs.governed.mixin", "create"): "ORM create of governed models; only stamps the company",
     ("abs.governed.mixin", "get_view"): "ORM view of governed models (Odoo's access check); only "
     "lowers a seat member's list and kanban count_limit to the API's count bound",
+    ("abs.governed.mixin", "search_fetch"): "ORM search (Odoo's rights and rules); only notes in the "
+    "transaction's cache that a seat member sees the records the seat rule just let through",
     ("abs.governed.mixin", "web_search_read"): "ORM list read (Odoo's rights and rules); only lowers "
     "a seat member's count_limit to the API's count bound, never what the search lets through",
     ("ov.membership", "create"): "ORM create (ACL: Governance Managers and the API proxy only)",
@@ -42,7 +44,7 @@ ALLOWED_PUBLIC_METHODS = {
     ("res.partner", "search_count"): "ORM count (Odoo's rights and rules on contacts); only tells the "
     "seat-member rule that it counts, which picks its SQL shape, never what it lets through",
     ("res.users", "write"): "ORM write (Odoo's rights on users); only marks that Odoo already told "
-    "the previous address of a changed e-mail",
+    "the previous address of a changed e-mail, and drops the transaction's cached seat answers",
     # ---- buttons: no arguments, authority checked before anything changes ----
     ("abs.api_key", "action_revoke"): "button; check_access('write') before the sudo write",
     ("abs.event.outbox", "action_retry"): "button; Governance Managers only, checked first",

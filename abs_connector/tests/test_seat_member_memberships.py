@@ -130,6 +130,38 @@ class TestSeatMemberMembershipsPerTransaction(SeatMemberCase):
         self.sam_user.partner_id = self.ada.person_partner_id
         self.assertEqual(self.seen_by(self.sam_user, self.governed), self.adas_customer)
 
+    def test_rows_of_a_members_page_are_not_tested_again_by_the_access_check(self):
+        computed = []
+        compute = type(self.env["res.partner"])._compute_abs_seat_visible
+
+        def spy(records):
+            computed.append(records.ids)
+            return compute(records)
+
+        with patch.object(type(self.env["res.partner"]), "_compute_abs_seat_visible", spy):
+            result = self.list_page(self.sam_user)
+            self.assertEqual(len(result["records"]), 2)
+            self.assertEqual(computed, [], "the search under the rule already proved these rows")
+            # a record no search of Sam's returned is still tested
+            self.assertFalse(self.elsewhere.with_user(self.sam_user).abs_seat_visible)
+            self.assertEqual(computed, [self.elsewhere.ids])
+
+    def test_rows_found_without_the_seat_rule_are_not_noted_as_visible(self):
+        self.env.ref("abs_connector.res_partner_rule_seat_member").active = False
+        found = self.env["res.partner"].with_user(self.ada_user).search([("id", "in", self.governed.ids)])
+        self.assertEqual(found, self.governed, "without the rule the search lets everything through")
+        self.assertEqual(
+            self.governed.with_user(self.ada_user).mapped("abs_seat_visible"), [True, False, False, False]
+        )
+
+    def test_rows_noted_by_a_search_are_not_kept_after_a_revocation(self):
+        found = self.env["res.partner"].with_user(self.ada_user).search([("id", "in", self.governed.ids)])
+        self.assertEqual(found, self.adas_customer)
+        self.ada._abs_revoke()
+        self.assertFalse(found.abs_seat_visible)
+        with self.assertRaises(AccessError):
+            found.read(["name"])
+
     def test_visible_field_read_before_a_revocation_is_not_kept_after_it(self):
         customer = self.adas_customer.with_user(self.ada_user)
         self.assertTrue(customer.abs_seat_visible)
