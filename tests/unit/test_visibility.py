@@ -410,3 +410,35 @@ def test_the_assignment_domain_is_still_the_branches_or_ed():
         ("actor_id", "=", False),
     ]
     assert visibility.assignment_domain(ctx("staff")) == ACTIVE_IN_SA
+
+
+SEAT = ("abs_seat_visible", "=", True)
+COMPANY = ("company_id", "in", [1])
+
+
+@pytest.mark.parametrize(
+    "rules",
+    [
+        [SEAT],
+        [list(SEAT)],
+        ["&", COMPANY, SEAT],
+        ["&", "&", COMPANY, ("active", "=", True), SEAT],
+        ["&", "|", COMPANY, ("company_id", "=", False), SEAT],
+    ],
+)
+def test_a_rule_domain_that_ands_the_seat_condition_requires_it(rules):
+    assert visibility.requires_seat_rule(rules)
+
+
+@pytest.mark.parametrize(
+    "rules",
+    [
+        [],
+        [COMPANY],
+        ["|", COMPANY, SEAT],
+        ["!", SEAT],
+        ["&", COMPANY, "|", SEAT, ("user_id", "=", 2)],
+    ],
+)
+def test_a_rule_domain_that_does_not_and_the_seat_condition_does_not_require_it(rules):
+    assert not visibility.requires_seat_rule(rules)
