@@ -21,6 +21,7 @@ from . import (
     product_product,
     res_company,
     res_config_settings,
+    res_groups,
     res_partner,
     res_users,
     sale_order,

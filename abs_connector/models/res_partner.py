@@ -68,34 +68,6 @@ _GOVERNANCE_FIELDS = frozenset(
 )
 
 
-# The seat-member record rule's condition as the rule engine reads it (security/res_partner_security.xml).
-_ABS_SEAT_RULE_TERM = ("abs_seat_visible", "=", True)
-
-
-def _is_seat_rule_term(term):
-    return isinstance(term, list | tuple) and tuple(term) == _ABS_SEAT_RULE_TERM
-
-
-def _and_terms(domain, start=0):
-    """The positions of the terms a normalized ``domain`` ANDs at its top level (from ``start``)."""
-    if not domain:
-        return []
-    if domain[start] != "&":
-        return [start]
-    right = _domain_end(domain, start + 1)
-    return _and_terms(domain, start + 1) + _and_terms(domain, right)
-
-
-def _domain_end(domain, start):
-    """Where the sub-domain that starts at ``start`` of a normalized prefix domain ends."""
-    awaited, position = 1, start
-    while awaited:
-        term = domain[position]
-        awaited += visibility.ARITY_CHANGE.get(term, -1) if isinstance(term, str) else -1
-        position += 1
-    return position
-
-
 def _select_one(query, *conditions):
     """``SELECT 1`` from ``query``'s tables, under its conditions and ``conditions``."""
     return _select(query, SQL("1"), *conditions)
@@ -499,7 +471,9 @@ class ResPartner(models.Model):
             rules AND together (a rule changed by hand).
         """
         domain = list(self.env["ir.rule"]._compute_domain(self._name, "read"))
-        seat_terms = [i for i in _and_terms(domain) if _is_seat_rule_term(domain[i])]
+        seat_terms = [
+            i for i in visibility.and_term_positions(domain) if visibility.is_seat_rule_term(domain[i])
+        ]
         if len(seat_terms) != 1:
             return False
         domain[seat_terms[0]] = expression.TRUE_LEAF

@@ -43,6 +43,8 @@ ALLOWED_PUBLIC_METHODS = {
     "archiving a governed customer goes through the lifecycle and its authority check",
     ("res.partner", "search_count"): "ORM count (Odoo's rights and rules on contacts); only tells the "
     "seat-member rule that it counts, which picks its SQL shape, never what it lets through",
+    ("res.groups", "write"): "ORM write (Odoo's rights on groups: settings); only drops the "
+    "transaction's cached seat answers when the group's users change",
     ("res.users", "write"): "ORM write (Odoo's rights on users); only marks that Odoo already told "
     "the previous address of a changed e-mail, and drops the transaction's cached seat answers",
     # ---- buttons: no arguments, authority checked before anything changes ----

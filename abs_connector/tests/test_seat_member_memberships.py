@@ -125,6 +125,14 @@ class TestSeatMemberMembershipsPerTransaction(SeatMemberCase):
         self.sam_user.groups_id = [(4, self.env.ref("abs_connector.group_abs_governance_manager").id)]
         self.assertEqual(self.seen_by(self.sam_user, self.governed), self.governed)
 
+    def test_user_added_to_governance_managers_from_the_group_sees_everything_at_once(self):
+        customer = self.bobs_customer.with_user(self.ada_user)
+        self.assertFalse(customer.abs_seat_visible)
+        managers = self.env.ref("abs_connector.group_abs_governance_manager")
+        managers.users = [(4, self.ada_user.id)]
+        self.assertTrue(customer.abs_seat_visible)
+        self.assertEqual(self.seen_by(self.ada_user, self.governed), self.governed)
+
     def test_user_given_another_person_mid_transaction_sees_as_that_person(self):
         self.assertEqual(self.seen_by(self.sam_user, self.governed), self.governed - self.elsewhere)
         self.sam_user.partner_id = self.ada.person_partner_id
