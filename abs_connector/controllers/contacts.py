@@ -135,12 +135,11 @@ def _country_id(code):
 class _FromAssignments:
     """The contact list read from the caller's assignment rows: the rows, order and bounded total
     of the visibility domain, without walking the partners the caller does not see
-    (docs/performance.md#lists)."""
+    (docs/performance.md#lists). Its page and its count are written from one compilation."""
 
-    def __init__(self, partners, page_branches, count_branches):
-        self.partners = partners
-        self.page_branches = page_branches
-        self.count_branches = count_branches
+    def __init__(self, driven, id_bound):
+        self.driven = driven
+        self.id_bound = id_bound
 
     @classmethod
     def of(cls, partners, context, page):
@@ -151,18 +150,16 @@ class _FromAssignments:
         """
         if page["search"] or page["sort_field"]:
             return None
-        page_branches = visibility.disjoint_assignment_domains(context.access, keyset_id_bound(page))
-        if page_branches is None:
+        branches = visibility.disjoint_assignment_domains(context.access)
+        if branches is None:
             return None
-        return cls(partners, page_branches, visibility.disjoint_assignment_domains(context.access))
+        return cls(partners._abs_driven_customers(branches), keyset_id_bound(page))
 
     def records(self, page, fields):
-        return self.partners._abs_customer_page_from_assignments(
-            self.page_branches, page["offset"], page["limit"] + 1, page["descending"], fields
-        )
+        return self.driven.page(page["offset"], page["limit"] + 1, page["descending"], fields, self.id_bound)
 
     def count(self, limit):
-        return self.partners._abs_count_from_assignments(self.count_branches, limit)
+        return self.driven.count(limit)
 
 
 def _visible_contact(context, contact_id, include_archived=False):

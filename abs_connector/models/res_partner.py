@@ -9,6 +9,9 @@ from odoo.tools import SQL, email_normalize, escape_psql
 from odoo.tools.query import Query
 from odoo.tools.sql import create_index
 
+from ..driven_lists import DRIVING_ID as _ABS_DRIVING_ID
+from ..driven_lists import PROBED as _ABS_PROBED
+from ..driven_lists import DrivenCustomers
 from ..elevation import elevate
 from ..exceptions import GovernanceConflict
 from ..governance import visibility
@@ -48,11 +51,9 @@ _ABS_SEAT_FEW = 5000
 # Below this share of all partners, a seat member's count goes through the set too.
 _ABS_SEAT_COUNT_SHARE = 0.3
 
-# Names in the SQL of a list driven from the assignment rows (see _abs_customers_from_assignments):
-# the partner a row holds, once tested, and the row's customer id it is ordered by.
-_ABS_PROBED = "abs_probed"
-_ABS_DRIVING_ID = "abs_driving_id"
-# ... and, in a seat member's name-ordered page (see _abs_seat_page_query), the name it is ordered by.
+# Names in the SQL of a list driven from the assignment rows (driven_lists: the partner a row
+# holds, once tested, and the row's customer id it is ordered by) and, in a seat member's
+# name-ordered page (see _abs_seat_page_query), the name it is ordered by.
 _ABS_SORT_KEY = "abs_sort_key"
 
 # Governance fields only the lifecycle methods below may set.
@@ -670,46 +671,23 @@ class ResPartner(models.Model):
         :returns: an Odoo ``Query`` of partner ids whose ``res_partner`` alias is the partner's
             row; the caller sets its limit and offset.
         """
-        if not branches:
-            return self.browse()._as_query()
-        Assignment = self.env["ov.sa_customer_assignment"]
-        driving_id = SQL.identifier(Assignment._table, "partner_id")
-        partner = self._search([])
-        partner.add_where(SQL("%s = %s", SQL.identifier(self._table, "id"), driving_id))
-        columns = (
-            SQL("%s.*", SQL.identifier(self._table)) if whole_rows else SQL.identifier(self._table, "id")
-        )
-        # OFFSET 0 keeps the test a probe per row: flattened into a join, PostgreSQL would plan
-        # it as a walk of every partner again (with Odoo's multi-company sub-select in the rule).
-        probe = SQL("LATERAL (%s OFFSET 0)", partner.select(columns))
-        direction = SQL("DESC") if descending else SQL("ASC")
-        row = SQL("%s AS %s, %s.*", driving_id, SQL.identifier(_ABS_DRIVING_ID), SQL.identifier(_ABS_PROBED))
-        selects = []
-        for branch in branches:
-            rows = Assignment._search(branch)
-            rows.add_join("JOIN", _ABS_PROBED, probe, SQL("TRUE"))
-            # ordered and bounded in the branch, so that PostgreSQL merges the branches lazily
-            # (it does not merge a UNION ALL of unordered branches: it sorts all their rows)
-            rows.order, rows.limit = SQL("%s %s", driving_id, direction), limit
-            selects.append(SQL("(%s)", rows.select(row)))
-        query = Query(self.env, self._table, SQL("(%s)", SQL(" UNION ALL ").join(selects)))
-        query.order = SQL("%s %s", SQL.identifier(self._table, _ABS_DRIVING_ID), direction)
-        return query
+        return self._abs_driven_customers(branches).query(limit, descending, whole_rows)
+
+    @api.model
+    def _abs_driven_customers(self, branches):
+        """:meth:`_abs_customers_from_assignments`, compiled once for the page and the count of
+        one list (see ``DrivenCustomers``)."""
+        return DrivenCustomers(self, branches)
 
     @api.model
     def _abs_customer_page_from_assignments(self, branches, offset, limit, descending, fields):
         """One page of :meth:`_abs_customers_from_assignments` with ``fields``, in one query."""
-        query = self._abs_customers_from_assignments(branches, offset + limit, descending)
-        query.offset, query.limit = offset, limit
-        return self._fetch_query(query, self._determine_fields_to_fetch(fields))
+        return self._abs_driven_customers(branches).page(offset, limit, descending, fields)
 
     @api.model
     def _abs_count_from_assignments(self, branches, limit):
         """How many partners :meth:`_abs_customers_from_assignments` holds, counted up to ``limit``."""
-        query = self._abs_customers_from_assignments(branches, limit, whole_rows=False)
-        query.order, query.limit = None, limit
-        counted = SQL("SELECT count(*) FROM (%s) AS counted", query.select(SQL("1")))
-        return self.env.execute_query(counted)[0][0]
+        return self._abs_driven_customers(branches).count(limit)
 
     def _abs_ensure_visible(self, sa, actor_partner, capability, include_archived=False):
         """Check the actor sees this customer, then that their role grants ``capability``.

@@ -11,6 +11,7 @@ from odoo import sql_db
 from odoo.tests import tagged
 from odoo.tools import SQL
 
+from .. import driven_lists
 from ..controllers import contacts
 from ..governance import api_schemas, visibility
 from ..models import ov_sa_customer_assignment
@@ -264,15 +265,14 @@ class TestContactListDrivenByAssignments(AbsApiCase):
 
     def driven_pages(self):
         """A spy on the driven page reads: patch, list of calls."""
-        Partner = type(self.env["res.partner"])
-        original = Partner._abs_customer_page_from_assignments
+        original = driven_lists.DrivenCustomers.page
         calls = []
 
-        def spy(model, *args, **kwargs):
+        def spy(driven, *args, **kwargs):
             calls.append(args)
-            return original(model, *args, **kwargs)
+            return original(driven, *args, **kwargs)
 
-        return patch.object(Partner, "_abs_customer_page_from_assignments", spy), calls
+        return patch.object(driven_lists.DrivenCustomers, "page", spy), calls
 
     def test_driven_list_answers_what_the_domain_answers_for_agent_staff_and_assigned_only(self):
         spy, calls = self.driven_pages()

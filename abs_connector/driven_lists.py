@@ -1,0 +1,109 @@
+"""Lists driven from the assignment rows (docs/performance.md#lists-driven): the SQL of a page and
+of its bounded count, compiled once per list.
+
+Odoo compiles a search's domain and record rules into SQL on every ``_search``: for the API's
+proxy user that is the multi-company rule's ``parent_of`` and a domain parse per model, a good
+part of a list request's time. A list asks for its page and then its count from the same rows;
+``DrivenCustomers`` compiles the partners' search and each branch's rows once and writes both
+statements from them.
+"""
+
+from odoo.tools import SQL
+from odoo.tools.query import Query
+
+# Names in the SQL: the partner a row holds, once tested, and the row's customer id it is ordered by.
+PROBED = "abs_probed"
+DRIVING_ID = "abs_driving_id"
+
+# What a keyset bound may compare the rows' customer id with (see controllers' keyset_id_bound).
+_BOUND_OPERATORS = {"<": SQL("<"), ">": SQL(">")}
+
+
+class DrivenCustomers:
+    """The partners the active rows of ``branches`` hold, among those Odoo's own search of
+    ``partners`` returns (active test, record rules), in id order (see
+    ``res.partner._abs_customers_from_assignments``).
+
+    :param partners: an empty ``res.partner`` recordset in the caller's environment: its user's
+        record rules and its context's active test apply to every statement.
+    :param branches: domains on ``ov.sa_customer_assignment`` that never share a customer
+        (``visibility.disjoint_assignment_domains``).
+    """
+
+    def __init__(self, partners, branches):
+        self.partners = partners
+        assignments = partners.env["ov.sa_customer_assignment"]
+        self.driving_id = SQL.identifier(assignments._table, "partner_id")
+        self.branches = [assignments._search(branch) for branch in branches]
+        self.searched = partners._search([]) if branches else None
+
+    def query(self, limit, descending=False, whole_rows=True, id_bound=None):
+        """An Odoo ``Query`` of partner ids whose ``res_partner`` alias is the partner's row, up
+        to ``limit`` of them in each branch; the caller sets its limit and offset.
+
+        :param whole_rows: whether each partner yields its every column (for ``_fetch_query``)
+            or only its id (a count: a narrower probe costs about half as much per row).
+        :param id_bound: ``(operator, id)``, e.g. ``(">", 41)``: only customers past that id, the
+            bound put in each branch so that its index range starts there (a cursor page).
+        """
+        if not self.branches:
+            return self.partners.browse()._as_query()
+        direction = SQL("DESC") if descending else SQL("ASC")
+        probe = self._probe(whole_rows)
+        selects = [self._branch_select(rows, probe, limit, direction, id_bound) for rows in self.branches]
+        table = self.partners._table
+        query = Query(self.partners.env, table, SQL("(%s)", SQL(" UNION ALL ").join(selects)))
+        query.order = SQL("%s %s", SQL.identifier(table, DRIVING_ID), direction)
+        return query
+
+    def page(self, offset, limit, descending, fields, id_bound=None):
+        """One page with ``fields``, in one query."""
+        query = self.query(offset + limit, descending, id_bound=id_bound)
+        query.offset, query.limit = offset, limit
+        return self.partners._fetch_query(query, self.partners._determine_fields_to_fetch(fields))
+
+    def count(self, limit):
+        """How many partners there are, counted up to ``limit``."""
+        query = self.query(limit, whole_rows=False)
+        query.order, query.limit = None, limit
+        counted = SQL("SELECT count(*) FROM (%s) AS counted", query.select(SQL("1")))
+        return self.partners.env.execute_query(counted)[0][0]
+
+    def _probe(self, whole_rows):
+        """The test of one row's customer: Odoo's search of the partners, by primary key."""
+        table = self.partners._table
+        columns = SQL("%s.*", SQL.identifier(table)) if whole_rows else SQL.identifier(table, "id")
+        conditions = [
+            *([self.searched.where_clause] if self.searched.where_clause else []),
+            SQL("%s = %s", SQL.identifier(table, "id"), self.driving_id),
+        ]
+        # OFFSET 0 keeps the test a probe per row: flattened into a join, PostgreSQL would plan
+        # it as a walk of every partner again (with Odoo's multi-company sub-select in the rule).
+        return SQL(
+            "LATERAL (SELECT %s FROM %s WHERE %s OFFSET 0)",
+            columns,
+            self.searched.from_clause,
+            SQL(" AND ").join(conditions),
+        )
+
+    def _branch_select(self, rows, probe, limit, direction, id_bound):
+        """One branch's rows with their probed customers, ordered and bounded in the branch, so
+        that PostgreSQL merges the branches lazily (it does not merge a UNION ALL of unordered
+        branches: it sorts all their rows)."""
+        conditions = [*([rows.where_clause] if rows.where_clause else [])]
+        if id_bound:
+            operator, bound_id = id_bound
+            conditions.append(SQL("%s %s %s", self.driving_id, _BOUND_OPERATORS[operator], int(bound_id)))
+        return SQL(
+            "(SELECT %s AS %s, %s.* FROM %s JOIN %s AS %s ON TRUE%s ORDER BY %s %s LIMIT %s)",
+            self.driving_id,
+            SQL.identifier(DRIVING_ID),
+            SQL.identifier(PROBED),
+            rows.from_clause,
+            probe,
+            SQL.identifier(PROBED),
+            SQL(" WHERE %s", SQL(" AND ").join(conditions)) if conditions else SQL(),
+            self.driving_id,
+            direction,
+            limit,
+        )
