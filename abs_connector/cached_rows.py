@@ -18,3 +18,16 @@ def cached_record(model, field_names, values):
         field = model._fields[name]
         model.env.cache.update(record, field, [field.convert_to_cache(value, record, validate=False)])
     return record
+
+
+def cached_records(model, field_names, columns):
+    """The records whose ids are ``columns[0]``, with the other ``field_names``' columns put into
+    the cache as the ORM's own fetch puts them (values as the database returned them, not
+    overwriting a value already cached).
+
+    :param columns: one sequence per name of ``field_names`` (``id`` first), aligned by row.
+    """
+    records = model.browse(columns[0])
+    for name, values in zip(field_names[1:], columns[1:], strict=True):
+        model.env.cache.insert_missing(records, model._fields[name], values)
+    return records

@@ -14,6 +14,8 @@ from odoo.tools.query import Query
 # Names in the SQL: the partner a row holds, once tested, and the row's customer id it is ordered by.
 PROBED = "abs_probed"
 DRIVING_ID = "abs_driving_id"
+# Prefix of the driving row's own columns a page may carry next to its partner's (see query()).
+ROW_PREFIX = "abs_row_"
 
 # What a keyset bound may compare the rows' customer id with (see controllers' keyset_id_bound).
 _BOUND_OPERATORS = {"<": SQL("<"), ">": SQL(">")}
@@ -37,7 +39,7 @@ class DrivenCustomers:
         self.branches = [assignments._search(branch) for branch in branches]
         self.searched = partners._search([]) if branches else None
 
-    def query(self, limit, descending=False, whole_rows=True, id_bound=None):
+    def query(self, limit, descending=False, whole_rows=True, id_bound=None, row_fields=()):
         """An Odoo ``Query`` of partner ids whose ``res_partner`` alias is the partner's row, up
         to ``limit`` of them in each branch; the caller sets its limit and offset.
 
@@ -45,12 +47,17 @@ class DrivenCustomers:
             or only its id (a count: a narrower probe costs about half as much per row).
         :param id_bound: ``(operator, id)``, e.g. ``(">", 41)``: only customers past that id, the
             bound put in each branch so that its index range starts there (a cursor page).
+        :param row_fields: columns of the assignment row each partner is reached through, also
+            yielded, each as ``abs_row_<name>`` (ROW_PREFIX): the row a list's answer names, read
+            by the same query instead of a search of the page's rows afterwards.
         """
         if not self.branches:
             return self.partners.browse()._as_query()
         direction = SQL("DESC") if descending else SQL("ASC")
         probe = self._probe(whole_rows)
-        selects = [self._branch_select(rows, probe, limit, direction, id_bound) for rows in self.branches]
+        selects = [
+            self._branch_select(rows, probe, limit, direction, id_bound, row_fields) for rows in self.branches
+        ]
         table = self.partners._table
         query = Query(self.partners.env, table, SQL("(%s)", SQL(" UNION ALL ").join(selects)))
         query.order = SQL("%s %s", SQL.identifier(table, DRIVING_ID), direction)
@@ -86,7 +93,7 @@ class DrivenCustomers:
             SQL(" AND ").join(conditions),
         )
 
-    def _branch_select(self, rows, probe, limit, direction, id_bound):
+    def _branch_select(self, rows, probe, limit, direction, id_bound, row_fields):
         """One branch's rows with their probed customers, ordered and bounded in the branch, so
         that PostgreSQL merges the branches lazily (it does not merge a UNION ALL of unordered
         branches: it sorts all their rows)."""
@@ -94,10 +101,20 @@ class DrivenCustomers:
         if id_bound:
             operator, bound_id = id_bound
             conditions.append(SQL("%s %s %s", self.driving_id, _BOUND_OPERATORS[operator], int(bound_id)))
+        assignments = self.partners.env["ov.sa_customer_assignment"]
+        columns = [
+            SQL(
+                "%s AS %s",
+                assignments._field_to_sql(rows.table, name, rows),
+                SQL.identifier(ROW_PREFIX + name),
+            )
+            for name in row_fields
+        ]
         return SQL(
-            "(SELECT %s AS %s, %s.* FROM %s JOIN %s AS %s ON TRUE%s ORDER BY %s %s LIMIT %s)",
+            "(SELECT %s AS %s, %s%s.* FROM %s JOIN %s AS %s ON TRUE%s ORDER BY %s %s LIMIT %s)",
             self.driving_id,
             SQL.identifier(DRIVING_ID),
+            SQL("").join(SQL("%s, ", column) for column in columns),
             SQL.identifier(PROBED),
             rows.from_clause,
             probe,

@@ -9,7 +9,8 @@ from odoo import http
 from odoo.http import request
 from odoo.tools import SQL
 
-from ..cached_rows import cached_record
+from ..cached_rows import cached_record, cached_records
+from ..driven_lists import ROW_PREFIX
 from ..governance import api_schemas, errors, visibility
 from ..models.abs_contact_change import REPRESENTED_COLUMNS
 from .common import (
@@ -77,9 +78,14 @@ def _reaching_assignments(context, partner_ids):
     return query
 
 
-def serialize_contacts(context, partners):
-    """The list representation of ``partners`` (one assignment query for the whole page)."""
-    assignments = _assignments_by_partner(context, partners)
+def serialize_contacts(context, partners, assignments=None):
+    """The list representation of ``partners`` (one assignment query for the whole page).
+
+    :param assignments: {partner id: the row it is reached through}, when the page's query read
+        them already; else they are searched.
+    """
+    if assignments is None:
+        assignments = _assignments_by_partner(context, partners)
     return [serialize_contact(partner, assignments.get(partner.id)) for partner in partners]
 
 
@@ -140,6 +146,8 @@ class _FromAssignments:
     def __init__(self, driven, id_bound):
         self.driven = driven
         self.id_bound = id_bound
+        # {partner id: the row it was reached through}, read by the page's own query
+        self.assignments = {}
 
     @classmethod
     def of(cls, partners, context, page):
@@ -156,7 +164,31 @@ class _FromAssignments:
         return cls(partners._abs_driven_customers(branches), keyset_id_bound(page))
 
     def records(self, page, fields):
-        return self.driven.page(page["offset"], page["limit"] + 1, page["descending"], fields, self.id_bound)
+        """The page's partners with ``fields``, their rows and countries' codes, in one query."""
+        query = self.driven.query(
+            page["offset"] + page["limit"] + 1,
+            page["descending"],
+            id_bound=self.id_bound,
+            row_fields=_ROW_FIELDS,
+        )
+        query.offset, query.limit = page["offset"], page["limit"] + 1
+        Partner, Assignment = self.driven.partners, request.env["ov.sa_customer_assignment"]
+        names = ("id", *(field.name for field in Partner._determine_fields_to_fetch(fields)))
+        rows = request.env.execute_query(
+            query.select(
+                *(Partner._field_to_sql(Partner._table, name, query) for name in names),
+                *(SQL.identifier(Partner._table, ROW_PREFIX + name) for name in _ROW_FIELDS),
+                _country_code(Partner, query),
+            )
+        )
+        if not rows:
+            return Partner.browse()
+        columns = list(zip(*rows, strict=True))
+        partners = cached_records(Partner, names, columns[: len(names)])
+        rows_of = cached_records(Assignment, _ROW_FIELDS, columns[len(names) : -1])
+        _cache_country_codes(partners, columns[-1])
+        self.assignments = dict(zip(partners.ids, rows_of, strict=True))
+        return partners
 
     def count(self, limit):
         return self.driven.count(limit)
@@ -199,20 +231,11 @@ def _visible_contact_and_assignment(context, contact_id):
         *(Assignment._field_to_sql(reaching.table, name, reaching) for name in _ROW_FIELDS)
     )
     query.add_join("LEFT JOIN", "reaching", row, SQL("TRUE"))
-    Country = request.env["res.country"]
-    Country.check_access("read")
     rows = request.env.execute_query(
         query.select(
             *(Partner._field_to_sql(Partner._table, name, query) for name in _CONTACT_ROW_FIELDS),
             *(SQL.identifier("reaching", name) for name in _ROW_FIELDS),
-            # a sub-select, not a join: PostgreSQL would hash the whole country table
-            SQL(
-                "(SELECT %s FROM %s WHERE %s = %s)",
-                SQL.identifier(Country._table, "code"),
-                SQL.identifier(Country._table),
-                SQL.identifier(Country._table, "id"),
-                Partner._field_to_sql(Partner._table, "country_id", query),
-            ),
+            _country_code(Partner, query),
         )
     )
     if not rows:
@@ -221,8 +244,30 @@ def _visible_contact_and_assignment(context, contact_id):
     split = len(_CONTACT_ROW_FIELDS)
     partner = cached_record(Partner, _CONTACT_ROW_FIELDS, values[:split])
     assignment = cached_record(Assignment, _ROW_FIELDS, values[split:-1])
-    cached_record(Country, ("id", "code"), (partner.country_id.id or None, values[-1]))
+    _cache_country_codes(partner, [values[-1]])
     return partner, assignment or None
+
+
+def _country_code(Partner, query):
+    """SQL of the code of the country of ``query``'s partner, so that the query that reads the
+    contacts reads it too (instead of a fetch of the countries afterwards)."""
+    Country = request.env["res.country"]
+    Country.check_access("read")
+    # a sub-select, not a join: PostgreSQL would hash the whole country table
+    return SQL(
+        "(SELECT %s FROM %s WHERE %s = %s)",
+        SQL.identifier(Country._table, "code"),
+        SQL.identifier(Country._table),
+        SQL.identifier(Country._table, "id"),
+        Partner._field_to_sql(Partner._table, "country_id", query),
+    )
+
+
+def _cache_country_codes(partners, codes):
+    """Put the countries' ``codes`` (read next to ``partners``, aligned) into the cache."""
+    Country = request.env["res.country"]
+    for partner, code in zip(partners, codes, strict=True):
+        cached_record(Country, ("id", "code"), (partner.country_id.id or None, code))
 
 
 def _existing_contact(contact_id):
@@ -276,11 +321,12 @@ class AbsContactController(http.Controller):
         # a keyset page deep in the list starts its sub-select at the cursor too
         page_domain = visibility.customer_domain(context.access, keyset_id_bound(page)) + search
 
-        def serialize(partners):
-            return serialize_contacts(context, partners)
-
         partners = request.env["res.partner"]
         source = _FromAssignments.of(partners, context, page)
+
+        def serialize(partners):
+            return serialize_contacts(context, partners, source.assignments if source else None)
+
         return json_response(paged(partners, domain, page, serialize, CONTACT_FIELDS, page_domain, source))
 
     @idempotent

@@ -11,7 +11,6 @@ from odoo import sql_db
 from odoo.tests import tagged
 from odoo.tools import SQL
 
-from .. import driven_lists
 from ..controllers import contacts
 from ..governance import api_schemas, visibility
 from ..models import ov_sa_customer_assignment
@@ -265,14 +264,14 @@ class TestContactListDrivenByAssignments(AbsApiCase):
 
     def driven_pages(self):
         """A spy on the driven page reads: patch, list of calls."""
-        original = driven_lists.DrivenCustomers.page
+        original = contacts._FromAssignments.records
         calls = []
 
-        def spy(driven, *args, **kwargs):
+        def spy(source, *args, **kwargs):
             calls.append(args)
-            return original(driven, *args, **kwargs)
+            return original(source, *args, **kwargs)
 
-        return patch.object(driven_lists.DrivenCustomers, "page", spy), calls
+        return patch.object(contacts._FromAssignments, "records", spy), calls
 
     def test_driven_list_answers_what_the_domain_answers_for_agent_staff_and_assigned_only(self):
         spy, calls = self.driven_pages()
