@@ -360,6 +360,21 @@ class TestContactListDrivenByAssignments(AbsApiCase):
             self.assertIn("res_partner_pkey", {node.get("Index Name") for node in nodes})
             self.assertNotIn("Sort", {node["Node Type"] for node in nodes}, plan)
 
+    def test_driven_page_reads_its_contacts_rows_and_countries_in_one_query(self):
+        """What the answer names of each contact's assignment row and country comes with the page:
+        no search of the page's rows and no fetch of the countries after it."""
+        self.env["res.partner"].search([("x_sa_id", "=", self.sa.id)]).sudo().country_id = self.env.ref(
+            "base.tg"
+        )
+
+        def queries(driven):
+            before = sql_db.sql_counter
+            self.answer(self.jean, driven=driven, limit=3)
+            return sql_db.sql_counter - before
+
+        queries(True), queries(False)  # warm the caches a first request fills
+        self.assertEqual(queries(True), queries(False) - 2)
+
     def test_no_branch_reads_no_partner(self):
         Partner = self.env["res.partner"]
         self.assertFalse(Partner._abs_customer_page_from_assignments([], 0, 51, False, ["name"]))
