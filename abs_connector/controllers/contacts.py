@@ -5,11 +5,14 @@ every write through the governance methods. A customer the caller may not see an
 like one that does not exist.
 """
 
+import dataclasses
+
 from odoo import http
 from odoo.http import request
 from odoo.tools import SQL
 
 from ..cached_rows import cached_record, cached_records
+from ..compiled_sql import slot
 from ..driven_lists import ROW_PREFIX
 from ..governance import api_schemas, errors, visibility
 from ..models.abs_contact_change import REPRESENTED_COLUMNS
@@ -43,9 +46,13 @@ EXPLANATION_IDS = ("membership_id", "role_code", "policy", "hierarchy_scope", "a
 
 def assignment_scope(context):
     """Domain of the active assignment rows of the SA (or its subtree for a subtree scope)."""
-    if context.access is None:
-        return visibility.account_assignment_domain(context.sa.id)
-    return visibility.scope_assignment_domain(context.access)
+    return _scope_domain(context.access, context.sa.id)
+
+
+def _scope_domain(access, sa_id):
+    if access is None:
+        return visibility.account_assignment_domain(sa_id)
+    return visibility.scope_assignment_domain(access)
 
 
 def _assignments_by_partner(context, partners):
@@ -67,12 +74,16 @@ def _assignments_by_partner(context, partners):
 def _reaching_assignments(context, partner_ids):
     """Query of the active rows through which the caller reaches ``partner_ids``, each partner's
     answer first: the row in the SA of the request, else the oldest (a subtree scope)."""
-    Assignment = request.env["ov.sa_customer_assignment"]
-    query = Assignment._search([("partner_id", "in", partner_ids), *assignment_scope(context)])
+    return _reaching_query(request.env, context.access, context.sa.id, partner_ids)
+
+
+def _reaching_query(env, access, sa_id, partner_ids):
+    Assignment = env["ov.sa_customer_assignment"]
+    query = Assignment._search([("partner_id", "in", partner_ids), *_scope_domain(access, sa_id)])
     query.order = SQL(
         "%s = %s DESC, %s",
         Assignment._field_to_sql(Assignment._table, "account_id", query),
-        context.sa.id,
+        sa_id,
         Assignment._field_to_sql(Assignment._table, "id", query),
     )
     return query
@@ -207,9 +218,13 @@ def _visible_contact(context, contact_id, include_archived=False):
 
 def _seen_customers(context):
     """Domain on res.partner: the customers the caller sees in the SA."""
-    if context.access is None:
-        return visibility.account_customer_domain(context.sa.id)
-    return visibility.customer_domain(context.access)
+    return _seen_domain(context.access, context.sa.id)
+
+
+def _seen_domain(access, sa_id):
+    if access is None:
+        return visibility.account_customer_domain(sa_id)
+    return visibility.customer_domain(access)
 
 
 def _visible_contact_and_assignment(context, contact_id):
@@ -217,35 +232,69 @@ def _visible_contact_and_assignment(context, contact_id):
     its answer names, read with its country's code in one query.
 
     The same visibility domain and assignment row as every other read, composed into one SQL
-    statement: a contact page is the API's most frequent request, and each ORM search it saves
-    is domain parsing, record rules and SQL building on top of a round trip.
+    statement, compiled once per shape and reused with the ids of each request
+    (docs/adr/0013-compiled-sql-reused-rows-read-live.md): a contact page is the API's most
+    frequent request.
     """
-    Partner = request.env["res.partner"]
-    query = Partner._search([("id", "=", contact_id), *_seen_customers(context)], limit=1)
-    if query.is_empty():
+    env = request.env
+    for model in ("res.partner", "ov.sa_customer_assignment", "res.country"):
+        env[model].check_access("read")
+    access = context.access
+    if (access is not None and access.covers_descendants) or env.user._abs_seat_contexts() is not None:
+        # Compiled afresh: a subtree's rows are found by the SA's path, not by an id a slot
+        # stands for; and a user the seat members' rule limits has that rule read their live
+        # memberships into the statement (the API's proxy user never is one).
+        query = _contact_query(env, (access, context.sa.id), contact_id)
+        rows = env.execute_query(query) if query is not None else []
+    else:
+        compiled = _compiled_contact_query(context)
+        values = (contact_id, *((access.person_id, access.membership_id) if access else ()))
+        rows = compiled.run(env, values) if compiled is not None else []
+    if not rows:
         raise errors.NotFound()
-    Assignment = request.env["ov.sa_customer_assignment"]
-    reaching = _reaching_assignments(context, [contact_id])
+    values = rows[0]
+    split = len(_CONTACT_ROW_FIELDS)
+    partner = cached_record(env["res.partner"], _CONTACT_ROW_FIELDS, values[:split])
+    assignment = cached_record(env["ov.sa_customer_assignment"], _ROW_FIELDS, values[split:-1])
+    _cache_country_codes(partner, [values[-1]])
+    return partner, assignment or None
+
+
+def _compiled_contact_query(context):
+    """The contact page's statement for this caller's shape: the contact's id in slot 0, the
+    person's and their membership's in slots 1 and 2 (an SA-wide system call has neither)."""
+    access = context.access
+    if access is not None:
+        access = dataclasses.replace(access, person_id=slot(1), membership_id=slot(2))
+    return request.env["ir.http"]._abs_compiled_query(
+        "contact page", (access, context.sa.id), _build_contact_query
+    )
+
+
+def _build_contact_query(env, shape):
+    return _contact_query(env, shape, slot(0))
+
+
+def _contact_query(env, shape, contact_id):
+    """The contact ``contact_id`` if the access ``shape`` (access context, SA id) sees it, with
+    the assignment row its answer names and its country's code; None: no row can match."""
+    access, sa_id = shape
+    Partner = env["res.partner"]
+    query = Partner._search([("id", "=", contact_id), *_seen_domain(access, sa_id)], limit=1)
+    if query.is_empty():
+        return None
+    Assignment = env["ov.sa_customer_assignment"]
+    reaching = _reaching_query(env, access, sa_id, [contact_id])
     reaching.limit = 1
     row = reaching.subselect(
         *(Assignment._field_to_sql(reaching.table, name, reaching) for name in _ROW_FIELDS)
     )
     query.add_join("LEFT JOIN", "reaching", row, SQL("TRUE"))
-    rows = request.env.execute_query(
-        query.select(
-            *(Partner._field_to_sql(Partner._table, name, query) for name in _CONTACT_ROW_FIELDS),
-            *(SQL.identifier("reaching", name) for name in _ROW_FIELDS),
-            _country_code(Partner, query),
-        )
+    return query.select(
+        *(Partner._field_to_sql(Partner._table, name, query) for name in _CONTACT_ROW_FIELDS),
+        *(SQL.identifier("reaching", name) for name in _ROW_FIELDS),
+        _country_code(Partner, query),
     )
-    if not rows:
-        raise errors.NotFound()
-    values = rows[0]
-    split = len(_CONTACT_ROW_FIELDS)
-    partner = cached_record(Partner, _CONTACT_ROW_FIELDS, values[:split])
-    assignment = cached_record(Assignment, _ROW_FIELDS, values[split:-1])
-    _cache_country_codes(partner, [values[-1]])
-    return partner, assignment or None
 
 
 def _country_code(Partner, query):

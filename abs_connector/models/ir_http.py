@@ -3,10 +3,11 @@ import logging
 import os
 from dataclasses import dataclass, field
 
-from odoo import models
+from odoo import models, tools
 from odoo.http import request
 from odoo.tools import config
 
+from ..compiled_sql import CompiledQuery
 from ..governance import errors, tokens
 from .res_users import PROXY_USER_XMLID
 
@@ -187,6 +188,43 @@ class IrHttp(models.AbstractModel):
         except (TypeError, ValueError):
             value = default
         return value if value > 0 else default
+
+    # ------------------------------------------------------------------ compiled SQL
+
+    @tools.ormcache(
+        "name",
+        "shape",
+        "self.env.uid",
+        "self.env.su",
+        "self.env.lang",
+        "self.env.context.get('active_test', True)",
+        "tuple(self.env['ir.rule']._compute_domain_context_values())",
+        "tuple(self.env.user._get_group_ids())",
+    )
+    def _abs_compiled_query(self, name, shape, build):
+        """The statement ``build`` makes for ``shape``, compiled once per process and key, or None
+        when it can match no row (docs/performance.md#compiled-sql).
+
+        Kept in Odoo's ``default`` cache, the one of the record rules' domains: whatever clears
+        those (a rule, a group, a user's groups or companies, a new company, a module update)
+        clears this too, in every worker. The key holds everything else the text depends on: the
+        user and their groups, the companies of the context, the language, ``active_test``.
+
+        :param name: names the statement; ``shape`` (hashable) is what its text depends on besides
+            the key, and ``build(env, shape)`` returns its :class:`~odoo.tools.SQL` with
+            :func:`~..compiled_sql.slot` values in place of the ids bound at each run, or None.
+        """
+        # built in an environment whose context holds only what the key holds
+        context = {"lang": self.env.lang, "active_test": self.env.context.get("active_test", True)}
+        for key, value in zip(
+            self.env["ir.rule"]._compute_domain_keys(),
+            self.env["ir.rule"]._compute_domain_context_values(),
+            strict=True,
+        ):
+            if value is not None:
+                context[key] = list(value) if isinstance(value, tuple) else value
+        query = build(self.env(context=context), shape)
+        return None if query is None else CompiledQuery(query)
 
     # ------------------------------------------------------------------ errors
 

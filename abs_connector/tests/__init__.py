@@ -3,6 +3,7 @@ from . import (
     test_api_auth,
     test_api_authority,
     test_api_catalogue,
+    test_api_compiled_contact_query,
     test_api_contact_changes,
     test_api_contacts,
     test_api_docs,
