@@ -34,8 +34,9 @@ _GATE_MEMBERSHIP_FIELDS = ("id", *_ACCESS_CONTEXT_FIELDS)
 # one query: the membership with its state and dates, its account.
 _SEAT_MEMBERSHIP_FIELDS = (*_GATE_MEMBERSHIP_FIELDS, "membership_state", "effective_from", "effective_to")
 _SEAT_ACCOUNT_FIELDS = ("id", "state", "parent_path", "abs_agents_confirm_orders")
-# Whether a membership has lapsed with customers still to release (created by init()).
-_LAPSED_FUNCTION = "abs_membership_lapsed"
+# The SQL function an earlier build of this version asked whether a membership had lapsed with;
+# the request gate asks it in its own statement now, and init() drops the function.
+_OLD_LAPSED_FUNCTION = "abs_membership_lapsed"
 
 
 def _utc_iso(value):
@@ -973,41 +974,40 @@ class OvMembership(models.Model):
         return sum(released.values())
 
     @api.model
-    def _abs_lapsed_memberships_sql(self, at=None):
+    def _abs_lapsed_memberships_sql(self):
         """The memberships whose ``effective_to`` has passed and that still hold customers.
 
-        :param at: the SQL term of the moment (now when None).
+        Written for PostgreSQL to plan quickly: every SA-scoped request asks it, on a connection
+        whose plans Odoo's pool has discarded. The assignment rows are probed in the SAs the
+        membership covers (its own, or its whole subtree), a list the planner does not need to
+        join to plan.
         """
         return SQL(
             """
             SELECT m.id FROM ov_membership m
-              JOIN ov_serviced_account msa ON msa.id = m.serviced_account_id
              WHERE m.membership_state IN ('active', 'suspended')
                AND m.effective_to < %s
                AND EXISTS (
                     SELECT 1 FROM ov_sa_customer_assignment a
-                      JOIN ov_serviced_account asa ON asa.id = a.account_id
                      WHERE a.state = 'active' AND a.actor_id = m.person_partner_id
-                       AND (a.account_id = m.serviced_account_id
-                            OR (m.hierarchy_scope = 'this_node_and_descendants'
-                                AND asa.parent_path LIKE msa.parent_path || %s)))
+                       AND a.account_id = ANY (ARRAY(
+                            SELECT s.id FROM ov_serviced_account s
+                             WHERE s.id = m.serviced_account_id
+                                OR (m.hierarchy_scope = 'this_node_and_descendants'
+                                    AND s.parent_path LIKE (
+                                        SELECT own.parent_path FROM ov_serviced_account own
+                                         WHERE own.id = m.serviced_account_id) || %s))))
             """,
-            SQL("%s", fields.Datetime.now()) if at is None else at,
+            fields.Datetime.now(),
             "%",
         )
 
     def init(self):
-        # The request gate asks on every SA-scoped request whether a membership has lapsed:
-        # PostgreSQL took longer to plan that question than to answer it, and a PL/pgSQL
-        # function keeps its plan per connection (docs/performance.md, "Lists at a million
-        # customers"). Recreated on every -u, from the same SQL as the release's.
+        # An earlier build of this version asked through a PL/pgSQL function, whose plan Odoo's
+        # pool discards with every connection it lends (DISCARD ALL): it cost more than the
+        # question asked in the gate's own statement (docs/performance.md#single-record).
         self.env.cr.execute(
-            SQL(
-                "CREATE OR REPLACE FUNCTION %s(at_time timestamp) RETURNS boolean "
-                "LANGUAGE plpgsql STABLE AS $body$ BEGIN RETURN EXISTS(%s); END $body$",
-                SQL.identifier(_LAPSED_FUNCTION),
-                self._abs_lapsed_memberships_sql(SQL("at_time")),
-            )
+            SQL("DROP FUNCTION IF EXISTS %s(timestamp)", SQL.identifier(_OLD_LAPSED_FUNCTION))
         )
 
     @api.model
@@ -1038,13 +1038,13 @@ class OvMembership(models.Model):
         self.env.cr.execute(
             SQL(
                 """
-                SELECT %(sa_columns)s, live.*, %(lapsed)s
+                SELECT %(sa_columns)s, live.*, EXISTS(%(lapsed)s)
                   FROM (SELECT 1) AS gate
                   LEFT JOIN ov_serviced_account sa ON sa.id = %(sa_id)s
                   LEFT JOIN (%(live)s) AS live ON TRUE
                 """,
                 sa_columns=SQL(", ").join(SQL.identifier("sa", name) for name in ["id", *sa_fields]),
-                lapsed=SQL("%s(%s)", SQL.identifier(_LAPSED_FUNCTION), fields.Datetime.now()),
+                lapsed=self._abs_lapsed_memberships_sql(),
                 sa_id=sa_id,
                 live=live.select(*member_columns),
             )

@@ -161,8 +161,12 @@ def _rewind_to_v2(conn, fx):
         # V2 searched contacts without trigram indexes
         for index in _SEARCH_INDEXES:
             cr.execute(f'DROP INDEX "{index}"')
-        # nor the SQL function with which every API request asks whether a membership has lapsed
-        cr.execute("DROP FUNCTION abs_membership_lapsed(timestamp)")
+        # an earlier build of this version left the SQL function its requests asked whether a
+        # membership had lapsed with
+        cr.execute(
+            "CREATE FUNCTION abs_membership_lapsed(at_time timestamp) RETURNS boolean "
+            "LANGUAGE sql STABLE AS 'SELECT FALSE'"
+        )
         _drop_sort_names(cr)
         cr.execute("DELETE FROM abs_event_outbox")
         # V2 had no root and no seeds: branches sat at the top of the tree.
@@ -404,26 +408,9 @@ def test_upgrade_builds_the_trigram_indexes_of_the_contact_search(upgraded):
     assert all("gin_trgm_ops" in definition for definition in definitions.values())
 
 
-def test_upgrade_creates_the_lapsed_membership_test_every_api_request_calls(upgraded):
-    conn = upgraded["conn"]
-    lapsed = "SELECT abs_membership_lapsed(%s::timestamp)"
-    assert _scalar(conn, lapsed, ["2000-01-01"]) is False
-    with conn.cursor() as cr:
-        cr.execute(
-            """SELECT m.id, m.effective_to FROM ov_membership m
-                 JOIN ov_sa_customer_assignment a ON a.actor_id = m.person_partner_id
-                  AND a.account_id = m.serviced_account_id AND a.state = 'active'
-                WHERE m.membership_state = 'active' LIMIT 1"""
-        )
-        membership_id, effective_to = cr.fetchone()
-        cr.execute("UPDATE ov_membership SET effective_to = '2001-01-01' WHERE id = %s", [membership_id])
-        try:
-            assert _scalar(conn, lapsed, ["2000-01-01"]) is False
-            assert _scalar(conn, lapsed, ["2002-01-01"]) is True
-        finally:
-            cr.execute(
-                "UPDATE ov_membership SET effective_to = %s WHERE id = %s", [effective_to, membership_id]
-            )
+def test_upgrade_drops_the_lapsed_membership_function_the_gate_no_longer_calls(upgraded):
+    lapsed = "SELECT to_regprocedure('abs_membership_lapsed(timestamp)') IS NULL"
+    assert _scalar(upgraded["conn"], lapsed, []) is True
 
 
 def test_upgrade_gives_governed_customers_their_account_company(upgraded):
