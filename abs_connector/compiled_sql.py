@@ -8,7 +8,7 @@ always the same text; only the caller's and the record's ids change. So the stat
 once with *slots* in their place -- integers beyond PostgreSQL's ``integer``, never an id -- and
 each request binds its own ids into a copy of the parameters and runs it.
 
-What may be cached and what invalidates it: docs/performance.md#compiled-sql.
+What may be cached and what invalidates it: docs/adr/0014-compiled-sql-reused-rows-read-live.md.
 """
 
 # Ids are PostgreSQL integers (at most 2**31 - 1): a slot can never be mistaken for one.

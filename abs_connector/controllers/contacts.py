@@ -232,9 +232,8 @@ def _visible_contact_and_assignment(context, contact_id):
     its answer names, read with its country's code in one query.
 
     The same visibility domain and assignment row as every other read, composed into one SQL
-    statement, compiled once per shape and reused with the ids of each request
-    (docs/adr/0013-compiled-sql-reused-rows-read-live.md): a contact page is the API's most
-    frequent request.
+    statement, compiled once per shape and reused with the ids of each request: a contact page
+    is the API's most frequent request (docs/adr/0014-compiled-sql-reused-rows-read-live.md).
     """
     env = request.env
     for model in ("res.partner", "ov.sa_customer_assignment", "res.country"):

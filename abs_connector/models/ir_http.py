@@ -203,7 +203,7 @@ class IrHttp(models.AbstractModel):
     )
     def _abs_compiled_query(self, name, shape, build):
         """The statement ``build`` makes for ``shape``, compiled once per process and key, or None
-        when it can match no row (docs/performance.md#compiled-sql).
+        when it can match no row (docs/adr/0014-compiled-sql-reused-rows-read-live.md).
 
         Kept in Odoo's ``default`` cache, the one of the record rules' domains: whatever clears
         those (a rule, a group, a user's groups or companies, a new company, a module update)

@@ -1,7 +1,7 @@
 """The contact page's statement is compiled once per shape and reused across requests: each
 request still binds its own caller and record, and a record-rule change is followed at once.
 
-See docs/performance.md#compiled-sql.
+See docs/adr/0014-compiled-sql-reused-rows-read-live.md.
 """
 
 from odoo.tests import tagged
