@@ -1,5 +1,7 @@
 from odoo import _, api, fields, models
 
+from odoo.addons.base.models.res_users import is_reified_group
+
 from ..elevation import elevate
 
 PROXY_USER_XMLID = "abs_connector.abs_api_proxy_user"
@@ -38,7 +40,8 @@ class ResUsers(models.Model):
         # partner's write must not tell it a second time.
         users = self.with_context(abs_previous_email_told=True) if "email" in vals else self
         result = super(ResUsers, users).write(vals)
-        if _SEAT_USER_FIELDS & set(vals):
+        # the user's form sets groups through Odoo's per-group fields, turned into groups_id later
+        if _SEAT_USER_FIELDS & set(vals) or any(is_reified_group(name) for name in vals):
             self._abs_forget_seat_answers()
         return result
 

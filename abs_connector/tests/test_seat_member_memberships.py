@@ -133,6 +133,13 @@ class TestSeatMemberMembershipsPerTransaction(SeatMemberCase):
         self.assertTrue(customer.abs_seat_visible)
         self.assertEqual(self.seen_by(self.ada_user, self.governed), self.governed)
 
+    def test_user_made_governance_manager_on_the_users_form_sees_everything_at_once(self):
+        customer = self.bobs_customer.with_user(self.ada_user)
+        self.assertFalse(customer.abs_seat_visible)
+        managers = self.env.ref("abs_connector.group_abs_governance_manager")
+        self.ada_user.write({f"in_group_{managers.id}": True})
+        self.assertTrue(customer.abs_seat_visible)
+
     def test_user_given_another_person_mid_transaction_sees_as_that_person(self):
         self.assertEqual(self.seen_by(self.sam_user, self.governed), self.governed - self.elsewhere)
         self.sam_user.partner_id = self.ada.person_partner_id
