@@ -397,7 +397,7 @@ def keyset_paged(model, domain, page, serialize):
     }
 
 
-def paged(model, domain, page, serialize, fields=(), page_domain=None, source=None):
+def paged(model, domain, page, serialize, fields=(), page_domain=None, source=None, read_page=None):
     """One page of a list, its total and the cursor of the next page, as list responses return them.
 
     The page continues after the cursor's position when there is one (keyset: as cheap at any
@@ -413,9 +413,11 @@ def paged(model, domain, page, serialize, fields=(), page_domain=None, source=No
     :param source: reads the same page and bounded count another way (``records(page, fields)``
         and ``count(limit)``), e.g. driven from the rows that make the list; None: ``domain``.
         An exact count is always asked of ``domain``.
+    :param read_page: ``(model, domain, page, fields) -> records`` reads a page of ``domain``
+        (default :func:`_page_records`), e.g. with what the answer names of each record.
     """
     records, total, exact = _page_and_total(
-        model, domain, domain if page_domain is None else page_domain, page, fields, source
+        model, domain, domain if page_domain is None else page_domain, page, fields, source, read_page
     )
     answer = {
         "items": serialize(records[: page["limit"]]),
@@ -434,18 +436,19 @@ def paged(model, domain, page, serialize, fields=(), page_domain=None, source=No
     return answer
 
 
-def _page_and_total(model, domain, page_domain, page, fields, source=None):
+def _page_and_total(model, domain, page_domain, page, fields, source=None, read_page=None):
     """(the page's rows and one more, the total, whether the total is exact)."""
+    read_page = read_page or _page_records
     matches = _few_matches(model, domain) if page["search"] and not page["exact_count"] else None
     if matches is not None:
         # PostgreSQL cannot tell how few rows a ``%term%`` matches: walking the list's order to
         # fill a page can read most of the table, where the matches, once known, are a handful
-        records = _page_records(model, expression.AND([[("id", "in", matches)], page_domain]), page, fields)
+        records = read_page(model, expression.AND([[("id", "in", matches)], page_domain]), page, fields)
         return records, len(matches), True
     if source is not None:
         records = source.records(page, fields)
     else:
-        records = _page_records(model, page_domain, page, fields)
+        records = read_page(model, page_domain, page, fields)
     if page["after"] is None and (records or not page["offset"]) and len(records) <= page["limit"]:
         # the last page of an offset read: the total is known without counting, as Odoo's lists do
         return records, page["offset"] + len(records), True
@@ -454,17 +457,30 @@ def _page_and_total(model, domain, page_domain, page, fields, source=None):
 
 def _page_records(model, domain, page, fields):
     """The page's rows and one more, in order, with ``fields`` (and the sort field) in one query."""
+    query = page_query(model, domain, page)
+    if query is None:
+        return model.browse()
+    return model._fetch_query(query, model._determine_fields_to_fetch(page_fields(page, fields)))
+
+
+def page_fields(page, fields):
+    """What a page reads of each record: ``fields`` and the field the list is sorted by."""
+    return {*fields, page["sort_field"]} - {None}
+
+
+def page_query(model, domain, page):
+    """The query of the page's rows and one more, in order, after the cursor's position when
+    there is one; None when it can match nothing."""
     query = model._search(domain, offset=page["offset"], limit=page["limit"] + 1, order=page["order"])
     if query.is_empty():
-        return model.browse()
+        return None
     if page["after"] is not None:
         id_sql = model._field_to_sql(model._table, "id", query)
         sort_sql = (
             model._field_to_sql(model._table, page["sort_field"], query) if page["sort_field"] else id_sql
         )
         query.add_where(_after_position(page, page["after"], id_sql, sort_sql))
-    names = {*fields, page["sort_field"]} - {None}
-    return model._fetch_query(query, model._determine_fields_to_fetch(names))
+    return query
 
 
 def keyset_id_bound(page):

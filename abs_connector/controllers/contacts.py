@@ -23,6 +23,8 @@ from .common import (
     json_response,
     keyset_id_bound,
     list_params,
+    page_fields,
+    page_query,
     paged,
     parse_int,
     read_json_body,
@@ -80,13 +82,19 @@ def _reaching_assignments(context, partner_ids):
 def _reaching_query(env, access, sa_id, partner_ids):
     Assignment = env["ov.sa_customer_assignment"]
     query = Assignment._search([("partner_id", "in", partner_ids), *_scope_domain(access, sa_id)])
-    query.order = SQL(
-        "%s = %s DESC, %s",
-        Assignment._field_to_sql(Assignment._table, "account_id", query),
-        sa_id,
-        Assignment._field_to_sql(Assignment._table, "id", query),
-    )
+    query.order = _reaching_order(Assignment, query, sa_id)
     return query
+
+
+def _reaching_order(Assignment, query, sa_id):
+    """Each partner's answer first among the rows of ``query``: the row in the SA of the
+    request, else the oldest (a subtree scope)."""
+    return SQL(
+        "%s = %s DESC, %s",
+        Assignment._field_to_sql(query.table, "account_id", query),
+        sa_id,
+        Assignment._field_to_sql(query.table, "id", query),
+    )
 
 
 def serialize_contacts(context, partners, assignments=None):
@@ -154,28 +162,30 @@ class _FromAssignments:
     of the visibility domain, without walking the partners the caller does not see
     (docs/performance.md#lists). Its page and its count are written from one compilation."""
 
-    def __init__(self, driven, id_bound):
+    def __init__(self, driven, id_bound, assignments):
         self.driven = driven
         self.id_bound = id_bound
-        # {partner id: the row it was reached through}, read by the page's own query
-        self.assignments = {}
+        self.assignments = assignments
 
     @classmethod
-    def of(cls, partners, context, page):
+    def of(cls, partners, context, page, assignments):
         """The list's source when its rows can be read this way, else None (the domain's query).
 
         Only an unfiltered list in id order: a search is narrower on the partners' own indexes,
         another order is not the rows' order, and a subtree scope's rows may share a customer.
+
+        :param assignments: {partner id: the row it is reached through}, filled by the page.
         """
         if page["search"] or page["sort_field"]:
             return None
         branches = visibility.disjoint_assignment_domains(context.access)
         if branches is None:
             return None
-        return cls(partners._abs_driven_customers(branches), keyset_id_bound(page))
+        return cls(partners._abs_driven_customers(branches), keyset_id_bound(page), assignments)
 
     def records(self, page, fields):
-        """The page's partners with ``fields``, their rows and countries' codes, in one query."""
+        """The page's partners with ``fields``, the rows they were read from and their countries'
+        codes, in one query."""
         query = self.driven.query(
             page["offset"] + page["limit"] + 1,
             page["descending"],
@@ -183,26 +193,60 @@ class _FromAssignments:
             row_fields=_ROW_FIELDS,
         )
         query.offset, query.limit = page["offset"], page["limit"] + 1
-        Partner, Assignment = self.driven.partners, request.env["ov.sa_customer_assignment"]
-        names = ("id", *(field.name for field in Partner._determine_fields_to_fetch(fields)))
-        rows = request.env.execute_query(
-            query.select(
-                *(Partner._field_to_sql(Partner._table, name, query) for name in names),
-                *(SQL.identifier(Partner._table, ROW_PREFIX + name) for name in _ROW_FIELDS),
-                _country_code(Partner, query),
-            )
-        )
-        if not rows:
-            return Partner.browse()
-        columns = list(zip(*rows, strict=True))
-        partners = cached_records(Partner, names, columns[: len(names)])
-        rows_of = cached_records(Assignment, _ROW_FIELDS, columns[len(names) : -1])
-        _cache_country_codes(partners, columns[-1])
-        self.assignments = dict(zip(partners.ids, rows_of, strict=True))
-        return partners
+        Partner = self.driven.partners
+        row_columns = [SQL.identifier(Partner._table, ROW_PREFIX + name) for name in _ROW_FIELDS]
+        return _read_contacts(Partner, query, fields, row_columns, self.assignments)
 
     def count(self, limit):
         return self.driven.count(limit)
+
+
+def _contact_page_reader(context, assignments):
+    """Reads a page of contacts for :func:`paged` as it reads any page, each contact with the
+    row its answer names (joined, the row in the SA of the request first, as
+    :func:`_assignments_by_partner` finds it) and its country's code: one query, where the page's
+    search and a fetch of the countries would be two more."""
+
+    def read_page(model, domain, page, fields):
+        query = page_query(model, domain, page)
+        if query is None:
+            return model.browse()
+        Assignment = request.env["ov.sa_customer_assignment"]
+        reaching = Assignment._search(assignment_scope(context))
+        customer = Assignment._field_to_sql(reaching.table, "partner_id", reaching)
+        reaching.add_where(SQL("%s = %s", customer, SQL.identifier(query.table, "id")))
+        reaching.order, reaching.limit = _reaching_order(Assignment, reaching, context.sa.id), 1
+        columns = [Assignment._field_to_sql(reaching.table, name, reaching) for name in _ROW_FIELDS]
+        query.add_join("LEFT JOIN", "reaching", SQL("LATERAL %s", reaching.subselect(*columns)), SQL("TRUE"))
+        row_columns = [SQL.identifier("reaching", name) for name in _ROW_FIELDS]
+        return _read_contacts(model, query, page_fields(page, fields), row_columns, assignments)
+
+    return read_page
+
+
+def _read_contacts(Partner, query, fields, row_columns, assignments):
+    """The partners of ``query`` with ``fields``, each with the row ``row_columns`` select (id,
+    SA, actor: may be NULL) and its country's code, put into the cache as the ORM's own fetch
+    puts them; each partner's row noted in ``assignments``."""
+    names = ("id", *(field.name for field in Partner._determine_fields_to_fetch(fields)))
+    rows = request.env.execute_query(
+        query.select(
+            *(Partner._field_to_sql(Partner._table, name, query) for name in names),
+            *row_columns,
+            _country_code(Partner, query),
+        )
+    )
+    if not rows:
+        return Partner.browse()
+    columns = list(zip(*rows, strict=True))
+    partners = cached_records(Partner, names, columns[: len(names)])
+    _cache_country_codes(partners, columns[-1])
+    Assignment = request.env["ov.sa_customer_assignment"]
+    for partner, row in zip(partners, rows, strict=True):
+        assignment = cached_record(Assignment, _ROW_FIELDS, row[len(names) : -1])
+        if assignment:
+            assignments[partner.id] = assignment
+    return partners
 
 
 def _visible_contact(context, contact_id, include_archived=False):
@@ -370,12 +414,17 @@ class AbsContactController(http.Controller):
         page_domain = visibility.customer_domain(context.access, keyset_id_bound(page)) + search
 
         partners = request.env["res.partner"]
-        source = _FromAssignments.of(partners, context, page)
+        # the row each contact of the page is reached through, read by the page's own query
+        assignments = {}
+        source = _FromAssignments.of(partners, context, page, assignments)
+        read_page = _contact_page_reader(context, assignments)
 
         def serialize(partners):
-            return serialize_contacts(context, partners, source.assignments if source else None)
+            return serialize_contacts(context, partners, assignments)
 
-        return json_response(paged(partners, domain, page, serialize, CONTACT_FIELDS, page_domain, source))
+        return json_response(
+            paged(partners, domain, page, serialize, CONTACT_FIELDS, page_domain, source, read_page)
+        )
 
     @idempotent
     def _create(self, _params):

@@ -5,6 +5,7 @@ See docs/agent/start-here.md, Step 4.
 
 import base64
 import json
+import re
 from unittest.mock import patch
 
 from odoo import sql_db
@@ -15,6 +16,17 @@ from ..controllers import contacts
 from ..governance import api_schemas, visibility
 from ..models import ov_sa_customer_assignment
 from .api_common import AbsApiCase
+
+
+def main_table(select):
+    """What the outermost FROM of ``select`` names (outside any parenthesis), or None."""
+    depth = 0
+    for match in re.finditer(r"[()]|\bFROM\s+(\S+)", select):
+        if match.group(0) in "()":
+            depth += 1 if match.group(0) == "(" else -1
+        elif depth == 0:
+            return match.group(1)
+    return None
 
 
 @tagged("post_install", "-at_install", "abs_api")
@@ -360,20 +372,39 @@ class TestContactListDrivenByAssignments(AbsApiCase):
             self.assertIn("res_partner_pkey", {node.get("Index Name") for node in nodes})
             self.assertNotIn("Sort", {node["Node Type"] for node in nodes}, plan)
 
-    def test_driven_page_reads_its_contacts_rows_and_countries_in_one_query(self):
-        """What the answer names of each contact's assignment row and country comes with the page:
-        no search of the page's rows and no fetch of the countries after it."""
+    def test_a_contact_page_reads_its_rows_and_countries_with_it_driven_or_not(self):
+        """What the answer names of each contact's assignment row and country comes with the page,
+        whichever way the page is read: no search of the page's rows, no fetch of the countries."""
         self.env["res.partner"].search([("x_sa_id", "=", self.sa.id)]).sudo().country_id = self.env.ref(
             "base.tg"
         )
+        self.answer(self.jean, limit=3)  # warm the caches a first request fills
+        for person, driven, params in (
+            (self.jean, True, {"limit": 3}),
+            (self.jean, False, {"limit": 3}),
+            (self.jean, True, {"search": "Customer"}),
+            (self.regional, True, {"limit": 3}),  # a subtree scope: read through the domain
+        ):
+            with self.subTest(person=person.name, driven=driven, params=params):
+                body, tables = self.answer_and_tables_read(person, driven, **params)
+                self.assertTrue(body["items"])
+                self.assertTrue(all(item["assignment_id"] for item in body["items"]))
+                self.assertNotIn('"res_country"', tables)
+                self.assertNotIn('"ov_sa_customer_assignment"', tables)
 
-        def queries(driven):
-            before = sql_db.sql_counter
-            self.answer(self.jean, driven=driven, limit=3)
-            return sql_db.sql_counter - before
+    def answer_and_tables_read(self, person, driven, **params):
+        """The answer, and the table each SELECT of the request reads (its outermost FROM: a
+        sub-select for a driven page)."""
+        statements, original = [], sql_db.Cursor.execute
 
-        queries(True), queries(False)  # warm the caches a first request fills
-        self.assertEqual(queries(True), queries(False) - 2)
+        def spy(cr, query, params=None, log_exceptions=True):
+            statements.append(query.code if isinstance(query, SQL) else str(query))
+            return original(cr, query, params, log_exceptions)
+
+        with patch.object(sql_db.Cursor, "execute", spy):
+            body = self.answer(person, driven=driven, **params)
+        selects = (sql for sql in statements if sql.lstrip().startswith("SELECT"))
+        return body, {table for table in map(main_table, selects) if table}
 
     def test_no_branch_reads_no_partner(self):
         Partner = self.env["res.partner"]
