@@ -320,19 +320,47 @@ def _build_contact_query(env, shape):
 
 def _contact_query(env, shape, contact_id):
     """The contact ``contact_id`` if the access ``shape`` (access context, SA id) sees it, with
-    the assignment row its answer names and its country's code; None: no row can match."""
+    the assignment row its answer names and its country's code; None: no row can match.
+
+    Within one SA a customer has one active row (the one-active index): the row through which
+    the caller sees the contact is the row the answer names, so one probe of the assignments
+    tells both, under the same visibility domain as the lists (fewer plans for PostgreSQL to
+    weigh on every request). A subtree scope reaches a customer through the rows of several SAs
+    and names one of them: :func:`_contact_query_in_subtree`.
+    """
     access, sa_id = shape
+    if access is not None and access.covers_descendants:
+        return _contact_query_in_subtree(env, access, sa_id, contact_id)
+    Partner, Assignment = env["res.partner"], env["ov.sa_customer_assignment"]
+    seen_rows = (
+        visibility.account_assignment_domain(sa_id)
+        if access is None
+        else visibility.assignment_domain(access)
+    )
+    query = Partner._search([("id", "=", contact_id)], limit=1)
+    reaching = Assignment._search([("partner_id", "=", contact_id), *seen_rows], limit=1)
+    if query.is_empty() or reaching.is_empty():
+        return None
+    return _contact_select(env, query, "JOIN", reaching)
+
+
+def _contact_query_in_subtree(env, access, sa_id, contact_id):
     Partner = env["res.partner"]
     query = Partner._search([("id", "=", contact_id), *_seen_domain(access, sa_id)], limit=1)
     if query.is_empty():
         return None
-    Assignment = env["ov.sa_customer_assignment"]
     reaching = _reaching_query(env, access, sa_id, [contact_id])
     reaching.limit = 1
+    return _contact_select(env, query, "LEFT JOIN", reaching)
+
+
+def _contact_select(env, query, join, reaching):
+    """``query``'s contact with the row of ``reaching`` joined and its country's code."""
+    Partner, Assignment = env["res.partner"], env["ov.sa_customer_assignment"]
     row = reaching.subselect(
         *(Assignment._field_to_sql(reaching.table, name, reaching) for name in _ROW_FIELDS)
     )
-    query.add_join("LEFT JOIN", "reaching", row, SQL("TRUE"))
+    query.add_join(join, "reaching", row, SQL("TRUE"))
     return query.select(
         *(Partner._field_to_sql(Partner._table, name, query) for name in _CONTACT_ROW_FIELDS),
         *(SQL.identifier("reaching", name) for name in _ROW_FIELDS),
