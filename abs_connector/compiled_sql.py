@@ -11,13 +11,26 @@ each request binds its own ids into a copy of the parameters and runs it.
 What may be cached and what invalidates it: docs/adr/0014-compiled-sql-reused-rows-read-live.md.
 """
 
+from datetime import datetime, timedelta
+
+from odoo import fields
+
 # Ids are PostgreSQL integers (at most 2**31 - 1): a slot can never be mistaken for one.
 _SLOT_BASE = 1 << 40
+# Nor can a moment of the year 1000 be mistaken for one of the data's.
+_TIME_SLOT_BASE = datetime(1000, 1, 1)
 
 
 def slot(number):
-    """The placeholder of the ``number``-th value bound by :func:`bind` (from 0)."""
+    """The placeholder of the ``number``-th value bound by :meth:`CompiledQuery.run` (from 0),
+    an id."""
     return _SLOT_BASE + number
+
+
+def time_slot(number):
+    """The placeholder of the ``number``-th value bound by :meth:`CompiledQuery.run`, a moment
+    (a naive UTC ``datetime``, as Odoo's)."""
+    return _TIME_SLOT_BASE + timedelta(seconds=number)
 
 
 class CompiledQuery:
@@ -36,8 +49,19 @@ class CompiledQuery:
         self.to_flush = tuple((model, tuple(sorted(names))) for model, names in fields_by_model.items())
 
     def bind(self, values):
-        """The parameters with slot ``n`` replaced by ``values[n]`` (in lists and tuples too)."""
-        return tuple(_bind(param, values) for param in self.params)
+        """The parameters with each slot replaced by its value, in lists and tuples too, in the
+        form the ORM put it in the statement (an id as an integer or as text, a moment as a
+        ``datetime`` or as Odoo's text)."""
+        forms = {}
+        for number, value in enumerate(values):
+            if isinstance(value, datetime):
+                placeholder = time_slot(number)
+                forms[placeholder] = value
+                forms[fields.Datetime.to_string(placeholder)] = fields.Datetime.to_string(value)
+            else:
+                forms[slot(number)] = value
+                forms[str(slot(number))] = str(value)
+        return tuple(_bind(param, forms) for param in self.params)
 
     def run(self, env, values):
         """Flush what the statement reads, run it with ``values`` bound, return its rows.
@@ -51,13 +75,9 @@ class CompiledQuery:
         return env.cr.fetchall()
 
 
-def _bind(param, values):
-    if isinstance(param, bool):
-        return param
-    if isinstance(param, int) and param >= _SLOT_BASE:
-        return values[param - _SLOT_BASE]
-    if isinstance(param, str) and param.isdigit() and len(param) > 12 and int(param) >= _SLOT_BASE:
-        return str(values[int(param) - _SLOT_BASE])
+def _bind(param, forms):
     if isinstance(param, tuple | list):
-        return type(param)(_bind(item, values) for item in param)
-    return param
+        return type(param)(_bind(item, forms) for item in param)
+    if isinstance(param, bool) or not isinstance(param, int | str | datetime):
+        return param
+    return forms.get(param, param)

@@ -2,6 +2,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL
 
+from .. import compiled_sql
 from ..cached_rows import cached_record
 from ..elevation import elevate
 from ..exceptions import GovernanceConflict
@@ -186,8 +187,8 @@ class OvMembership(models.Model):
         )
 
     @api.model
-    def _abs_live_domain(self):
-        now = fields.Datetime.now()
+    def _abs_live_domain(self, now=None):
+        now = now or fields.Datetime.now()
         return [
             ("membership_state", "=", "active"),
             "|",
@@ -974,7 +975,7 @@ class OvMembership(models.Model):
         return sum(released.values())
 
     @api.model
-    def _abs_lapsed_memberships_sql(self):
+    def _abs_lapsed_memberships_sql(self, now=None):
         """The memberships whose ``effective_to`` has passed and that still hold customers.
 
         Written for PostgreSQL to plan quickly: every SA-scoped request asks it, on a connection
@@ -998,7 +999,7 @@ class OvMembership(models.Model):
                                         SELECT own.parent_path FROM ov_serviced_account own
                                          WHERE own.id = m.serviced_account_id) || %s))))
             """,
-            fields.Datetime.now(),
+            now or fields.Datetime.now(),
             "%",
         )
 
@@ -1025,31 +1026,11 @@ class OvMembership(models.Model):
         accounts.flush_model(sa_fields)
         self.env["ov.sa_customer_assignment"].flush_model(["state", "actor_id", "account_id"])
         model = self._abs_reader()
-        live = model._search(
-            [
-                ("person_partner_id", "=", person_partner.id if person_partner else 0),
-                ("serviced_account_id", "=", sa_id),
-                *model._abs_live_domain(),
-            ],
-            order="id",
-            limit=1,
-        )
-        member_columns = [SQL.identifier(live.table, name) for name in _GATE_MEMBERSHIP_FIELDS]
-        self.env.cr.execute(
-            SQL(
-                """
-                SELECT %(sa_columns)s, live.*, EXISTS(%(lapsed)s)
-                  FROM (SELECT 1) AS gate
-                  LEFT JOIN ov_serviced_account sa ON sa.id = %(sa_id)s
-                  LEFT JOIN (%(live)s) AS live ON TRUE
-                """,
-                sa_columns=SQL(", ").join(SQL.identifier("sa", name) for name in ["id", *sa_fields]),
-                lapsed=self._abs_lapsed_memberships_sql(),
-                sa_id=sa_id,
-                live=live.select(*member_columns),
-            )
-        )
-        row = self.env.cr.fetchone()
+        # compiled once per process (docs/adr/0014-compiled-sql-reused-rows-read-live.md); the
+        # person, the SA and the moment are bound on every request
+        compiled = self.env["ir.http"]._abs_compiled_query("request gate", tuple(sa_fields), _gate_query)
+        values = (person_partner.id if person_partner else 0, sa_id, fields.Datetime.now())
+        row = compiled.run(self.env, values)[0]
         sa_values, rest = row[: len(sa_fields) + 1], row[len(sa_fields) + 1 :]
         member_values, lapsed = rest[:-1], rest[-1]
         sa = cached_record(accounts, ["id", *sa_fields], sa_values)
@@ -1102,3 +1083,32 @@ class OvMembership(models.Model):
             for name in self.env.registry.descendants(["abs.governed.mixin"], "_inherit")
             if name != "abs.governed.mixin" and not self.env[name]._abstract
         )
+
+
+def _gate_query(env, sa_fields):
+    """The request gate's one statement (see ``_abs_request_gate``): the person in slot 0, the SA
+    in slot 1, the moment in slot 2."""
+    model = env["ov.membership"]._abs_reader()
+    now = compiled_sql.time_slot(2)
+    live = model._search(
+        [
+            ("person_partner_id", "=", compiled_sql.slot(0)),
+            ("serviced_account_id", "=", compiled_sql.slot(1)),
+            *model._abs_live_domain(now),
+        ],
+        order="id",
+        limit=1,
+    )
+    member_columns = [SQL.identifier(live.table, name) for name in _GATE_MEMBERSHIP_FIELDS]
+    return SQL(
+        """
+        SELECT %(sa_columns)s, live.*, EXISTS(%(lapsed)s)
+          FROM (SELECT 1) AS gate
+          LEFT JOIN ov_serviced_account sa ON sa.id = %(sa_id)s
+          LEFT JOIN (%(live)s) AS live ON TRUE
+        """,
+        sa_columns=SQL(", ").join(SQL.identifier("sa", name) for name in ["id", *sa_fields]),
+        lapsed=model._abs_lapsed_memberships_sql(now),
+        sa_id=compiled_sql.slot(1),
+        live=live.select(*member_columns),
+    )
