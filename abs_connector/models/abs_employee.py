@@ -8,6 +8,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools import email_normalize
 
+from .. import compiled_sql
 from ..cached_rows import cached_record
 from ..elevation import elevate
 
@@ -190,9 +191,15 @@ class AbsEmployee(models.Model):
         One query by primary key, with the access rules the ORM's search applies but without its
         ordering and generic fetching: this runs before every request a person makes.
         """
-        query = self.with_context(active_test=False)._search([("id", "=", employee_id)])
-        columns = [self._field_to_sql(self._table, name, query) for name in _TOKEN_HOLDER_FIELDS]
-        rows = self.env.execute_query(query.select(*columns))
+        self.check_access("read")
+        # compiled once per process (docs/adr/0014-compiled-sql-reused-rows-read-live.md), the id
+        # bound on every request
+        compiled = (
+            self.with_context(active_test=False)
+            .env["ir.http"]
+            ._abs_compiled_query("token holder", None, _token_holder_query)
+        )
+        rows = compiled.run(self.env, (employee_id,)) if compiled is not None else []
         return cached_record(self, _TOKEN_HOLDER_FIELDS, rows[0]) if rows else self.browse()
 
     @api.model
@@ -289,3 +296,14 @@ class AbsEmployee(models.Model):
     def _abs_activation_template(self):
         # The caller's right to enroll was checked by the governance method before this runs.
         return elevate(self.env.ref(ACTIVATION_TEMPLATE_XMLID), "the API proxy may not queue mails")
+
+
+def _token_holder_query(env, _shape):
+    """The token holder's one statement (see ``_abs_token_holder``): the employee's id in slot 0."""
+    Employee = env["abs.employee"]
+    query = Employee._search([("id", "=", compiled_sql.slot(0))])
+    if query.is_empty():
+        return None
+    return query.select(
+        *(Employee._field_to_sql(Employee._table, name, query) for name in _TOKEN_HOLDER_FIELDS)
+    )
