@@ -63,11 +63,11 @@ class DrivenCustomers:
         query.order = SQL("%s %s", SQL.identifier(table, DRIVING_ID), direction)
         return query
 
-    def page(self, offset, limit, descending, fields, id_bound=None):
-        """One page with ``fields``, in one query."""
-        query = self.query(offset + limit, descending, id_bound=id_bound)
+    def page_query(self, offset, limit, descending, id_bound=None, row_fields=()):
+        """:meth:`query` of one page: ``limit`` partners after the first ``offset``."""
+        query = self.query(offset + limit, descending, id_bound=id_bound, row_fields=row_fields)
         query.offset, query.limit = offset, limit
-        return self.partners._fetch_query(query, self.partners._determine_fields_to_fetch(fields))
+        return query
 
     def count(self, limit):
         """How many partners there are, counted up to ``limit``."""

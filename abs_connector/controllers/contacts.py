@@ -186,13 +186,13 @@ class _FromAssignments:
     def records(self, page, fields):
         """The page's partners with ``fields``, the rows they were read from and their countries'
         codes, in one query."""
-        query = self.driven.query(
-            page["offset"] + page["limit"] + 1,
+        query = self.driven.page_query(
+            page["offset"],
+            page["limit"] + 1,
             page["descending"],
             id_bound=self.id_bound,
             row_fields=_ROW_FIELDS,
         )
-        query.offset, query.limit = page["offset"], page["limit"] + 1
         Partner = self.driven.partners
         row_columns = [SQL.identifier(Partner._table, ROW_PREFIX + name) for name in _ROW_FIELDS]
         return _read_contacts(Partner, query, fields, row_columns, self.assignments)

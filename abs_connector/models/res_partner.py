@@ -679,16 +679,6 @@ class ResPartner(models.Model):
         one list (see ``DrivenCustomers``)."""
         return DrivenCustomers(self, branches)
 
-    @api.model
-    def _abs_customer_page_from_assignments(self, branches, offset, limit, descending, fields):
-        """One page of :meth:`_abs_customers_from_assignments` with ``fields``, in one query."""
-        return self._abs_driven_customers(branches).page(offset, limit, descending, fields)
-
-    @api.model
-    def _abs_count_from_assignments(self, branches, limit):
-        """How many partners :meth:`_abs_customers_from_assignments` holds, counted up to ``limit``."""
-        return self._abs_driven_customers(branches).count(limit)
-
     def _abs_ensure_visible(self, sa, actor_partner, capability, include_archived=False):
         """Check the actor sees this customer, then that their role grants ``capability``.
 

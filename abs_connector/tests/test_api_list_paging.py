@@ -407,9 +407,9 @@ class TestContactListDrivenByAssignments(AbsApiCase):
         return body, {table for table in map(main_table, selects) if table}
 
     def test_no_branch_reads_no_partner(self):
-        Partner = self.env["res.partner"]
-        self.assertFalse(Partner._abs_customer_page_from_assignments([], 0, 51, False, ["name"]))
-        self.assertEqual(Partner._abs_count_from_assignments([], 1001), 0)
+        driven = self.env["res.partner"]._abs_driven_customers([])
+        self.assertFalse(self.env.execute_query(driven.page_query(0, 51, False).select()))
+        self.assertEqual(driven.count(1001), 0)
 
     def test_the_active_rows_have_an_index_per_kind_of_branch(self):
         self.env.cr.execute(
