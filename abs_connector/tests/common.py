@@ -15,6 +15,27 @@ from odoo.tests import TransactionCase
 from .. import bootstrap
 
 
+class JsonRpcMixin:
+    """For HttpCase tests: Odoo's own JSON-RPC route, as the web client calls it for the user
+    the test signed in (``self.authenticate``)."""
+
+    def call_kw(self, model, method, args, kwargs=None):
+        """The raw JSON-RPC answer of ``/web/dataset/call_kw`` (result or error)."""
+        payload = {
+            "jsonrpc": "2.0",
+            "method": "call",
+            "id": 1,
+            "params": {"model": model, "method": method, "args": args, "kwargs": kwargs or {}},
+        }
+        response = self.url_open(
+            f"/web/dataset/call_kw/{model}/{method}",
+            data=json.dumps(payload),
+            headers={"Content-Type": "application/json"},
+        )
+        self.assertEqual(response.status_code, 200)
+        return response.json()
+
+
 class AbsGovernanceCase(TransactionCase):
     @classmethod
     def setUpClass(cls):

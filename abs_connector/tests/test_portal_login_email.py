@@ -1,17 +1,16 @@
-import json
-
 from odoo.http import Request
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
 from .api_common import AbsApiCase
+from .common import JsonRpcMixin
 
 PORTAL_PASSWORD = "Marie-Portal-2026"
 EMAIL_CHANGED = "Security Update: Email Changed"
 
 
 @tagged("post_install", "-at_install", "abs_portal")
-class TestPortalLoginCannotBeRedirected(AbsApiCase):
+class TestPortalLoginCannotBeRedirected(JsonRpcMixin, AbsApiCase):
     """A customer with an active portal user is reached through their e-mail (password reset):
     nobody but the customer changes it, and their old address is told when they do."""
 
@@ -76,16 +75,7 @@ class TestPortalLoginCannotBeRedirected(AbsApiCase):
 
     def call_kw_error(self, model, method, args):
         """Call ``/web/dataset/call_kw`` as the signed-in user; the JSON-RPC error it answers."""
-        payload = {
-            "jsonrpc": "2.0",
-            "method": "call",
-            "id": 1,
-            "params": {"model": model, "method": method, "args": args, "kwargs": {}},
-        }
-        response = self.url_open(
-            "/web/dataset/call_kw", data=json.dumps(payload), headers={"Content-Type": "application/json"}
-        )
-        answer = response.json()
+        answer = self.call_kw(model, method, args)
         self.assertNotIn("result", answer, f"{model}.{method} was not refused")
         return answer["error"]["data"]
 

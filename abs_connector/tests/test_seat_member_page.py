@@ -8,7 +8,6 @@ users on Odoo's own screens"). Its rows and their order must be exactly those of
 under the seat-member rule.
 """
 
-import json
 from unittest.mock import patch
 
 from odoo import Command
@@ -17,6 +16,7 @@ from odoo.tools import SQL
 
 from ..hooks import uninstall_hook
 from ..models import ov_sa_customer_assignment, res_partner
+from .common import JsonRpcMixin
 from .test_api_list_paging import plan_nodes
 from .test_seat_member_rules import SeatMemberCase
 
@@ -390,7 +390,7 @@ class TestSeatMemberPage(SortNameCase):
 
 
 @tagged("post_install", "-at_install")
-class TestSeatMemberPageOverRpc(HttpCase, SeatMemberCase):
+class TestSeatMemberPageOverRpc(JsonRpcMixin, HttpCase, SeatMemberCase):
     def test_contacts_list_request_of_a_seat_agent_is_driven_and_equals_odoos_own(self):
         bob_user = self.make_seat_user(self.bob.person_partner_id)
         for n in range(6):
@@ -406,30 +406,15 @@ class TestSeatMemberPageOverRpc(HttpCase, SeatMemberCase):
 
         with patch.object(Partner, "_abs_seat_page_parts", spy):
             for offset in (0, 5, 10):
-                payload = {
-                    "jsonrpc": "2.0",
-                    "method": "call",
-                    "id": 1,
-                    "params": {
-                        "model": "res.partner",
-                        "method": "web_search_read",
-                        "args": [],
-                        "kwargs": {
-                            "domain": [],
-                            "specification": {"complete_name": {}, "email": {}},
-                            "offset": offset,
-                            "limit": 5,
-                            "order": "",
-                            "count_limit": 10001,
-                        },
-                    },
+                kwargs = {
+                    "domain": [],
+                    "specification": {"complete_name": {}, "email": {}},
+                    "offset": offset,
+                    "limit": 5,
+                    "order": "",
+                    "count_limit": 10001,
                 }
-                response = self.url_open(
-                    "/web/dataset/call_kw/res.partner/web_search_read",
-                    data=json.dumps(payload),
-                    headers={"Content-Type": "application/json"},
-                )
-                result = response.json()["result"]
+                result = self.call_kw("res.partner", "web_search_read", [], kwargs)["result"]
                 self.assertEqual([row["id"] for row in result["records"]], expected[offset : offset + 5])
                 self.assertEqual(result["length"], len(expected))
         self.assertEqual(calls, [bob_user.id] * 3)

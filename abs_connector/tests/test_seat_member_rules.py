@@ -17,7 +17,7 @@ from odoo.tools import mute_logger
 
 from ..governance import api_schemas
 from ..models import res_partner
-from .common import AbsGovernanceCase
+from .common import AbsGovernanceCase, JsonRpcMixin
 
 
 class SeatMemberCase(AbsGovernanceCase):
@@ -206,24 +206,8 @@ class TestSeatMemberDocuments(SeatMemberCase):
 
 
 @tagged("post_install", "-at_install")
-class TestSeatMemberOverRpc(HttpCase, SeatMemberCase):
+class TestSeatMemberOverRpc(JsonRpcMixin, HttpCase, SeatMemberCase):
     """The refusals through Odoo's own JSON-RPC route, signed in as the seat member."""
-
-    def call_kw(self, model, method, args, kwargs=None):
-        """The raw JSON-RPC answer of /web/dataset/call_kw (result or error)."""
-        payload = {
-            "jsonrpc": "2.0",
-            "method": "call",
-            "id": 1,
-            "params": {"model": model, "method": method, "args": args, "kwargs": kwargs or {}},
-        }
-        response = self.url_open(
-            "/web/dataset/call_kw",
-            data=json.dumps(payload),
-            headers={"Content-Type": "application/json"},
-        )
-        self.assertEqual(response.status_code, 200)
-        return response.json()
 
     @mute_logger("odoo.http", "odoo.addons.base.models.ir_rule")
     def test_seat_agent_reads_hidden_customer_like_a_forbidden_one_with_no_name(self):
@@ -501,26 +485,14 @@ class TestSeatMemberCountPath(SeatMemberCase):
 
 
 @tagged("post_install", "-at_install")
-class TestSeatMemberDebugMode(HttpCase, SeatMemberCase):
+class TestSeatMemberDebugMode(JsonRpcMixin, HttpCase, SeatMemberCase):
     @mute_logger("odoo.http", "odoo.addons.base.models.ir_rule")
     def test_debug_mode_refusal_names_no_hidden_customer(self):
         self.authenticate(self.ada_user.login, self.ada_user.login)
         self.url_open("/odoo?debug=1")  # Odoo's access error lists records by name in debug mode
-        payload = {
-            "jsonrpc": "2.0",
-            "method": "call",
-            "id": 1,
-            "params": {
-                "model": "res.partner",
-                "method": "read",
-                "args": [[self.bobs_customer.id], ["name"]],
-                "kwargs": {"context": {"debug": "1"}},
-            },
-        }
-        response = self.url_open(
-            "/web/dataset/call_kw", data=json.dumps(payload), headers={"Content-Type": "application/json"}
+        answer = self.call_kw(
+            "res.partner", "read", [[self.bobs_customer.id], ["name"]], {"context": {"debug": "1"}}
         )
-        answer = response.json()
         self.assertEqual(answer["error"]["data"]["name"], "odoo.exceptions.AccessError")
         self.assertNotIn(self.bobs_customer.name, json.dumps(answer))
         self.assertNotIn(str(self.bobs_customer.id), answer["error"]["data"]["message"])
