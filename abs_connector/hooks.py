@@ -1,4 +1,4 @@
-from . import backfill, bootstrap, db_outage, demo_data
+from . import backfill, bootstrap, db_outage, demo_data, lapse_marker
 
 
 def post_load():
@@ -28,3 +28,4 @@ def uninstall_hook(env):
     and would fail every write once the tables they write are dropped with the addon."""
     env["abs.contact.change"]._abs_drop_triggers()
     env["ov.sa_customer_assignment"]._abs_drop_sort_name_triggers()
+    lapse_marker.drop_functions(env.cr)

@@ -2,7 +2,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL
 
-from .. import compiled_sql
+from .. import compiled_sql, lapse_marker
 from ..cached_rows import cached_record
 from ..elevation import elevate
 from ..exceptions import GovernanceConflict
@@ -962,24 +962,27 @@ class OvMembership(models.Model):
             ]
         )
         self.env["ov.sa_customer_assignment"].flush_model(["state", "actor_id", "account_id"])
-        self.env.cr.execute(SQL("%s ORDER BY m.id", self._abs_lapsed_memberships_sql()))
+        now = fields.Datetime.now()
+        self.env.cr.execute(SQL("%s ORDER BY m.id", self._abs_lapsed_memberships_sql(now)))
         lapsed = (
             self._abs_reader()
             .browse([row[0] for row in self.env.cr.fetchall()])
             .filtered(lambda m: m._abs_assignments_to_release())
         )
-        if not lapsed:
-            return 0
-        lapsed._abs_serialize_with_lifecycle()
-        released = lapsed._abs_release_customers("membership_expired", actor=None)
+        released = {}
+        if lapsed:
+            lapsed._abs_serialize_with_lifecycle()
+            released = lapsed._abs_release_customers("membership_expired", actor=None)
+        # every membership ended by now holds no customer any more: the gate can stop asking
+        self.env.cr.execute(lapse_marker.settle_sql(now))
         return sum(released.values())
 
     @api.model
     def _abs_lapsed_memberships_sql(self, now=None):
         """The memberships whose ``effective_to`` has passed and that still hold customers.
 
-        Written for PostgreSQL to plan quickly: every SA-scoped request asks it, on a connection
-        whose plans Odoo's pool has discarded. The assignment rows are probed in the SAs the
+        The release (cron, or a request whose gate found an ended membership not dealt with yet,
+        see :mod:`..lapse_marker`) asks it in full. The assignment rows are probed in the SAs the
         membership covers (its own, or its whole subtree), a list the planner does not need to
         join to plan.
         """
@@ -1004,11 +1007,17 @@ class OvMembership(models.Model):
         )
 
     def init(self):
+        cr = self.env.cr
         # An earlier build of this version asked through a PL/pgSQL function, whose plan Odoo's
         # pool discards with every connection it lends (DISCARD ALL): it cost more than the
         # question asked in the gate's own statement (docs/performance.md#single-record).
-        self.env.cr.execute(
-            SQL("DROP FUNCTION IF EXISTS %s(timestamp)", SQL.identifier(_OLD_LAPSED_FUNCTION))
+        cr.execute(SQL("DROP FUNCTION IF EXISTS %s(timestamp)", SQL.identifier(_OLD_LAPSED_FUNCTION)))
+        lapse_marker.install_column(cr)
+        lapse_marker.install_triggers(cr, self._table)
+        # what the gate's question reads: the few ended memberships not dealt with yet
+        cr.execute(
+            "CREATE INDEX IF NOT EXISTS ov_membership_unsettled_lapses ON ov_membership (effective_to) "
+            "WHERE NOT abs_lapse_settled AND membership_state IN ('active', 'suspended')"
         )
 
     @api.model
@@ -1017,7 +1026,7 @@ class OvMembership(models.Model):
 
         Reads the SA ``sa_id`` (``sa_fields`` into the cache), the live membership of
         ``person_partner`` in it (into the cache, like :meth:`_get_live_membership`), and whether
-        any membership has lapsed with customers still to release.
+        a membership has ended and was not dealt with since (:mod:`..lapse_marker`).
 
         :returns: ``(sa, membership, lapsed)``: the SA or empty, the membership or empty, a bool.
         """
@@ -1108,7 +1117,7 @@ def _gate_query(env, sa_fields):
           LEFT JOIN (%(live)s) AS live ON TRUE
         """,
         sa_columns=SQL(", ").join(SQL.identifier("sa", name) for name in ["id", *sa_fields]),
-        lapsed=model._abs_lapsed_memberships_sql(now),
+        lapsed=lapse_marker.unsettled_lapse_sql(now),
         sa_id=compiled_sql.slot(1),
         live=live.select(*member_columns),
     )

@@ -2,6 +2,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
 
+from .. import lapse_marker
 from ..elevation import elevate
 from ..exceptions import GovernanceConflict
 from ..governance import visibility
@@ -174,6 +175,8 @@ class OvSaCustomerAssignment(models.Model):
             )
         # Made redundant by the first of them (the same key, plus the company).
         self.env.cr.execute("DROP INDEX IF EXISTS ov_sa_customer_assignment_active_account_actor")
+        # a person given an active row may hold customers under an ended membership again
+        lapse_marker.install_triggers(self.env.cr, self._table)
 
     def _abs_keep_sort_names(self):
         """The triggers that keep ``abs_sort_name`` equal to the customer's complete_name, then

@@ -1,6 +1,7 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, MissingError, UserError, ValidationError
 
+from .. import lapse_marker
 from ..elevation import elevate
 from ..field_changes import changed_fields
 from ..governance import explainer, visibility
@@ -135,6 +136,8 @@ class OvServicedAccount(models.Model):
             "CREATE UNIQUE INDEX IF NOT EXISTS ov_serviced_account_one_seed_per_company "
             "ON ov_serviced_account (source_company_id) WHERE is_seed"
         )
+        # an account moved in the tree changes what subtree memberships cover
+        lapse_marker.install_triggers(cr, self._table)
 
     # ---- computes ----
 

@@ -37,6 +37,7 @@ from . import (
     test_every_door,
     test_field_sales_portal,
     test_governance_security,
+    test_lapse_marker,
     test_membership,
     test_multi_company,
     test_partner_merge,

@@ -8,9 +8,9 @@ from odoo.tests import tagged
 
 from .api_common import AbsApiCase
 
-# the token's employee; the SA, the live membership and the lapsed-membership flag together; the
-# contact with the assignment row its answer names and its country's code (its statement compiled
-# once: Odoo's multi-company rule reads the companies' paths only then)
+# the token's employee; the SA, the live membership and whether an ended membership awaits release
+# together; the contact with the assignment row its answer names and its country's code (its
+# statement compiled once: Odoo's multi-company rule reads the companies' paths only then)
 SINGLE_CONTACT_QUERIES = 3
 
 
@@ -39,3 +39,13 @@ class TestApiRequestCost(AbsApiCase):
         self.statements_of("GET", path, token=token, sa=self.sa)  # warm the caches
         statements = self.statements_of("GET", path, token=token, sa=self.sa)
         self.assertLessEqual(len(statements), SINGLE_CONTACT_QUERIES, "\n".join(statements))
+
+    def test_the_gate_asks_only_the_memberships_whether_one_ended(self):
+        """Asked of the assignments too, the question cost two thirds of the gate's planning
+        (docs/adr/0015-lapse-marker.md); the marker lets it read one table."""
+        token = self.token_for(self.jean)
+        statements = self.statements_of("GET", "/api/contacts", token=token, sa=self.sa)
+        gates = [sql for sql in statements if "LEFT JOIN ov_serviced_account sa" in sql]
+        self.assertEqual(len(gates), 1, "\n".join(statements))
+        self.assertIn("abs_lapse_settled", gates[0])
+        self.assertNotIn("ov_sa_customer_assignment", gates[0])
