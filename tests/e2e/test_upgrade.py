@@ -633,3 +633,32 @@ def test_upgrade_from_18_0_1_1_1_fills_the_sort_name_of_the_rows_already_there(u
     assert f"abs_connector: {rows} assignment row(s) given their customer's sort name" in log
     assert _sort_name_machinery(conn) == (_SORT_NAME_TRIGGERS, _NAME_ORDER_INDEXES)
     assert _sort_names_out_of_step(conn) == []
+
+
+def test_upgrade_adds_the_lapse_marker_unsettled_with_its_triggers(upgraded):
+    conn = upgraded["conn"]
+    settled = _rows(conn, "SELECT DISTINCT abs_lapse_settled FROM ov_membership", [])
+    # nothing has asked yet, or what asked settled only ended memberships
+    assert set(settled) <= {(False,), (True,)}
+    assert (
+        _scalar(
+            conn,
+            "SELECT count(*) FROM ov_membership WHERE abs_lapse_settled "
+            "AND (effective_to IS NULL OR effective_to >= now() AT TIME ZONE 'UTC')",
+            [],
+        )
+        == 0
+    )
+    triggers = {
+        name
+        for (name,) in _rows(
+            conn, "SELECT tgname FROM pg_trigger WHERE tgname LIKE 'abs_lapse_%%' AND NOT tgisinternal", []
+        )
+    }
+    assert triggers == {
+        "abs_lapse_membership_upd",
+        "abs_lapse_assignment_ins",
+        "abs_lapse_assignment_upd",
+        "abs_lapse_account_moved",
+    }
+    assert _scalar(conn, "SELECT to_regclass('ov_membership_unsettled_lapses') IS NOT NULL", []) is True
