@@ -1014,11 +1014,6 @@ class OvMembership(models.Model):
         cr.execute(SQL("DROP FUNCTION IF EXISTS %s(timestamp)", SQL.identifier(_OLD_LAPSED_FUNCTION)))
         lapse_marker.install_column(cr)
         lapse_marker.install_triggers(cr, self._table)
-        # what the gate's question reads: the few ended memberships not dealt with yet
-        cr.execute(
-            "CREATE INDEX IF NOT EXISTS ov_membership_unsettled_lapses ON ov_membership (effective_to) "
-            "WHERE NOT abs_lapse_settled AND membership_state IN ('active', 'suspended')"
-        )
 
     @api.model
     def _abs_request_gate(self, sa_id, person_partner, sa_fields):
