@@ -683,7 +683,11 @@ def print_table(rows, clients):
 
 def markdown(results, clients):
     """The request table, the query counts and the plans, as Markdown for docs/performance.md."""
+    settings = results["machine"].get("postgresql")
+    warning = settings and buffer_pool_warning(settings)
     out = [
+        *([postgres_line(settings), ""] if settings else []),
+        *([f"**Warning:** {warning}.", ""] if warning else []),
         f"| request | median ms | p95 ms | req/s, 1 client | req/s, {clients} clients | SQL queries "
         "| governed / this | this / Odoo's page |",
         "|---|---:|---:|---:|---:|---:|---:|---:|",
@@ -748,6 +752,54 @@ def machine():
         "memory_gb": round(mem_kb / 1024 / 1024, 1),
         "load_average": os.getloadavg(),
     }
+
+
+# What the operations guide sizes for a million customers (docs/operations/scaling.md): the
+# figures at that size depend on these as much as on the code, so every run records them.
+POSTGRES_SETTINGS = ("shared_buffers", "effective_cache_size", "work_mem", "random_page_cost", "jit")
+# What every list request reads: the partners and the assignment rows, with their indexes.
+HOT_TABLES = ("res_partner", "ov_sa_customer_assignment")
+
+
+def postgres_settings(cr):
+    """The server's version, :data:`POSTGRES_SETTINGS`, and the sizes of the buffer pool and of
+    :data:`HOT_TABLES` in bytes."""
+    cr.execute("SELECT current_setting('server_version'), pg_size_bytes(current_setting('shared_buffers'))")
+    version, buffer_bytes = cr.fetchone()
+    cr.execute(
+        "SELECT name, current_setting(name) FROM unnest(%s::text[]) AS name", [list(POSTGRES_SETTINGS)]
+    )
+    settings = dict(cr.fetchall())
+    cr.execute(
+        "SELECT sum(pg_total_relation_size(name::regclass))::bigint FROM unnest(%s::text[]) AS name",
+        [list(HOT_TABLES)],
+    )
+    return {
+        "version": version,
+        **settings,
+        "shared_buffers_bytes": buffer_bytes,
+        "hot_tables_bytes": cr.fetchone()[0],
+    }
+
+
+def buffer_pool_warning(settings):
+    """A warning when the buffer pool cannot hold what every list request reads, else None: the
+    requests then read pages through the operating system's cache, which a small database does
+    not, so the figures grow with the data for a reason the code does not have."""
+    if settings["shared_buffers_bytes"] >= settings["hot_tables_bytes"]:
+        return None
+    return (
+        f"shared_buffers ({settings['shared_buffers']}) is smaller than {' and '.join(HOT_TABLES)} "
+        f"({settings['hot_tables_bytes'] / 2**20:,.0f} MB with their indexes): requests read pages through "
+        "the OS cache; docs/operations/scaling.md sizes it at 25 % of RAM"
+    )
+
+
+def postgres_line(settings):
+    """The settings as one line of the benchmark's output and Markdown."""
+    named = ", ".join(f"{name} {settings[name]}" for name in POSTGRES_SETTINGS)
+    hot = f"{' and '.join(HOT_TABLES)} {settings['hot_tables_bytes'] / 2**20:,.0f} MB"
+    return f"PostgreSQL {settings['version']}: {named}; {hot}"
 
 
 # ----------------------------------------------------------------------------- main
@@ -860,6 +912,7 @@ def main(argv=None):
         else:
             accounts, people, results["backfill"] = seed(conn, args)
         with conn.cursor() as cr:
+            results["machine"]["postgresql"] = postgres_settings(cr)
             actors = pick_actors(cr, accounts, people)
             uid = proxy_uid(cr)
             set_proxy_param(cr, uid)
@@ -873,6 +926,10 @@ def main(argv=None):
             "smallest_sa_customers": actors.small["customers"],
             "agent_visible_in_largest_sa": actors.visible,
         }
+        say(f"MACHINE {postgres_line(results['machine']['postgresql'])}")
+        warning = buffer_pool_warning(results["machine"]["postgresql"])
+        if warning:
+            say(f"MACHINE WARNING {warning}")
         say(
             f"DATA largest SA {actors.big['customers']:,} active assignments, smallest "
             f"{actors.small['customers']:,}; benchmarked agent sees {actors.visible:,}"

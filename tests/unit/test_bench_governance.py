@@ -60,3 +60,40 @@ def test_people_plan_is_reproducible_and_skewed_towards_the_first_sa():
 def test_arguments_refuse_fewer_agents_than_sas():
     with pytest.raises(SystemExit):
         bench_governance.parse_args(["--sas", "10", "--agents", "5"])
+
+
+SETTINGS_1M = {
+    "version": "15.18 (Debian 15.18-0+deb12u1)",
+    "shared_buffers": "128MB",
+    "effective_cache_size": "4GB",
+    "work_mem": "4MB",
+    "random_page_cost": "4",
+    "jit": "on",
+    "shared_buffers_bytes": 128 * 2**20,
+    "hot_tables_bytes": 1_310 * 2**20,
+}
+
+
+def test_a_buffer_pool_smaller_than_the_partners_and_assignments_is_warned_of():
+    warning = bench_governance.buffer_pool_warning(SETTINGS_1M)
+    assert "shared_buffers (128MB)" in warning
+    assert "1,310 MB" in warning
+
+
+def test_a_buffer_pool_that_holds_them_is_not_warned_of():
+    sized = {**SETTINGS_1M, "shared_buffers": "6GB", "shared_buffers_bytes": 6 * 2**30}
+    assert bench_governance.buffer_pool_warning(sized) is None
+
+
+def test_the_markdown_names_the_settings_and_the_warning_above_the_table():
+    results = {"machine": {"postgresql": SETTINGS_1M}, "requests": [], "query_counts": {}, "explain": {}}
+    lines = bench_governance.markdown(results, 4).splitlines()
+    assert lines[0].startswith("PostgreSQL 15.18")
+    assert "shared_buffers 128MB" in lines[0] and "jit on" in lines[0]
+    assert lines[2].startswith("**Warning:** shared_buffers (128MB)")
+    assert lines[4].startswith("| request | median ms")
+
+
+def test_the_markdown_of_a_run_without_settings_starts_with_the_table():
+    results = {"machine": {}, "requests": [], "query_counts": {}, "explain": {}}
+    assert bench_governance.markdown(results, 4).startswith("| request | median ms")
