@@ -759,6 +759,7 @@ def machine():
 POSTGRES_SETTINGS = ("shared_buffers", "effective_cache_size", "work_mem", "random_page_cost", "jit")
 # What every list request reads: the partners and the assignment rows, with their indexes.
 HOT_TABLES = ("res_partner", "ov_sa_customer_assignment")
+_HOT_TABLES_NAMED = " and ".join(HOT_TABLES)
 
 
 def postgres_settings(cr):
@@ -789,8 +790,8 @@ def buffer_pool_warning(settings):
     if settings["shared_buffers_bytes"] >= settings["hot_tables_bytes"]:
         return None
     return (
-        f"shared_buffers ({settings['shared_buffers']}) is smaller than {' and '.join(HOT_TABLES)} "
-        f"({settings['hot_tables_bytes'] / 2**20:,.0f} MB with their indexes): requests read pages through "
+        f"shared_buffers ({settings['shared_buffers']}) is smaller than {_HOT_TABLES_NAMED} "
+        f"({_hot_tables_size(settings)} with their indexes): requests read pages through "
         "the OS cache; docs/operations/scaling.md sizes it at 25 % of RAM"
     )
 
@@ -798,8 +799,11 @@ def buffer_pool_warning(settings):
 def postgres_line(settings):
     """The settings as one line of the benchmark's output and Markdown."""
     named = ", ".join(f"{name} {settings[name]}" for name in POSTGRES_SETTINGS)
-    hot = f"{' and '.join(HOT_TABLES)} {settings['hot_tables_bytes'] / 2**20:,.0f} MB"
-    return f"PostgreSQL {settings['version']}: {named}; {hot}"
+    return f"PostgreSQL {settings['version']}: {named}; {_HOT_TABLES_NAMED} {_hot_tables_size(settings)}"
+
+
+def _hot_tables_size(settings):
+    return f"{settings['hot_tables_bytes'] / 2**20:,.0f} MB"
 
 
 # ----------------------------------------------------------------------------- main
@@ -926,8 +930,9 @@ def main(argv=None):
             "smallest_sa_customers": actors.small["customers"],
             "agent_visible_in_largest_sa": actors.visible,
         }
-        say(f"MACHINE {postgres_line(results['machine']['postgresql'])}")
-        warning = buffer_pool_warning(results["machine"]["postgresql"])
+        settings = results["machine"]["postgresql"]
+        say(f"MACHINE {postgres_line(settings)}")
+        warning = buffer_pool_warning(settings)
         if warning:
             say(f"MACHINE WARNING {warning}")
         say(
