@@ -19,6 +19,9 @@ ROW_PREFIX = "abs_row_"
 
 # What a keyset bound may compare the rows' customer id with (see controllers' keyset_id_bound).
 _BOUND_OPERATORS = {"<": SQL("<"), ">": SQL(">")}
+# A count gathers a quarter more rows of each branch than it counts: a branch whose first rows
+# hold more partners Odoo's search leaves out (archived, another company's) is counted row by row.
+_SPARE_SHARE = 4
 
 
 class DrivenCustomers:
@@ -70,7 +73,65 @@ class DrivenCustomers:
         return query
 
     def count(self, limit):
-        """How many partners there are, counted up to ``limit``."""
+        """How many partners there are, counted up to ``limit``.
+
+        The first rows of every branch, a few more than ``limit`` each, are gathered into one set
+        of customers whose partners are then tested in id order, all branches together
+        (docs/performance.md#lists-count): the probes land closer to each other than branch by
+        branch, and no sub-select is run again per row. Only when so many of those partners fail
+        Odoo's search (archived, another company's) that the set cannot decide, are the rows
+        counted branch by branch as far as they go.
+        """
+        if not self.branches:
+            return 0
+        counted, complete = self._gathered_count(limit)
+        if counted >= limit or complete:
+            return counted
+        return self._row_by_row_count(limit)
+
+    def _gathered_count(self, limit):
+        """(how many of the gathered rows' partners Odoo's search returns, up to ``limit``;
+        whether the gathered rows are every row of every branch)."""
+        span = limit + limit // _SPARE_SHARE
+        names = [SQL.identifier(f"abs_rows_{index}") for index in range(len(self.branches))]
+        gathered = SQL(", ").join(
+            SQL("ARRAY(%s) AS %s", self._first_rows(rows, span + 1), name)
+            for rows, name in zip(self.branches, names, strict=True)
+        )
+        table = self.partners._table
+        conditions = [
+            *([self.searched.where_clause] if self.searched.where_clause else []),
+            SQL("%s = ANY(%s)", SQL.identifier(table, "id"), SQL(" || ").join(names)),
+        ]
+        tested = SQL(
+            "SELECT count(*) FROM (SELECT 1 FROM %s WHERE %s LIMIT %s) AS counted",
+            self.searched.from_clause,
+            SQL(" AND ").join(conditions),
+            limit,
+        )
+        complete = SQL(" AND ").join(SQL("cardinality(%s) <= %s", name, span) for name in names)
+        # MATERIALIZED: each branch's rows are read once, not once per column that names them
+        statement = SQL(
+            "WITH abs_gathered AS MATERIALIZED (SELECT %s) SELECT (%s), %s FROM abs_gathered",
+            gathered,
+            tested,
+            complete,
+        )
+        return self.partners.env.execute_query(statement)[0]
+
+    def _first_rows(self, rows, limit):
+        """The customers of a branch's first ``limit`` rows, in customer order."""
+        return SQL(
+            "SELECT %s FROM %s%s ORDER BY %s LIMIT %s",
+            self.driving_id,
+            rows.from_clause,
+            SQL(" WHERE %s", rows.where_clause) if rows.where_clause else SQL(),
+            self.driving_id,
+            limit,
+        )
+
+    def _row_by_row_count(self, limit):
+        """:meth:`count`, each row's partner tested as its branch is read."""
         query = self.query(limit, whole_rows=False)
         query.order, query.limit = None, limit
         counted = SQL("SELECT count(*) FROM (%s) AS counted", query.select(SQL("1")))

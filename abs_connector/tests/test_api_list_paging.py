@@ -9,10 +9,12 @@ import re
 from unittest.mock import patch
 
 from odoo import sql_db
+from odoo.osv import expression
 from odoo.tests import tagged
 from odoo.tools import SQL
 
 from ..controllers import contacts
+from ..driven_lists import DrivenCustomers
 from ..governance import api_schemas, visibility
 from ..models import ov_sa_customer_assignment
 from .api_common import AbsApiCase
@@ -405,6 +407,64 @@ class TestContactListDrivenByAssignments(AbsApiCase):
             body = self.answer(person, driven=driven, **params)
         selects = (sql for sql in statements if sql.lstrip().startswith("SELECT"))
         return body, {table for table in map(main_table, selects) if table}
+
+    def test_every_list_item_is_what_the_contact_page_answers(self):
+        """A list makes each answer from the values its one query read, the contact's own page
+        from its records: for every contact, read from the rows or through the domain, they
+        say the same."""
+        self.make_customer(
+            self.sa,
+            self.jean,
+            comment="<p>Gate <b>code</b> 12</p>",
+            country_id=self.env.ref("base.gh").id,
+            mobile="+233 20 000 0000",
+            city="Kumasi",
+        )
+        for person in (self.alice, self.jean, self.ama):
+            for driven in (True, False):
+                items = self.answer(person, driven=driven, limit=200)["items"]
+                self.assertTrue(items, person.name)
+                for item in items:
+                    with self.subTest(person=person.name, driven=driven, contact=item["id"]):
+                        status, single = self.api(
+                            "GET", f"/api/contacts/{item['id']}", person=person, sa=self.sa
+                        )
+                        self.assertEqual((status, single), (200, item))
+        commented = [item for item in self.answer(self.jean, limit=200)["items"] if item["comment"]]
+        self.assertEqual(
+            [(item["comment"], item["country_code"]) for item in commented],
+            [("<p>Gate <b>code</b> 12</p>", "GH")],
+        )
+
+    def test_driven_count_answers_what_the_domain_counts_when_archived_partners_lead_the_rows(self):
+        """A count tests the partners of each branch's first rows, a quarter more than it
+        counts, all at once; when archived partners leave them short of its bound while more
+        rows follow, it counts row by row instead. Either way it counts what the domain counts."""
+        efua = self.make_member(self.sa, "agent", self.make_person("Efua"), scope_policy="assigned_only")
+        efua = efua.person_partner_id
+        customers = [self.make_customer(self.sa, efua) for _n in range(10)]
+        for customer in customers[:5]:
+            customer._abs_archive_governed_customer(self.sa, self.alice)
+        rows = [("account_id", "=", self.sa.id), ("state", "=", "active")]
+        own, unassigned = [*rows, ("actor_id", "=", efua.id)], [*rows, ("actor_id", "=", False)]
+        Partner, Assignment = self.env["res.partner"], self.env["ov.sa_customer_assignment"]
+        original, row_by_row = DrivenCustomers._row_by_row_count, []
+
+        def spy(driven, limit):
+            row_by_row.append(limit)
+            return original(driven, limit)
+
+        with patch.object(DrivenCustomers, "_row_by_row_count", spy):
+            for branches in ([own], [own, unassigned]):
+                held = Assignment.search(expression.OR(branches)).partner_id
+                expected = Partner.search_count([("id", "in", held.ids)])
+                self.assertLess(expected, len(held), "archived partners are held too")
+                driven = Partner._abs_driven_customers(branches)
+                for limit in range(1, expected + 3):
+                    with self.subTest(branches=len(branches), limit=limit):
+                        self.assertEqual(driven.count(limit), min(limit, expected))
+        self.assertIn(4, row_by_row, "five archived partners lead the six rows a count of 4 gathers")
+        self.assertNotIn(8, row_by_row, "the ten rows are all a count of 8 gathers (up to eleven)")
 
     def test_no_branch_reads_no_partner(self):
         driven = self.env["res.partner"]._abs_driven_customers([])
