@@ -19,8 +19,8 @@ ROW_PREFIX = "abs_row_"
 
 # What a keyset bound may compare the rows' customer id with (see controllers' keyset_id_bound).
 _BOUND_OPERATORS = {"<": SQL("<"), ">": SQL(">")}
-# A count gathers a quarter more rows of each branch than it counts: a branch whose first rows
-# hold more partners Odoo's search leaves out (archived, another company's) is counted row by row.
+# A count first gathers a quarter more rows of each branch than it counts: enough, unless more
+# than one partner in five of them is one Odoo's search leaves out (archived, another company's).
 _SPARE_SHARE = 4
 
 
@@ -75,28 +75,35 @@ class DrivenCustomers:
     def count(self, limit):
         """How many partners there are, counted up to ``limit``.
 
-        The first rows of every branch, a few more than ``limit`` each, are gathered into one set
-        of customers whose partners are then tested in id order, all branches together
+        The customers of every branch's first rows, a quarter more than ``limit``, are gathered
+        into one set whose partners are tested in id order, all branches together
         (docs/performance.md#lists-count): the probes land closer to each other than branch by
-        branch, and no sub-select is run again per row. Only when so many of those partners fail
-        Odoo's search (archived, another company's) that the set cannot decide, are the rows
-        counted branch by branch as far as they go.
+        branch, and no sub-plan runs again per row. When the partners Odoo's search leaves out
+        (archived, another company's) keep the count short of ``limit``, the next rows of the
+        branches that go on are gathered, twice as many each round, until the count reaches
+        ``limit`` or the rows run out: every row is tested once.
         """
-        if not self.branches:
-            return 0
-        counted, complete = self._gathered_count(limit)
-        if counted >= limit or complete:
-            return counted
-        return self._row_by_row_count(limit)
+        counted, span = 0, limit + limit // _SPARE_SHARE
+        branches = [(rows, None) for rows in self.branches]
+        while branches and counted < limit:
+            found, ends = self._gathered_count(branches, span, limit - counted)
+            counted += found
+            branches = [(rows, end) for (rows, _after), end in zip(branches, ends, strict=True) if end]
+            span *= 2
+        return counted
 
-    def _gathered_count(self, limit):
-        """(how many of the gathered rows' partners Odoo's search returns, up to ``limit``;
-        whether the gathered rows are every row of every branch)."""
-        span = limit + limit // _SPARE_SHARE
-        names = [SQL.identifier(f"abs_rows_{index}") for index in range(len(self.branches))]
+    def _gathered_count(self, branches, span, limit):
+        """How many partners of the next ``span`` rows of each branch Odoo's search returns, up to
+        ``limit``; and, for each branch, the customer its gathered rows end at when more may
+        follow (``span`` rows gathered), else None.
+
+        :param branches: ``(rows, after)``: a branch's rows, and the customer id its rows start
+            after (None: from its first row).
+        """
+        names = [SQL.identifier(f"abs_rows_{index}") for index in range(len(branches))]
         gathered = SQL(", ").join(
-            SQL("ARRAY(%s) AS %s", self._first_rows(rows, span + 1), name)
-            for rows, name in zip(self.branches, names, strict=True)
+            SQL("ARRAY(%s) AS %s", self._next_rows(rows, after, span), name)
+            for (rows, after), name in zip(branches, names, strict=True)
         )
         table = self.partners._table
         conditions = [
@@ -109,33 +116,34 @@ class DrivenCustomers:
             SQL(" AND ").join(conditions),
             limit,
         )
-        complete = SQL(" AND ").join(SQL("cardinality(%s) <= %s", name, span) for name in names)
+        ends = SQL(", ").join(
+            SQL("CASE WHEN cardinality(%s) = %s THEN %s[%s] END", name, span, name, span) for name in names
+        )
         # MATERIALIZED: each branch's rows are read once, not once per column that names them
         statement = SQL(
             "WITH abs_gathered AS MATERIALIZED (SELECT %s) SELECT (%s), %s FROM abs_gathered",
             gathered,
             tested,
-            complete,
+            ends,
         )
-        return self.partners.env.execute_query(statement)[0]
+        found, *ends = self.partners.env.execute_query(statement)[0]
+        return found, ends
 
-    def _first_rows(self, rows, limit):
-        """The customers of a branch's first ``limit`` rows, in customer order."""
+    def _next_rows(self, rows, after, limit):
+        """The customers of a branch's first ``limit`` rows after customer ``after`` (None: from
+        its first row), in customer order."""
+        conditions = [
+            *([rows.where_clause] if rows.where_clause else []),
+            *([SQL("%s > %s", self.driving_id, int(after))] if after is not None else []),
+        ]
         return SQL(
             "SELECT %s FROM %s%s ORDER BY %s LIMIT %s",
             self.driving_id,
             rows.from_clause,
-            SQL(" WHERE %s", rows.where_clause) if rows.where_clause else SQL(),
+            SQL(" WHERE %s", SQL(" AND ").join(conditions)) if conditions else SQL(),
             self.driving_id,
             limit,
         )
-
-    def _row_by_row_count(self, limit):
-        """:meth:`count`, each row's partner tested as its branch is read."""
-        query = self.query(limit, whole_rows=False)
-        query.order, query.limit = None, limit
-        counted = SQL("SELECT count(*) FROM (%s) AS counted", query.select(SQL("1")))
-        return self.partners.env.execute_query(counted)[0][0]
 
     def _probe(self, whole_rows):
         """The test of one row's customer: Odoo's search of the partners, by primary key."""

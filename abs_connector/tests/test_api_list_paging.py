@@ -438,8 +438,8 @@ class TestContactListDrivenByAssignments(AbsApiCase):
 
     def test_driven_count_answers_what_the_domain_counts_when_archived_partners_lead_the_rows(self):
         """A count tests the partners of each branch's first rows, a quarter more than it
-        counts, all at once; when archived partners leave them short of its bound while more
-        rows follow, it counts row by row instead. Either way it counts what the domain counts."""
+        counts, all at once; when archived partners keep it short while rows follow, it gathers
+        the next ones, twice as many. Either way it counts what the domain counts."""
         efua = self.make_member(self.sa, "agent", self.make_person("Efua"), scope_policy="assigned_only")
         efua = efua.person_partner_id
         customers = [self.make_customer(self.sa, efua) for _n in range(10)]
@@ -448,23 +448,25 @@ class TestContactListDrivenByAssignments(AbsApiCase):
         rows = [("account_id", "=", self.sa.id), ("state", "=", "active")]
         own, unassigned = [*rows, ("actor_id", "=", efua.id)], [*rows, ("actor_id", "=", False)]
         Partner, Assignment = self.env["res.partner"], self.env["ov.sa_customer_assignment"]
-        original, row_by_row = DrivenCustomers._row_by_row_count, []
+        original, spans, rounds = DrivenCustomers._gathered_count, [], {}
 
-        def spy(driven, limit):
-            row_by_row.append(limit)
-            return original(driven, limit)
+        def spy(driven, branches, span, limit):
+            spans.append(span)
+            return original(driven, branches, span, limit)
 
-        with patch.object(DrivenCustomers, "_row_by_row_count", spy):
+        with patch.object(DrivenCustomers, "_gathered_count", spy):
             for branches in ([own], [own, unassigned]):
                 held = Assignment.search(expression.OR(branches)).partner_id
                 expected = Partner.search_count([("id", "in", held.ids)])
                 self.assertLess(expected, len(held), "archived partners are held too")
                 driven = Partner._abs_driven_customers(branches)
-                for limit in range(1, expected + 3):
+                for limit in range(1, len(held) + 2):
+                    spans.clear()
                     with self.subTest(branches=len(branches), limit=limit):
                         self.assertEqual(driven.count(limit), min(limit, expected))
-        self.assertIn(4, row_by_row, "five archived partners lead the six rows a count of 4 gathers")
-        self.assertNotIn(8, row_by_row, "the ten rows are all a count of 8 gathers (up to eleven)")
+                    rounds[len(branches), limit] = list(spans)
+        self.assertEqual(rounds[1, 4], [5, 10], "the five rows a count of 4 gathers first are archived")
+        self.assertEqual(rounds[1, 9], [11], "a count of 9 gathers the ten rows at once")
 
     def test_no_branch_reads_no_partner(self):
         driven = self.env["res.partner"]._abs_driven_customers([])
