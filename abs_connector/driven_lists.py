@@ -22,6 +22,9 @@ _BOUND_OPERATORS = {"<": SQL("<"), ">": SQL(">")}
 # A count first gathers a quarter more rows of each branch than it counts: enough, unless more
 # than one partner in five of them is one Odoo's search leaves out (archived, another company's).
 _SPARE_SHARE = 4
+# Rounds of gathered rows before the rest is read row by row: a list's statements stay bounded
+# (docs/performance.md#queries-per-request) whatever share of its partners Odoo's search leaves out.
+_GATHERED_ROUNDS = 2
 
 
 class DrivenCustomers:
@@ -80,16 +83,21 @@ class DrivenCustomers:
         (docs/performance.md#lists-count): the probes land closer to each other than branch by
         branch, and no sub-plan runs again per row. When the partners Odoo's search leaves out
         (archived, another company's) keep the count short of ``limit``, the next rows of the
-        branches that go on are gathered, twice as many each round, until the count reaches
-        ``limit`` or the rows run out: every row is tested once.
+        branches that go on are gathered, twice as many; after that, the rest of them are read
+        with a probe per row, as far as the count needs. Every row is tested once, in at most
+        three statements.
         """
         counted, span = 0, limit + limit // _SPARE_SHARE
         branches = [(rows, None) for rows in self.branches]
-        while branches and counted < limit:
+        for _round in range(_GATHERED_ROUNDS):
+            if not branches or counted >= limit:
+                return counted
             found, ends = self._gathered_count(branches, span, limit - counted)
             counted += found
             branches = [(rows, end) for (rows, _after), end in zip(branches, ends, strict=True) if end]
             span *= 2
+        if branches and counted < limit:
+            counted += self._row_by_row_count(branches, limit - counted)
         return counted
 
     def _gathered_count(self, branches, span, limit):
@@ -144,6 +152,24 @@ class DrivenCustomers:
             self.driving_id,
             limit,
         )
+
+    def _row_by_row_count(self, branches, limit):
+        """How many partners of the rows of ``branches`` (``(rows, after)``, as for
+        :meth:`_gathered_count`) Odoo's search returns, up to ``limit``: each row's partner
+        tested as its branch is read, the branches one after the other."""
+        probe = self._probe(whole_rows=False)
+        selects = [
+            self._branch_select(
+                rows, probe, limit, SQL("ASC"), (">", after) if after is not None else None, ()
+            )
+            for rows, after in branches
+        ]
+        counted = SQL(
+            "SELECT count(*) FROM (SELECT 1 FROM (%s) AS abs_rows LIMIT %s) AS counted",
+            SQL(" UNION ALL ").join(selects),
+            limit,
+        )
+        return self.partners.env.execute_query(counted)[0][0]
 
     def _probe(self, whole_rows):
         """The test of one row's customer: Odoo's search of the partners, by primary key."""

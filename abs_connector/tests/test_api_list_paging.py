@@ -439,7 +439,8 @@ class TestContactListDrivenByAssignments(AbsApiCase):
     def test_driven_count_answers_what_the_domain_counts_when_archived_partners_lead_the_rows(self):
         """A count tests the partners of each branch's first rows, a quarter more than it
         counts, all at once; when archived partners keep it short while rows follow, it gathers
-        the next ones, twice as many. Either way it counts what the domain counts."""
+        the next ones, twice as many, then reads the rest row by row. Either way it counts what
+        the domain counts, each row once."""
         efua = self.make_member(self.sa, "agent", self.make_person("Efua"), scope_policy="assigned_only")
         efua = efua.person_partner_id
         customers = [self.make_customer(self.sa, efua) for _n in range(10)]
@@ -448,25 +449,40 @@ class TestContactListDrivenByAssignments(AbsApiCase):
         rows = [("account_id", "=", self.sa.id), ("state", "=", "active")]
         own, unassigned = [*rows, ("actor_id", "=", efua.id)], [*rows, ("actor_id", "=", False)]
         Partner, Assignment = self.env["res.partner"], self.env["ov.sa_customer_assignment"]
-        original, spans, rounds = DrivenCustomers._gathered_count, [], {}
+        gathered, row_by_row = DrivenCustomers._gathered_count, DrivenCustomers._row_by_row_count
+        statements, rounds = [], {}
 
-        def spy(driven, branches, span, limit):
-            spans.append(span)
-            return original(driven, branches, span, limit)
+        def spy_gathered(driven, branches, span, limit):
+            statements.append(("gathered", span))
+            return gathered(driven, branches, span, limit)
 
-        with patch.object(DrivenCustomers, "_gathered_count", spy):
+        def spy_row_by_row(driven, branches, limit):
+            statements.append(("row by row", [after is not None for _rows, after in branches]))
+            return row_by_row(driven, branches, limit)
+
+        with (
+            patch.object(DrivenCustomers, "_gathered_count", spy_gathered),
+            patch.object(DrivenCustomers, "_row_by_row_count", spy_row_by_row),
+        ):
             for branches in ([own], [own, unassigned]):
                 held = Assignment.search(expression.OR(branches)).partner_id
                 expected = Partner.search_count([("id", "in", held.ids)])
                 self.assertLess(expected, len(held), "archived partners are held too")
                 driven = Partner._abs_driven_customers(branches)
                 for limit in range(1, len(held) + 2):
-                    spans.clear()
+                    statements.clear()
                     with self.subTest(branches=len(branches), limit=limit):
                         self.assertEqual(driven.count(limit), min(limit, expected))
-                    rounds[len(branches), limit] = list(spans)
-        self.assertEqual(rounds[1, 4], [5, 10], "the five rows a count of 4 gathers first are archived")
-        self.assertEqual(rounds[1, 9], [11], "a count of 9 gathers the ten rows at once")
+                    rounds[len(branches), limit] = list(statements)
+        self.assertEqual(rounds[1, 9], [("gathered", 11)], "a count of 9 gathers the ten rows at once")
+        self.assertEqual(
+            rounds[1, 4], [("gathered", 5), ("gathered", 10)], "the five rows gathered first are archived"
+        )
+        self.assertEqual(
+            rounds[1, 1],
+            [("gathered", 1), ("gathered", 2), ("row by row", [True])],
+            "three archived rows gathered, the rest read after them",
+        )
 
     def test_no_branch_reads_no_partner(self):
         driven = self.env["res.partner"]._abs_driven_customers([])
