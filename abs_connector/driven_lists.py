@@ -45,12 +45,11 @@ class DrivenCustomers:
         self.branches = [assignments._search(branch) for branch in branches]
         self.searched = partners._search([]) if branches else None
 
-    def query(self, limit, descending=False, whole_rows=True, id_bound=None, row_fields=()):
-        """An Odoo ``Query`` of partner ids whose ``res_partner`` alias is the partner's row, up
-        to ``limit`` of them in each branch; the caller sets its limit and offset.
+    def query(self, limit, descending=False, id_bound=None, row_fields=()):
+        """An Odoo ``Query`` of partner ids whose ``res_partner`` alias is the partner's row (its
+        every column, for ``_fetch_query``), up to ``limit`` of them in each branch; the caller
+        sets its limit and offset.
 
-        :param whole_rows: whether each partner yields its every column (for ``_fetch_query``)
-            or only its id (a count: a narrower probe costs about half as much per row).
         :param id_bound: ``(operator, id)``, e.g. ``(">", 41)``: only customers past that id, the
             bound put in each branch so that its index range starts there (a cursor page).
         :param row_fields: columns of the assignment row each partner is reached through, also
@@ -60,7 +59,7 @@ class DrivenCustomers:
         if not self.branches:
             return self.partners.browse()._as_query()
         direction = SQL("DESC") if descending else SQL("ASC")
-        probe = self._probe(whole_rows)
+        probe = self._probe(whole_rows=True)
         selects = [
             self._branch_select(rows, probe, limit, direction, id_bound, row_fields) for rows in self.branches
         ]
@@ -87,12 +86,12 @@ class DrivenCustomers:
         with a probe per row, as far as the count needs. Every row is tested once, in at most
         three statements.
         """
-        counted, span = 0, limit + limit // _SPARE_SHARE
-        branches = [(rows, None) for rows in self.branches]
+        counted, (branches, span) = 0, self._first_round(limit)
         for _round in range(_GATHERED_ROUNDS):
             if not branches or counted >= limit:
                 return counted
-            found, ends = self._gathered_count(branches, span, limit - counted)
+            statement = self._gathered_count_sql(branches, span, limit - counted)
+            found, *ends = self.partners.env.execute_query(statement)[0]
             counted += found
             branches = [(rows, end) for (rows, _after), end in zip(branches, ends, strict=True) if end]
             span *= 2
@@ -100,10 +99,21 @@ class DrivenCustomers:
             counted += self._row_by_row_count(branches, limit - counted)
         return counted
 
-    def _gathered_count(self, branches, span, limit):
-        """How many partners of the next ``span`` rows of each branch Odoo's search returns, up to
-        ``limit``; and, for each branch, the customer its gathered rows end at when more may
-        follow (``span`` rows gathered), else None.
+    def count_sql(self, limit):
+        """The statement of :meth:`count`'s first round, None without branches: the whole count
+        unless more than one partner in five of the rows it gathers is one Odoo's search leaves
+        out (what the benchmark explains)."""
+        return self._gathered_count_sql(*self._first_round(limit), limit) if self.branches else None
+
+    def _first_round(self, limit):
+        """The branches as a count's first round reads them (from their first rows) and how
+        many rows it gathers of each."""
+        return [(rows, None) for rows in self.branches], limit + limit // _SPARE_SHARE
+
+    def _gathered_count_sql(self, branches, span, limit):
+        """The statement that answers how many partners of the next ``span`` rows of each branch
+        Odoo's search returns, up to ``limit``; and, for each branch, the customer its gathered
+        rows end at when more may follow (``span`` rows gathered), else None.
 
         :param branches: ``(rows, after)``: a branch's rows, and the customer id its rows start
             after (None: from its first row).
@@ -113,56 +123,42 @@ class DrivenCustomers:
             SQL("ARRAY(%s) AS %s", self._next_rows(rows, after, span), name)
             for (rows, after), name in zip(branches, names, strict=True)
         )
-        table = self.partners._table
-        conditions = [
-            *([self.searched.where_clause] if self.searched.where_clause else []),
-            SQL("%s = ANY(%s)", SQL.identifier(table, "id"), SQL(" || ").join(names)),
-        ]
         tested = SQL(
             "SELECT count(*) FROM (SELECT 1 FROM %s WHERE %s LIMIT %s) AS counted",
             self.searched.from_clause,
-            SQL(" AND ").join(conditions),
+            self._searched_where(SQL("= ANY(%s)", SQL(" || ").join(names))),
             limit,
         )
         ends = SQL(", ").join(
             SQL("CASE WHEN cardinality(%s) = %s THEN %s[%s] END", name, span, name, span) for name in names
         )
         # MATERIALIZED: each branch's rows are read once, not once per column that names them
-        statement = SQL(
+        return SQL(
             "WITH abs_gathered AS MATERIALIZED (SELECT %s) SELECT (%s), %s FROM abs_gathered",
             gathered,
             tested,
             ends,
         )
-        found, *ends = self.partners.env.execute_query(statement)[0]
-        return found, ends
 
     def _next_rows(self, rows, after, limit):
         """The customers of a branch's first ``limit`` rows after customer ``after`` (None: from
         its first row), in customer order."""
-        conditions = [
-            *([rows.where_clause] if rows.where_clause else []),
-            *([SQL("%s > %s", self.driving_id, int(after))] if after is not None else []),
-        ]
         return SQL(
             "SELECT %s FROM %s%s ORDER BY %s LIMIT %s",
             self.driving_id,
             rows.from_clause,
-            SQL(" WHERE %s", SQL(" AND ").join(conditions)) if conditions else SQL(),
+            self._rows_where(rows, _after(after)),
             self.driving_id,
             limit,
         )
 
     def _row_by_row_count(self, branches, limit):
         """How many partners of the rows of ``branches`` (``(rows, after)``, as for
-        :meth:`_gathered_count`) Odoo's search returns, up to ``limit``: each row's partner
+        :meth:`_gathered_count_sql`) Odoo's search returns, up to ``limit``: each row's partner
         tested as its branch is read, the branches one after the other."""
         probe = self._probe(whole_rows=False)
         selects = [
-            self._branch_select(
-                rows, probe, limit, SQL("ASC"), (">", after) if after is not None else None, ()
-            )
-            for rows, after in branches
+            self._branch_select(rows, probe, limit, SQL("ASC"), _after(after), ()) for rows, after in branches
         ]
         counted = SQL(
             "SELECT count(*) FROM (SELECT 1 FROM (%s) AS abs_rows LIMIT %s) AS counted",
@@ -175,27 +171,38 @@ class DrivenCustomers:
         """The test of one row's customer: Odoo's search of the partners, by primary key."""
         table = self.partners._table
         columns = SQL("%s.*", SQL.identifier(table)) if whole_rows else SQL.identifier(table, "id")
-        conditions = [
-            *([self.searched.where_clause] if self.searched.where_clause else []),
-            SQL("%s = %s", SQL.identifier(table, "id"), self.driving_id),
-        ]
         # OFFSET 0 keeps the test a probe per row: flattened into a join, PostgreSQL would plan
         # it as a walk of every partner again (with Odoo's multi-company sub-select in the rule).
         return SQL(
             "LATERAL (SELECT %s FROM %s WHERE %s OFFSET 0)",
             columns,
             self.searched.from_clause,
-            SQL(" AND ").join(conditions),
+            self._searched_where(SQL("= %s", self.driving_id)),
         )
+
+    def _searched_where(self, id_test):
+        """Odoo's conditions of the partners' search, and ``id_test`` on the partner's id (what
+        follows ``id``, e.g. ``= ANY(...)``)."""
+        table = self.partners._table
+        conditions = [
+            *([self.searched.where_clause] if self.searched.where_clause else []),
+            SQL("%s %s", SQL.identifier(table, "id"), id_test),
+        ]
+        return SQL(" AND ").join(conditions)
+
+    def _rows_where(self, rows, id_bound):
+        """`` WHERE`` and a branch's conditions, with the keyset bound ``id_bound`` (``(operator,
+        id)``, None: none) on the rows' customer; empty when there is none."""
+        conditions = [*([rows.where_clause] if rows.where_clause else [])]
+        if id_bound:
+            operator, bound_id = id_bound
+            conditions.append(SQL("%s %s %s", self.driving_id, _BOUND_OPERATORS[operator], int(bound_id)))
+        return SQL(" WHERE %s", SQL(" AND ").join(conditions)) if conditions else SQL()
 
     def _branch_select(self, rows, probe, limit, direction, id_bound, row_fields):
         """One branch's rows with their probed customers, ordered and bounded in the branch, so
         that PostgreSQL merges the branches lazily (it does not merge a UNION ALL of unordered
         branches: it sorts all their rows)."""
-        conditions = [*([rows.where_clause] if rows.where_clause else [])]
-        if id_bound:
-            operator, bound_id = id_bound
-            conditions.append(SQL("%s %s %s", self.driving_id, _BOUND_OPERATORS[operator], int(bound_id)))
         assignments = self.partners.env["ov.sa_customer_assignment"]
         columns = [
             SQL(
@@ -214,8 +221,13 @@ class DrivenCustomers:
             rows.from_clause,
             probe,
             SQL.identifier(PROBED),
-            SQL(" WHERE %s", SQL(" AND ").join(conditions)) if conditions else SQL(),
+            self._rows_where(rows, id_bound),
             self.driving_id,
             direction,
             limit,
         )
+
+
+def _after(customer_id):
+    """The keyset bound of the rows after ``customer_id`` (None: from the first row)."""
+    return (">", customer_id) if customer_id is not None else None

@@ -347,11 +347,9 @@ def show_driven(label, branches, count_branches=None):
         sql = page.select()
         print("SQL|" + env.cr.mogrify(sql.code, sql.params).decode(), flush=True)
     queries = [("page", page.select(SQL('"res_partner".*')))]
-    if count_branches:
-        limit = P["api_count_limit"]
-        counted = Partner._abs_customers_from_assignments(count_branches, limit, whole_rows=False)
-        counted.order, counted.limit = None, limit
-        queries.append(("count", SQL("SELECT count(*) FROM (%s) t", counted.select(SQL("1")))))
+    if count_branches:  # the statement the API's bounded count runs (its first round)
+        counted = Partner._abs_driven_customers(count_branches).count_sql(P["api_count_limit"])
+        queries.append(("count", counted))
     for title, sql in queries:
         print_plan(f"{label}, {title}", sql)
 

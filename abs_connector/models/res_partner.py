@@ -652,26 +652,23 @@ class ResPartner(models.Model):
     # ---- lists driven from the assignment rows (docs/performance.md#lists) ----
 
     @api.model
-    def _abs_customers_from_assignments(self, branches, limit, descending=False, whole_rows=True):
+    def _abs_customers_from_assignments(self, branches, limit, descending=False):
         """A query of the partners an active row of ``branches`` holds, among those Odoo's own
         search would return (active test, record rules), in id order -- driven from the rows.
 
         ``branches`` are domains on ``ov.sa_customer_assignment`` that never share a customer
         (``visibility.disjoint_assignment_domains``). Each is read in customer order from its own
         index, each of its customers tested by primary key, up to ``limit`` of them; the branches
-        are then merged in order. A page or a bounded count so stops after its rows instead of
-        walking every partner to find the few the caller sees. The rows and their order are
-        those of ``search([("assignment_ids", "any", any_of(branches))], order="id")``, up to
-        ``limit``.
+        are then merged in order. A page so stops after its rows instead of walking every partner
+        to find the few the caller sees. The rows and their order are those of
+        ``search([("assignment_ids", "any", any_of(branches))], order="id")``, up to ``limit``.
 
-        :param limit: how many partners the caller may read at most (a page's offset and rows,
-            a count's bound): each branch stops there.
-        :param whole_rows: whether each partner yields its every column (for ``_fetch_query``)
-            or only its id (a count: a narrower probe costs about half as much per row).
+        :param limit: how many partners the caller may read at most (a page's offset and rows):
+            each branch stops there. A bounded count is ``DrivenCustomers.count``.
         :returns: an Odoo ``Query`` of partner ids whose ``res_partner`` alias is the partner's
             row; the caller sets its limit and offset.
         """
-        return self._abs_driven_customers(branches).query(limit, descending, whole_rows)
+        return self._abs_driven_customers(branches).query(limit, descending)
 
     @api.model
     def _abs_driven_customers(self, branches):

@@ -449,7 +449,7 @@ class TestContactListDrivenByAssignments(AbsApiCase):
         rows = [("account_id", "=", self.sa.id), ("state", "=", "active")]
         own, unassigned = [*rows, ("actor_id", "=", efua.id)], [*rows, ("actor_id", "=", False)]
         Partner, Assignment = self.env["res.partner"], self.env["ov.sa_customer_assignment"]
-        gathered, row_by_row = DrivenCustomers._gathered_count, DrivenCustomers._row_by_row_count
+        gathered, row_by_row = DrivenCustomers._gathered_count_sql, DrivenCustomers._row_by_row_count
         statements, rounds = [], {}
 
         def spy_gathered(driven, branches, span, limit):
@@ -461,7 +461,7 @@ class TestContactListDrivenByAssignments(AbsApiCase):
             return row_by_row(driven, branches, limit)
 
         with (
-            patch.object(DrivenCustomers, "_gathered_count", spy_gathered),
+            patch.object(DrivenCustomers, "_gathered_count_sql", spy_gathered),
             patch.object(DrivenCustomers, "_row_by_row_count", spy_row_by_row),
         ):
             for branches in ([own], [own, unassigned]):
