@@ -42,8 +42,6 @@ ASSIGNMENT_FIELDS = ("account_id", "actor_id")
 # The same, each headed by the id, as the contact page's one query selects them.
 _CONTACT_ROW_FIELDS = ("id", *CONTACT_FIELDS)
 _ROW_FIELDS = ("id", *ASSIGNMENT_FIELDS)
-# The many2one fields among CONTACT_FIELDS: the answer names their ids.
-_LINK_FIELDS = ("country_id", "x_sa_id", "x_actor_id", "x_assigned_employee_id")
 # Keys of explain_access() that are ids or names (False there, null in JSON).
 EXPLANATION_IDS = ("membership_id", "role_code", "policy", "hierarchy_scope", "assignment_id", "actor_id")
 
@@ -114,11 +112,15 @@ def serialize_contacts(context, partners, answers=None):
 
 def serialize_contact(partner, assignment):
     """The answer for ``partner`` reached through ``assignment`` (a record; empty or None: none)."""
-    values = {name: partner[name] for name in _CONTACT_ROW_FIELDS}
-    for name in _LINK_FIELDS:
-        values[name] = values[name].id
+    values = {name: _stored_value(partner, name) for name in _CONTACT_ROW_FIELDS}
     row = (assignment.id, assignment.actor_id.id) if assignment else (None, None)
     return contact_answer(values, partner.country_id.code, *row)
+
+
+def _stored_value(record, name):
+    """The value of ``record``'s field ``name`` as a query reads it: a many2one as its id."""
+    value = record[name]
+    return value.id if record._fields[name].type == "many2one" else value
 
 
 def contact_answer(values, country_code, row_id, row_actor_id):
