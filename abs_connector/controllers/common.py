@@ -357,16 +357,22 @@ def decode_cursor(cursor):
     """
     if cursor in (None, ""):
         return 0
+    if not isinstance(cursor, str):  # an uploaded file, from a form body: never a cursor
+        raise _not_a_cursor()
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         match = _CURSOR_RE.match(base64.urlsafe_b64decode(padded.encode("ascii")).decode("ascii"))
     except (binascii.Error, UnicodeError, ValueError):
         match = None
     if not match or int(match.group(1)) > MAX_INT:
-        raise errors.Unprocessable(
-            "The parameter 'cursor' is not a cursor returned by this list.", details={"field": "cursor"}
-        )
+        raise _not_a_cursor()
     return int(match.group(1))
+
+
+def _not_a_cursor():
+    return errors.Unprocessable(
+        "The parameter 'cursor' is not a cursor returned by this list.", details={"field": "cursor"}
+    )
 
 
 def keyset_params(params):

@@ -502,6 +502,9 @@ class AbsContactController(http.Controller):
         context = sa_context()
         body = read_json_body("ContactUpdate")
         partner = _existing_contact(contact_id)
+        # before the body's values are resolved: an unknown country code must not tell a hidden
+        # contact from a missing one
+        partner._abs_ensure_visible(context.sa, context.actor_partner, "write_customers")
         partner._abs_update_governed_customer(_odoo_vals(body), context.sa, context.actor_partner)
         return _contact_response(context, partner)
 

@@ -117,6 +117,9 @@ class AbsOrderController(http.Controller):
     def _create(self, _params):
         context = sa_context()
         body = read_json_body("OrderCreate")
+        # before the contact is looked up: a role that may not create orders gets the same
+        # refusal whether the contact exists or not
+        context.require("create_orders")
         customer = _existing_contact(body["contact_id"])
         order = request.env["sale.order"]._abs_create_quotation(
             context.sa, customer, _lines(body), context.actor_partner

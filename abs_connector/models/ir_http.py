@@ -226,6 +226,17 @@ class IrHttp(models.AbstractModel):
         query = build(self.env(context=context), shape)
         return None if query is None else CompiledQuery(query)
 
+    # ------------------------------------------------------------------ dispatch
+
+    @classmethod
+    def _dispatch(cls, endpoint):
+        if is_api_request():
+            # Odoo hands the query string and form fields to the endpoint as keyword arguments,
+            # after the controller itself: one named "self" collides with it (a TypeError, a
+            # 500). The API's endpoints read their parameters from the request, never from these.
+            request.params.pop("self", None)
+        return super()._dispatch(endpoint)
+
     # ------------------------------------------------------------------ errors
 
     @classmethod

@@ -1,5 +1,6 @@
 from odoo import Command, _, api, fields, models
 from odoo.exceptions import MissingError, UserError
+from odoo.tools import float_is_zero, float_repr
 
 from ..elevation import elevate
 from ..exceptions import GovernanceConflict
@@ -137,6 +138,13 @@ class SaleOrder(models.Model):
             raise Unprocessable(
                 _("These products cannot be sold in this service account: %s", unknown),
                 details={"field": "lines", "product_ids": unknown},
+            )
+        digits = self.env["decimal.precision"].precision_get("Product Unit of Measure")
+        if any(float_is_zero(quantity, precision_digits=digits) for _pid, quantity in lines):
+            # a quantity the order would round to zero: an empty line, not what was asked
+            raise Unprocessable(
+                _("A line's quantity must be at least %s.", float_repr(10**-digits, digits)),
+                details={"field": "lines"},
             )
         return [
             Command.create({"product_id": product_id, "product_uom_qty": quantity})

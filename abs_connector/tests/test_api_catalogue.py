@@ -72,6 +72,17 @@ class TestApiCatalogue(AbsSalesCase):
         self.assertEqual(seen, everything)
         self.assertEqual(seen, sorted(seen))
 
+    def test_a_cursor_sent_as_an_uploaded_file_is_refused_not_a_500(self):
+        response = self.opener.request(
+            "GET",
+            self.base_url() + "/api/products",
+            headers={"Authorization": f"Bearer {self.token_for(self.jean)}", "X-SA-ID": str(self.sa.id)},
+            files={"cursor": ("cursor.txt", b"aWQ6MQ")},
+            timeout=30,
+        )
+        self.assertEqual(response.status_code, 422, response.text[:300])
+        self.assertEqual(response.json()["error"]["details"], {"field": "cursor"})
+
     def test_a_forged_cursor_is_refused(self):
         for cursor in ("not-a-cursor", "aWQ6LTE", "aWQ6OTk5OTk5OTk5OTk5"):
             error = self.assertError(

@@ -245,6 +245,20 @@ class TestApiContacts(AbsApiCase):
         self.assertError(hidden, 404, "not_found")
         self.assertEqual(hidden, missing)
 
+    def test_an_update_with_an_unknown_country_answers_a_hidden_contact_like_a_missing_one(self):
+        elsewhere = self.customer(sa=self.tree.sub_branch)
+        before = self.snapshot()
+        body = {"country_code": "ZZ"}
+        hidden = self.api("PUT", f"/api/contacts/{elsewhere.id}", body, person=self.alice, sa=self.sa)
+        missing = self.api("PUT", "/api/contacts/999999999", body, person=self.alice, sa=self.sa)
+        self.assertError(hidden, 404, "not_found")
+        self.assertEqual(hidden, missing)
+        self.assertEqual(self.snapshot(), before)
+        mine = self.customer(actor=self.jean)
+        self.assertError(
+            self.api("PUT", f"/api/contacts/{mine.id}", body, person=self.alice, sa=self.sa), 422
+        )
+
     def test_customer_of_another_sa_is_404_even_for_staff(self):
         elsewhere = self.customer(sa=self.tree.sub_branch)
         self.assertError(self.api("GET", f"/api/contacts/{elsewhere.id}", person=self.alice, sa=self.sa), 404)

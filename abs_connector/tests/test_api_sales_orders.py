@@ -86,6 +86,7 @@ class TestApiQuotations(AbsSalesCase):
         for lines in (
             [{"product_id": self.chair.id, "quantity": 0}],
             [{"product_id": self.chair.id, "quantity": -2}],
+            [{"product_id": self.chair.id, "quantity": 1e-9}],
             [{"product_id": self.chair.id}],
             [{"product_id": self.chair.id, "quantity": 1, "price_unit": 0.01}],
             [],
@@ -99,6 +100,25 @@ class TestApiQuotations(AbsSalesCase):
             self.refused(
                 lambda m=member: self.quote(m, self.jeans_customer, (self.chair, 1)), 403, "forbidden"
             )
+
+    def test_a_role_that_may_not_quote_gets_the_same_refusal_whether_the_contact_exists_or_not(self):
+        hidden = self.make_customer(self.tree.sub_branch, name="Quote Hidden")
+        for role in ("viewer", "finance"):
+            member = self.make_member(self.sa, role).person_partner_id
+            answers = [
+                self.api(
+                    "POST",
+                    "/api/orders",
+                    {"contact_id": contact_id, "lines": [{"product_id": self.chair.id, "quantity": 1}]},
+                    person=member,
+                    sa=self.sa,
+                )
+                for contact_id in (self.jeans_customer.id, hidden.id, 999_999_999)
+            ]
+            with self.subTest(role=role):
+                self.assertError(answers[0], 403, "forbidden")
+                self.assertEqual(answers[1], answers[0])
+                self.assertEqual(answers[2], answers[0])
 
     def test_agent_replaces_the_lines_of_a_draft_quotation(self):
         order = self.quotation()

@@ -121,6 +121,32 @@ class TestApiTransport(AbsApiCase):
         )
         self.assertEqual(self.snapshot(), before)
 
+    def test_a_query_parameter_named_self_is_ignored_not_a_500(self):
+        status, body = self.api("GET", "/api/openapi.json", params={"self": "1"})
+        self.assertEqual(status, 200, body)
+        self.assertError(
+            self.api(
+                "POST", "/api/auth/token", {"login": "x@example.com", "password": "x"}, params={"self": "1"}
+            ),
+            401,
+        )
+        status, body = self.api("GET", "/api/contacts", person=self.jean, sa=self.sa, params={"self": "x"})
+        self.assertEqual(status, 200, body)
+
+    def test_ids_written_as_decimals_are_refused_and_change_nothing(self):
+        customer = self.customer(actor=self.jean)
+        kwame = self.employee_of(self.kwame)
+        before = self.snapshot()
+        for path, body in (
+            (f"/api/contacts/{customer.id}/assign", {"employee_id": float(kwame.id)}),
+            ("/api/orders", {"contact_id": float(customer.id), "lines": [{"product_id": 1, "quantity": 1}]}),
+            ("/api/orders", {"contact_id": customer.id, "lines": [{"product_id": 1.0, "quantity": 1}]}),
+        ):
+            with self.subTest(path=path, body=body):
+                self.assertError(self.api("POST", path, body, person=self.alice, sa=self.sa), 422)
+        self.assertEqual(self.snapshot(), before)
+        self.assertEqual(self.active_assignment(customer, self.sa).actor_id, self.jean)
+
     def test_ids_beyond_the_database_range_are_404(self):
         for path in ("/api/contacts/99999999999999999999", "/api/contacts/-5", "/api/orders/2147483648"):
             self.assertError(self.api("GET", path, person=self.jean, sa=self.sa), 404)

@@ -191,6 +191,26 @@ def test_invalid_contact_bodies_are_refused(body):
         openapi.validate_body("ContactCreate", body)
 
 
+@pytest.mark.parametrize(
+    ("schema_name", "body"),
+    [
+        ("AssignRequest", {"employee_id": 5.0}),
+        ("OrderCreate", {"contact_id": 3.0, "lines": [{"product_id": 1, "quantity": 1}]}),
+        ("OrderCreate", {"contact_id": 3, "lines": [{"product_id": 2.0, "quantity": 1}]}),
+        ("AssignRequest", {"employee_id": True}),
+    ],
+)
+def test_an_id_must_be_written_as_a_whole_number(schema_name, body):
+    # JSON Schema would take 5.0 as an integer; Odoo would take it for no record at all
+    with pytest.raises(Unprocessable):
+        openapi.validate_body(schema_name, body)
+
+
+def test_a_whole_number_id_and_a_decimal_quantity_pass():
+    body = {"contact_id": 3, "lines": [{"product_id": 2, "quantity": 1.5}]}
+    assert openapi.validate_body("OrderCreate", body) is body
+
+
 def test_enroll_requires_a_known_role_and_accepts_an_optional_password():
     openapi.validate_body(
         "EnrollRequest", {"name": "Jean", "email": "jean@example.com", "role_code": "agent"}
