@@ -64,7 +64,12 @@ class AbsEmployee(models.Model):
         help="The person's normalized e-mail address; what they sign in with.",
     )
     password_hash = fields.Char(groups="base.group_system", copy=False)
-    has_password = fields.Boolean(compute="_compute_has_password")
+    # read from the admin-only digest: who has activated their account is for governance to know,
+    # not for every internal user who may read the identities
+    has_password = fields.Boolean(
+        compute="_compute_has_password",
+        groups="abs_connector.group_abs_governance_user,abs_connector.group_abs_api_proxy",
+    )
     activation_token_digest = fields.Char(groups="base.group_system", copy=False, index=True)
     activation_expires_at = fields.Datetime(groups="base.group_system", copy=False)
     user_id = fields.Many2one(
@@ -99,6 +104,14 @@ class AbsEmployee(models.Model):
         for employee in self:
             employee.login = normalize_login(employee.partner_id.email)
 
+    def write(self, vals):
+        result = super().write(vals)
+        if "active" in vals and not vals["active"]:
+            # an archived identity's sessions end with it: reactivated later (an enrolment does
+            # it), it signs in afresh instead of refreshing a session from before
+            self.env["abs.refresh_token"]._abs_revoke_employee(self)
+        return result
+
     @api.constrains("login")
     def _check_login_unique(self):
         for employee in self.filtered("login"):
@@ -106,12 +119,11 @@ class AbsEmployee(models.Model):
                 [("login", "=", employee.login), ("id", "!=", employee.id)], limit=1
             )
             if other:
+                # names nobody: the caller may not know who signs in with this address
                 raise ValidationError(
                     _(
-                        "%(email)s is already the sign-in address of %(other)s; "
-                        "two people cannot share one.",
+                        "%(email)s is already someone else's sign-in address; two people cannot share one.",
                         email=employee.login,
-                        other=other.name,
                     )
                 )
 

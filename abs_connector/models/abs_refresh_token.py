@@ -81,8 +81,9 @@ class AbsRefreshToken(models.Model):
 
     @api.model
     def _abs_revoke_employee(self, employee):
-        """Revoke every live refresh token of ``employee`` (e.g. when a password is reset)."""
-        live = self._abs_admin().search([("employee_id", "=", employee.id), ("revoked_at", "=", False)])
+        """Revoke every live refresh token of ``employee`` (one or several: e.g. when a password
+        is reset, when they are archived)."""
+        live = self._abs_admin().search([("employee_id", "in", employee.ids), ("revoked_at", "=", False)])
         live.write({"revoked_at": fields.Datetime.now()})
 
     @api.autovacuum

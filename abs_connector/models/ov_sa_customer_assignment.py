@@ -268,6 +268,8 @@ class OvSaCustomerAssignment(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        # Odoo's rights first: the checks below read as superuser and name what they find
+        self.browse().check_access("create")
         self._abs_precheck_one_active(vals_list)
         # the database takes the sort name from the partner (SORT_NAME_TRIGGERS), whatever is given
         vals_list = [{k: v for k, v in vals.items() if k != "abs_sort_name"} for vals in vals_list]
@@ -307,6 +309,7 @@ class OvSaCustomerAssignment(models.Model):
             )
 
     def write(self, vals):
+        self.check_access("write")  # before the checks below read the rows
         if any(a.state == "expired" for a in self):
             raise UserError(_("Expired assignments are history and cannot be changed."))
         if set(vals) - _MUTABLE_WHILE_ACTIVE - {"write_date", "write_uid"}:

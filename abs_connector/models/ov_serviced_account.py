@@ -297,6 +297,8 @@ class OvServicedAccount(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        # Odoo's rights first: the checks below read as superuser and name what they find
+        self.browse().check_access("create")
         self._abs_precheck_unique_flags(vals_list)
         for vals in vals_list:
             # A form sends sa_manager_id=False for a new account; its manager comes
@@ -337,6 +339,7 @@ class OvServicedAccount(models.Model):
         self.env["abs.event.outbox"]._emit(event_type, self, self, actor, data)
 
     def write(self, vals):
+        self.check_access("write")  # before the checks below read the tree as superuser
         archiving = self._abs_precheck_write(vals)
         changed = self._abs_changed_fields(vals)
         result = super().write(vals)

@@ -2,7 +2,7 @@ import dataclasses
 import logging
 
 from odoo import Command, _, api, fields, models
-from odoo.exceptions import MissingError, UserError, ValidationError
+from odoo.exceptions import AccessError, MissingError, UserError, ValidationError
 from odoo.modules.db import FunctionStatus
 from odoo.osv import expression
 from odoo.tools import SQL, email_normalize, escape_psql
@@ -201,6 +201,9 @@ class ResPartner(models.Model):
         return super(ResPartner, self.with_context(abs_seat_counting=True)).search_count(domain, limit=limit)
 
     def write(self, vals):
+        # Odoo's rights first: the checks below read users and employees as superuser and name
+        # them, and archiving a governed customer does not reach super().write()
+        self.check_access("write")
         first_email = self.browse()
         previous_emails = {}
         if "email" in vals:
@@ -257,12 +260,30 @@ class ResPartner(models.Model):
 
     def _abs_set_governed_active(self, active):
         actor = self.env["ov.membership"]._abs_back_office_actor()
-        for customer in self:
+        for customer in self._abs_known_to_back_office_user():
             sa = customer._abs_home_account()
             if active:
                 customer._abs_unarchive_governed_customer(sa, actor)
             else:
                 customer._abs_archive_governed_customer(sa, actor)
+
+    def _abs_known_to_back_office_user(self):
+        """These contacts, for a lifecycle change made from Odoo's own screens or over RPC, once
+        the user may know of them: a refusal then names nothing the user could not read
+        (the customer's account, whether the contact exists).
+
+        :raise AccessError: a portal or public user, whatever the contacts: no back-office
+            change is theirs to make.
+        :raise MissingError: a contact that does not exist, or that Odoo's own rules do not let
+            the user read: the same answer for both.
+        """
+        if self.env.su:
+            return self
+        if self.env.user.share:
+            raise AccessError(_("Only internal users change customers from the back office."))
+        if set(self.exists()._filtered_access("read").ids) != set(self.ids):
+            raise MissingError(_("Customer not found."))
+        return self
 
     def _abs_home_account(self):
         """The account a back-office change of this customer belongs to: its V2 account
@@ -317,11 +338,11 @@ class ResPartner(models.Model):
             return
         other = Employee.search([("login", "=", login), ("id", "not in", mine.ids)], limit=1)
         if other:
+            # names nobody: the caller may not know who signs in with this address
             raise ValidationError(
                 _(
-                    "%(email)s is already the sign-in address of %(other)s; two people cannot share one.",
+                    "%(email)s is already someone else's sign-in address; two people cannot share one.",
                     email=login,
-                    other=other.name,
                 )
             )
 
@@ -933,8 +954,12 @@ class ResPartner(models.Model):
         """Erase Personal Data button (Contacts form): the same lifecycle as the API, acting
         as the back-office user (Governance Managers: a system call)."""
         actor = self.env["ov.membership"]._abs_back_office_actor()
-        for customer in self:
-            customer._abs_erase_governed_customer(customer._abs_home_account(), actor)
+        for customer in self._abs_known_to_back_office_user():
+            sa = customer._abs_home_account()
+            if not sa:
+                # only a governed customer is erased here, as over the API
+                raise MissingError(_("Customer not found."))
+            customer._abs_erase_governed_customer(sa, actor)
         return True
 
     # ---- portal users: small sudo helpers ----

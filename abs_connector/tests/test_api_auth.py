@@ -121,6 +121,17 @@ class TestApiAuth(AbsApiCase):
         status, third = self.api("POST", "/api/auth/refresh", {"refresh_token": second["refresh_token"]})
         self.assertEqual(status, 200, third)
 
+    def test_archiving_an_employee_ends_their_sessions_even_once_they_are_enrolled_again(self):
+        _status, session = self.sign_in(self.jean_login())
+        self.employee_of(self.jean).active = False
+        self.make_member(self.tree.sub_branch, "agent", person=self.jean)  # reactivates the identity
+        self.assertTrue(self.employee_of(self.jean).active)
+        self.assertError(
+            self.api("POST", "/api/auth/refresh", {"refresh_token": session["refresh_token"]}), 401
+        )
+        status, body = self.sign_in(self.jean_login())
+        self.assertEqual(status, 200, body)
+
     def test_reusing_a_spent_refresh_token_revokes_its_whole_family(self):
         _status, first = self.sign_in(self.jean_login())
         _status, second = self.api("POST", "/api/auth/refresh", {"refresh_token": first["refresh_token"]})

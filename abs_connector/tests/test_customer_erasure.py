@@ -1,9 +1,12 @@
 import json
 
+from odoo import Command
 from odoo.tests import tagged
+from odoo.tools import mute_logger
 
 from ..governance import events
 from .api_common import AbsApiCase
+from .common import JsonRpcMixin
 
 PERSONAL = {
     "email": "marie.erase@client.example.com",
@@ -86,3 +89,84 @@ class TestRightToErasure(AbsApiCase):
         self.assertError(hidden, 404)
         self.assertEqual(hidden, missing)
         self.assertEqual(stranger.email, "s@client.example.com")
+
+
+@tagged("post_install", "-at_install", "abs_security")
+class TestBackOfficeErasureOverRpc(JsonRpcMixin, AbsApiCase):
+    """The Erase Personal Data button called over JSON-RPC by someone who may not erase: the
+    answer is the same for a hidden customer as for a missing contact, names nothing, and
+    nothing changes."""
+
+    MISSING_ID = 999_999_999
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.hidden = cls.make_customer(
+            cls.sa, actor=cls.jean, name="Hidden Customer", email="h@client.example.com"
+        )
+        cls.portal_customer = cls.make_customer(
+            cls.sa, actor=cls.jean, portal_access=True, name="Own Customer"
+        )
+        cls.portal_customer.user_ids.password = "portal customer pw"
+        cls.stranger = cls.env["res.users"].create(
+            {
+                "name": "Signed-up Stranger",
+                "login": "stranger.erase@example.com",
+                "password": "stranger erase pw",
+                "groups_id": [Command.set([cls.env.ref("base.group_portal").id])],
+            }
+        )
+        elsewhere = cls.make_branch("Erase Elsewhere")
+        cls.other_agent = cls.make_seat_user(cls.make_member(elsewhere, "agent").person_partner_id)
+        cls.vendor = cls.env["res.partner"].create({"name": "Plain Vendor", "email": "vendor@example.com"})
+
+    def erase_error(self, login, password, partner_id):
+        self.authenticate(login, password)
+        answer = self.call_kw("res.partner", "action_abs_erase", [[partner_id]])
+        self.assertNotIn("result", answer, f"{login} erased contact {partner_id}")
+        data = answer["error"]["data"]
+        return data["name"], data["message"], data["arguments"]
+
+    def assert_nothing_erased(self, before):
+        self.assertEqual(self.snapshot(), before)
+        for customer in (self.hidden, self.portal_customer):
+            self.assertTrue(customer.active)
+            self.assertFalse(self.events("customer.erased", customer))
+
+    @mute_logger("odoo.http")
+    def test_portal_users_are_refused_alike_for_their_own_a_hidden_and_a_missing_contact(self):
+        before = self.snapshot()
+        callers = [
+            (self.portal_customer.user_ids.login, "portal customer pw"),
+            ("stranger.erase@example.com", "stranger erase pw"),
+        ]
+        for login, password in callers:
+            with self.subTest(caller=login):
+                answers = {
+                    target: self.erase_error(login, password, partner_id)
+                    for target, partner_id in (
+                        ("own", self.portal_customer.id),
+                        ("hidden", self.hidden.id),
+                        ("missing", self.MISSING_ID),
+                    )
+                }
+                self.assertEqual(answers["hidden"], answers["missing"])
+                self.assertEqual(answers["own"], answers["missing"])
+                name, message, _arguments = answers["missing"]
+                self.assertEqual(name, "odoo.exceptions.AccessError")
+                self.assertNotIn(self.sa.name, message)
+        self.assert_nothing_erased(before)
+
+    @mute_logger("odoo.http")
+    def test_seat_member_of_another_account_gets_not_found_for_a_hidden_customer_as_for_a_missing_one(self):
+        before = self.snapshot()
+        login = self.other_agent.login
+        hidden = self.erase_error(login, login, self.hidden.id)
+        missing = self.erase_error(login, login, self.MISSING_ID)
+        not_governed = self.erase_error(login, login, self.vendor.id)
+        self.assertEqual(hidden, missing)
+        self.assertEqual(not_governed, missing)
+        self.assertEqual(missing[:2], ("odoo.exceptions.MissingError", "Customer not found."))
+        self.assert_nothing_erased(before)
+        self.assertEqual(self.vendor.email, "vendor@example.com")

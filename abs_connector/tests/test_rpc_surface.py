@@ -14,7 +14,7 @@ from odoo.models import regex_private
 from odoo.tests import HttpCase, JsonRpcException, tagged
 from odoo.tools import mute_logger
 
-from .common import AbsGovernanceCase
+from .common import AbsGovernanceCase, JsonRpcMixin
 
 ADDON_MODULE = "odoo.addons.abs_connector."
 
@@ -31,6 +31,8 @@ ALLOWED_PUBLIC_METHODS = {
     "transaction's cache that a seat member sees the records the seat rule just let through",
     ("abs.governed.mixin", "web_search_read"): "ORM list read (Odoo's rights and rules); only lowers "
     "a seat member's count_limit to the API's count bound, never what the search lets through",
+    ("abs.employee", "write"): "ORM write (ACL: Governance Managers); archiving also revokes the "
+    "identity's refresh tokens",
     ("ov.membership", "create"): "ORM create (ACL: Governance Managers and the API proxy only)",
     ("ov.membership", "write"): "ORM write (ACL: Governance Managers and the API proxy only)",
     ("ov.sa_customer_assignment", "create"): "ORM create (ACL: Governance Managers, the API proxy)",
@@ -55,8 +57,9 @@ ALLOWED_PUBLIC_METHODS = {
     ("ov.conflict_review", "action_reset_to_review"): "button; Governance Managers only, checked first",
     ("ov.membership", "action_suspend"): "button; acts as the system: Governance Managers only",
     ("ov.membership", "action_reinstate"): "button; acts as the system: Governance Managers only",
-    ("res.partner", "action_abs_erase"): "button; acts as the user: the lifecycle checks the system "
-    "caller (Governance Managers) or the user's own membership first",
+    ("res.partner", "action_abs_erase"): "button; refuses portal users outright and answers a contact "
+    "the user may not read like a missing one, then the lifecycle checks the system caller "
+    "(Governance Managers) or the user's own membership",
     ("ov.serviced_account", "action_set_inactive"): "button; Governance Managers only, checked first",
     ("ov.serviced_account", "action_set_active"): "button; Governance Managers only, checked first",
     ("sale.order", "action_confirm"): "Odoo's button; super() checks the rights before the portal invite",
@@ -293,3 +296,128 @@ class TestCredentialsUnreachableOverRpc(HttpCase, AbsGovernanceCase):
                     self.assert_call_kw_refused("ov.membership", method, args)
         membership.invalidate_recordset()
         self.assertEqual(membership.membership_state, "active")
+
+
+@tagged("post_install", "-at_install", "abs_security")
+class TestOrmOverridesCheckRightsFirst(JsonRpcMixin, HttpCase, AbsGovernanceCase):
+    """The addon's create and write overrides check Odoo's rights before their own checks, which
+    read as superuser and name what they find: over call_kw a portal customer, a signed-up
+    stranger or a plain internal user gets Odoo's rights error, the same whatever the ids
+    name, and nothing changes."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.tree = cls.make_sa_tree()
+        cls.marie = cls.make_customer(
+            cls.tree.branch,
+            cls.tree.jean,
+            portal_access=True,
+            name="Marie Secret",
+            email="marie.secret@client.example.com",
+        )
+        cls.acme = cls.env["res.partner"].create({"name": "Acme Hidden Ltd", "is_company": True})
+        cls.portal_user = cls.env["res.users"].create(
+            {
+                "name": "Portal Prober",
+                "login": "portal.prober@example.com",
+                "password": "portal prober pw",
+                "groups_id": [Command.set([cls.env.ref("base.group_portal").id])],
+            }
+        )
+        cls.internal_user = cls.env["res.users"].create(
+            {
+                "name": "Plain Prober",
+                "login": "plain.prober@example.com",
+                "password": "plain prober pw",
+                "groups_id": [Command.set([cls.env.ref("base.group_user").id])],
+            }
+        )
+
+    def callers(self):
+        yield "portal.prober@example.com", "portal prober pw"
+        yield "plain.prober@example.com", "plain prober pw"
+
+    def refusal(self, model, method, args):
+        answer = self.call_kw(model, method, args)
+        self.assertNotIn("result", answer, f"{model}.{method}{args} was not refused")
+        data = answer["error"]["data"]
+        return data["name"], data["message"]
+
+    def probes(self):
+        """(what is probed, model, method, args that name something, the same naming nothing)."""
+        branch, sub = self.tree.branch, self.tree.sub_branch
+        yield (
+            "an assignment that exists",
+            "ov.sa_customer_assignment",
+            "create",
+            [[{"partner_id": self.marie.id, "account_id": branch.id}]],
+            [[{"partner_id": self.acme.id, "account_id": branch.id}]],
+        )
+        yield (
+            "a company partner",
+            "ov.membership",
+            "create",
+            [[{"person_partner_id": self.acme.id, "serviced_account_id": branch.id, "role_code": "agent"}]],
+            [[{"person_partner_id": 999_999_999, "serviced_account_id": branch.id, "role_code": "agent"}]],
+        )
+        yield (
+            "an account's ancestor",
+            "ov.serviced_account",
+            "write",
+            [[branch.id], {"parent_id": sub.id}],
+            [[sub.id], {"parent_id": branch.id}],
+        )
+        yield (
+            "a company's seed",
+            "ov.serviced_account",
+            "create",
+            [[{"name": "Seed Probe", "is_seed": True, "source_company_id": self.env.company.id}]],
+            [[{"name": "Seed Probe", "parent_id": branch.id}]],
+        )
+
+    @mute_logger("odoo.http")
+    def test_governance_overrides_answer_odoos_rights_error_whatever_the_ids_name(self):
+        before = self.governance_counts()
+        for login, password in self.callers():
+            self.authenticate(login, password)
+            for what, model, method, naming, plain in self.probes():
+                with self.subTest(caller=login, probe=what):
+                    named = self.refusal(model, method, naming)
+                    self.assertEqual(named, self.refusal(model, method, plain))
+                    self.assertEqual(named[0], "odoo.exceptions.AccessError")
+                    for secret in (
+                        "Marie Secret",
+                        "Acme Hidden",
+                        self.tree.branch.name,
+                        self.env.company.name,
+                    ):
+                        self.assertNotIn(secret, named[1])
+        self.assertEqual(self.governance_counts(), before)
+
+    @mute_logger("odoo.http")
+    def test_a_contact_write_by_a_user_without_the_right_names_no_portal_customer(self):
+        marie_login = self.marie.user_ids.login
+        for login, password in self.callers():
+            self.authenticate(login, password)
+            with self.subTest(caller=login):
+                with_portal = self.refusal(
+                    "res.partner", "write", [[self.marie.id], {"email": "attacker@evil.example.com"}]
+                )
+                without = self.refusal(
+                    "res.partner", "write", [[self.acme.id], {"email": "attacker@evil.example.com"}]
+                )
+                self.assertEqual(with_portal[0], "odoo.exceptions.AccessError")
+                self.assertNotIn("Marie Secret", with_portal[1])
+                self.assertNotIn("portal", with_portal[1].lower())
+                self.assertEqual(with_portal[0], without[0])
+        self.marie.invalidate_recordset()
+        self.assertEqual(self.marie.email, "marie.secret@client.example.com")
+        self.assertEqual(self.marie.user_ids.login, marie_login)
+
+    def governance_counts(self):
+        self.env.invalidate_all()
+        return {
+            model: self.env[model].sudo().with_context(active_test=False).search_count([])
+            for model in ("ov.sa_customer_assignment", "ov.membership", "ov.serviced_account", "abs.employee")
+        }

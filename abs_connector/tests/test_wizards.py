@@ -110,7 +110,44 @@ class TestBackOfficeWizards(AbsSaTreeCase):
             wizard.action_enroll()
         self.assertEqual(self.env["ov.membership"].search_count([]), count)
 
+    def test_enroll_wizard_shows_no_email_of_a_person_the_user_may_not_read(self):
+        seat_reader = self.make_seat_user(
+            self.tree.jean, groups=("base.group_user", "abs_connector.group_abs_governance_user")
+        )
+        hidden = self.make_customer(
+            self.tree.branch, self.tree.kwame, email="hidden.enroll@client.example.com"
+        )
+        Wizard = self.env["abs.enroll.member.wizard"].with_user(seat_reader)
+        wizard = Wizard.create(
+            {"serviced_account_id": self.tree.branch.id, "person_partner_id": hidden.id, "role_code": "agent"}
+        )
+        with self.assertRaises(AccessError):
+            wizard.read(["person_email"])
+        readable = self.make_person("Visible Person", email="visible.enroll@example.com")
+        wizard = Wizard.create(
+            {
+                "serviced_account_id": self.tree.branch.id,
+                "person_partner_id": readable.id,
+                "role_code": "agent",
+            }
+        )
+        self.assertEqual(wizard.read(["person_email"])[0]["person_email"], "visible.enroll@example.com")
+
     # ---- revoke ----
+
+    def test_revoke_wizard_shows_nothing_of_a_membership_of_another_company(self):
+        company = self.env["res.company"].create({"name": "Revoke Elsewhere Ltd"})
+        seed = self.env["ov.serviced_account"]._get_company_seed(company)
+        foreign = self.make_member(self.make_branch("Foreign Desk", parent=seed), "staff")
+        wizard = (
+            self.env["abs.revoke.membership.wizard"]
+            .with_user(self.gov_user)
+            .create({"membership_id": foreign.id})
+        )
+        for field_name in ("serviced_account_id", "person_partner_id", "role_code", "membership_state"):
+            with self.subTest(field=field_name), self.assertRaises(AccessError):
+                wizard.read([field_name])
+        self.assertEqual(foreign.membership_state, "active")
 
     def test_revoke_wizard_shows_how_many_customers_become_unassigned_before_confirming(self):
         tree = self.tree

@@ -26,7 +26,9 @@ class AbsEnrollMemberWizard(models.TransientModel):
         domain=[("is_company", "=", False)],
         help="The person who becomes a member. An agent identity (employee) is created for them if missing.",
     )
-    person_email = fields.Char(related="person_partner_id.email", string="E-mail")
+    # read with the user's own rights: a related field is read as superuser by default, and the
+    # person is any id the caller writes into the wizard
+    person_email = fields.Char(related="person_partner_id.email", string="E-mail", related_sudo=False)
     role_code = fields.Selection(
         selection=ROLE_SELECTION, string="Role", required=True, default="agent", help=ROLE_HELP
     )

@@ -13,10 +13,12 @@ class AbsRevokeMembershipWizard(models.TransientModel):
     _description = "Revoke a membership"
 
     membership_id = fields.Many2one("ov.membership", string="Membership", required=True, ondelete="cascade")
-    serviced_account_id = fields.Many2one(related="membership_id.serviced_account_id")
-    person_partner_id = fields.Many2one(related="membership_id.person_partner_id")
-    role_code = fields.Selection(related="membership_id.role_code")
-    membership_state = fields.Selection(related="membership_id.membership_state")
+    # read with the user's own rights (a related field is read as superuser by default): the
+    # membership is any id the caller writes into the wizard
+    serviced_account_id = fields.Many2one(related="membership_id.serviced_account_id", related_sudo=False)
+    person_partner_id = fields.Many2one(related="membership_id.person_partner_id", related_sudo=False)
+    role_code = fields.Selection(related="membership_id.role_code", related_sudo=False)
+    membership_state = fields.Selection(related="membership_id.membership_state", related_sudo=False)
     unassigned_count = fields.Integer(
         string="Customers That Become Unassigned",
         compute="_compute_unassigned_count",
