@@ -390,6 +390,14 @@ def seat_assignment_domain(contexts):
     return any_of(assignment_domain(ctx) for ctx in contexts)
 
 
+def seat_membership_domain(contexts, person_id):
+    """Domain on ``ov.membership``: the memberships a seat member sees on the governance screens,
+    as the API lets them act on them: their own, and those of the accounts (or subtrees) where one
+    of ``contexts`` manages members."""
+    managed = [_sa_leaf(ctx, "serviced_account_id") for ctx in contexts if ctx.can("manage_members")]
+    return any_of([[("person_partner_id", "=", person_id)], *managed])
+
+
 def seat_stamp_domain(contexts, capability="read_orders"):
     """Domain on a V2-stamped model: the records any of ``contexts`` sees (see :func:`stamp_domain`)."""
     return any_of(stamp_domain(ctx, capability) for ctx in contexts)

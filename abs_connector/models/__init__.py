@@ -1,3 +1,7 @@
+# First: the models below inherit it.
+from . import abs_seat_visible_mixin
+
+# isort: split
 from . import (
     abs_api_key,
     abs_employee,

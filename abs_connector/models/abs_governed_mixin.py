@@ -1,8 +1,6 @@
 from lxml import etree
 
-from odoo import _, api, fields, models
-from odoo.exceptions import UserError
-from odoo.osv import expression
+from odoo import api, fields, models
 
 from ..elevation import elevate
 from ..governance import api_schemas, visibility
@@ -22,6 +20,7 @@ class AbsGovernedMixin(models.AbstractModel):
     """
 
     _name = "abs.governed.mixin"
+    _inherit = ["abs.seat.visible.mixin"]
     _description = "Governed record (SA and actor stamps)"
 
     # Name of the many2one to res.partner whose stamps a new record inherits
@@ -46,41 +45,10 @@ class AbsGovernedMixin(models.AbstractModel):
         "Cleared when that person's membership is revoked.",
     )
 
-    # The condition of the seat-member record rules (security/<model>_security.xml): searched,
-    # never stored, so that it is evaluated for the signed-in user on every search. A value read
-    # (an access check) is cached per user for the transaction, dropped when what it depends on
-    # changes: the record's stamps here, the signed-in user's memberships and accounts
-    # (res.users._abs_forget_seat_answers).
-    abs_seat_visible = fields.Boolean(
-        string="Visible Under Governance",
-        compute="_compute_abs_seat_visible",
-        # cached per user, not per user and superuser mode: Odoo's access check reads it elevated
-        compute_sudo=True,
-        search="_search_abs_seat_visible",
-        help="Whether the signed-in user's Service Account memberships let them see this record.",
-    )
-
     @api.depends("x_sa_id", "x_actor_id")
     @api.depends_context("uid")
     def _compute_abs_seat_visible(self):
-        ids = [record_id for record_id in self._origin.ids if record_id]
-        # only this condition, not the other rules: the search method still answers for the caller
-        records = elevate(self, "the user's other record rules are not what this field tells")
-        visible = set(
-            records.with_context(active_test=False)
-            .search([("id", "in", ids), ("abs_seat_visible", "=", True)])
-            .ids
-        )
-        for record in self:
-            record.abs_seat_visible = record._origin.id in visible
-
-    def _search_abs_seat_visible(self, operator, value):
-        if operator not in ("=", "!=") or not isinstance(value, bool):
-            raise UserError(_("Search on 'Visible Under Governance' with = True or = False only."))
-        # self may be elevated (record rules are applied as superuser): the user is still the caller
-        contexts = self.env.user._abs_seat_contexts()
-        domain = expression.TRUE_DOMAIN if contexts is None else self._abs_seat_domain(contexts)
-        return domain if (operator == "=") == value else ["!", *expression.normalize_domain(domain)]
+        return super()._compute_abs_seat_visible()
 
     @api.model
     def search_fetch(self, domain, field_names, offset=0, limit=None, order=None):

@@ -64,7 +64,7 @@ class OvMembership(models.Model):
 
     _name = "ov.membership"
     _description = "Service Account Membership"
-    _inherit = ["mail.thread"]
+    _inherit = ["mail.thread", "abs.seat.visible.mixin"]
     _order = "serviced_account_id, person_partner_id, id"
 
     serviced_account_id = fields.Many2one(
@@ -138,6 +138,17 @@ class OvMembership(models.Model):
     )
 
     # ---- computes ----
+
+    @api.depends("person_partner_id", "serviced_account_id")
+    @api.depends_context("uid")
+    def _compute_abs_seat_visible(self):
+        return super()._compute_abs_seat_visible()
+
+    @api.model
+    def _abs_seat_domain(self, contexts):
+        # their own memberships, and those they may act on through the API
+        # (security/ov_membership_security.xml)
+        return visibility.seat_membership_domain(contexts, self.env.user.partner_id.id)
 
     @api.depends("serviced_account_id.name", "person_partner_id.name", "role_code")
     def _compute_display_name(self):

@@ -95,6 +95,7 @@ class OvSaCustomerAssignment(models.Model):
     """
 
     _name = "ov.sa_customer_assignment"
+    _inherit = ["abs.seat.visible.mixin"]
     _description = "Customer Assignment"
     _order = "date_from desc, id desc"
     _rec_name = "partner_id"
@@ -258,6 +259,17 @@ class OvSaCustomerAssignment(models.Model):
                         sa=assignment.account_id.name,
                     )
                 )
+
+    @api.depends("state", "account_id", "actor_id")
+    @api.depends_context("uid")
+    def _compute_abs_seat_visible(self):
+        return super()._compute_abs_seat_visible()
+
+    @api.model
+    def _abs_seat_domain(self, contexts):
+        # the rows a seat member's memberships show through the API, not every customer's row
+        # that the governance menus would list (security/ov_sa_customer_assignment_security.xml)
+        return visibility.seat_assignment_domain(contexts)
 
     def _abs_history_admin(self):
         # Assignment rows are written and read by governance on behalf of an

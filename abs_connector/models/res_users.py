@@ -51,8 +51,9 @@ class ResUsers(models.Model):
         and every record's ``abs_seat_visible``. Called when a membership, an account or a
         user's groups or person change, so that the next question is answered from the change."""
         self.invalidate_model(["abs_seat_membership_ids"])
-        for model_name in self.env["ov.membership"]._abs_governed_models():
-            self.env[model_name].invalidate_model(["abs_seat_visible"])
+        for model_name in self.env.registry.descendants(["abs.seat.visible.mixin"], "_inherit"):
+            if not self.env[model_name]._abstract:
+                self.env[model_name].invalidate_model(["abs_seat_visible"])
 
     def _abs_notify_previous_email(self, old_email):
         """Tell the address a portal customer just left that it is no longer theirs, so a

@@ -496,3 +496,79 @@ class TestSeatMemberDebugMode(JsonRpcMixin, HttpCase, SeatMemberCase):
         self.assertEqual(answer["error"]["data"]["name"], "odoo.exceptions.AccessError")
         self.assertNotIn(self.bobs_customer.name, json.dumps(answer))
         self.assertNotIn(str(self.bobs_customer.id), answer["error"]["data"]["message"])
+
+
+@tagged("post_install", "-at_install")
+class TestSeatMemberGovernanceScreens(JsonRpcMixin, HttpCase, SeatMemberCase):
+    """A seat member who also reads the governance menus (Governance User) sees there the
+    assignment rows and memberships the API lets them see, not every customer and member of the
+    company; a Governance User who is no member and Governance Managers see them all."""
+
+    READER_GROUPS = ("base.group_user", "abs_connector.group_abs_governance_user")
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.ada_user.groups_id += cls.env.ref("abs_connector.group_abs_governance_user")
+        cls.sam_user.groups_id += cls.env.ref("abs_connector.group_abs_governance_user")
+        cls.plain_reader = cls.env["res.users"].create(
+            {
+                "name": "Governance Reader, no member",
+                "login": "governance.reader.no.member@example.com",
+                "password": "governance.reader.no.member@example.com",
+                "groups_id": [(6, 0, [cls.env.ref(group).id for group in cls.READER_GROUPS])],
+            }
+        )
+
+    def rows_of(self, customers):
+        return self.env["ov.sa_customer_assignment"].search(
+            [("partner_id", "in", customers.ids), ("state", "=", "active")]
+        )
+
+    def rows_seen_by(self, user, customers):
+        rows = self.rows_of(customers)
+        found = self.env["ov.sa_customer_assignment"].with_user(user).search([("id", "in", rows.ids)])
+        return self.env["ov.sa_customer_assignment"].browse(found.ids)
+
+    def memberships_seen_by(self, user):
+        memberships = (
+            (self.ada | self.bob | self.sam)
+            .with_user(user)
+            .search([("serviced_account_id", "in", (self.sa | self.other_sa).ids)])
+        )
+        return self.env["ov.membership"].browse(memberships.ids)
+
+    def test_assignment_rows_are_those_the_members_memberships_show(self):
+        self.assertEqual(self.rows_seen_by(self.ada_user, self.governed), self.rows_of(self.adas_customer))
+        self.assertEqual(
+            self.rows_seen_by(self.sam_user, self.governed),
+            self.rows_of(self.adas_customer | self.bobs_customer | self.unassigned),
+        )
+        self.assertEqual(self.rows_seen_by(self.plain_reader, self.governed), self.rows_of(self.governed))
+
+    def test_memberships_are_their_own_and_those_of_the_accounts_they_manage(self):
+        self.assertEqual(self.memberships_seen_by(self.ada_user), self.ada)
+        self.assertEqual(
+            self.memberships_seen_by(self.sam_user), self.sa.membership_ids.filtered("is_live") | self.sam
+        )
+        self.assertGreaterEqual(self.memberships_seen_by(self.plain_reader), self.ada | self.bob | self.sam)
+
+    @mute_logger("odoo.http", "odoo.addons.base.models.ir_rule")
+    def test_over_json_rpc_a_hidden_row_is_not_listed_and_its_read_names_no_customer(self):
+        self.authenticate(self.ada_user.login, self.ada_user.login)
+        listed = self.call_kw(
+            "ov.sa_customer_assignment",
+            "search_read",
+            [[("partner_id", "in", self.governed.ids)]],
+            {"fields": ["partner_id", "abs_sort_name"]},
+        )
+        self.assertEqual([row["partner_id"][0] for row in listed["result"]], self.adas_customer.ids)
+        hidden_row = self.rows_of(self.bobs_customer)
+        answer = self.call_kw(
+            "ov.sa_customer_assignment", "read", [hidden_row.ids, ["partner_id", "abs_sort_name"]]
+        )
+        self.assertEqual(answer["error"]["data"]["name"], "odoo.exceptions.AccessError")
+        self.assertNotIn(self.bobs_customer.name, json.dumps(answer))
+        answer = self.call_kw("ov.membership", "read", [self.bob.ids, ["person_partner_id"]])
+        self.assertEqual(answer["error"]["data"]["name"], "odoo.exceptions.AccessError")
+        self.assertNotIn("Seat Agent Bob", json.dumps(answer))

@@ -300,6 +300,29 @@ def test_seat_assignment_domain_is_the_union_of_each_membership():
     assert not matches(domain, row(5, 7)), "no membership in SA 5"
 
 
+def membership(person_id, account_id, path="1/3/42/"):
+    return {
+        "person_partner_id": person_id,
+        "serviced_account_id": account_id,
+        "serviced_account_id.parent_path": path,
+    }
+
+
+def test_seat_membership_domain_shows_own_memberships_and_those_of_accounts_the_member_manages():
+    agent_here = ctx("agent")  # SA 42, person 7
+    staff_there = dataclasses.replace(ctx("staff"), sa_id=99, sa_parent_path="1/3/99/", membership_id=6)
+    domain = visibility.seat_membership_domain([agent_here, staff_there], JEAN)
+    assert matches(domain, membership(JEAN, 5, "1/5/")), "their own, in any account"
+    assert not matches(domain, membership(8, 42)), "a colleague where they only sell"
+    assert matches(domain, membership(8, 99, "1/3/99/")), "a member where they manage members"
+    assert not matches(domain, membership(8, 100, "1/3/99/100/")), "this node only"
+    subtree = dataclasses.replace(staff_there, hierarchy_scope="this_node_and_descendants")
+    domain = visibility.seat_membership_domain([subtree], JEAN)
+    assert matches(domain, membership(8, 100, "1/3/99/100/")), "a sub-account of a subtree scope"
+    assert not matches(domain, membership(8, 42)), "outside the subtree"
+    assert visibility.seat_membership_domain([], JEAN) == [("person_partner_id", "=", JEAN)]
+
+
 def test_seat_domains_of_no_membership_match_nothing():
     assert visibility.seat_assignment_domain([]) == visibility.NOTHING
     assert visibility.seat_stamp_domain([]) == visibility.NOTHING

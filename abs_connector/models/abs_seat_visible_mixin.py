@@ -1,0 +1,58 @@
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+from odoo.osv import expression
+
+from ..elevation import elevate
+
+
+class AbsSeatVisibleMixin(models.AbstractModel):
+    """A model that the seat-member record rules limit (security/<model>_security.xml): an
+    internal user who is a member of Service Accounts sees on Odoo's own screens what their
+    memberships show them through the API (docs/operations/back-office.md, "Seat users").
+
+    The rules test ``abs_seat_visible``, whose search method asks the model's
+    ``_abs_seat_domain`` for the signed-in user on every search.
+    """
+
+    _name = "abs.seat.visible.mixin"
+    _description = "Record limited by the seat-member rules"
+
+    # Searched, never stored, so that it is evaluated for the signed-in user on every search. A
+    # value read (an access check) is cached per user for the transaction, dropped when what it
+    # depends on changes: the record's own fields (each model's compute says which), the signed-in
+    # user's memberships and accounts (res.users._abs_forget_seat_answers).
+    abs_seat_visible = fields.Boolean(
+        string="Visible Under Governance",
+        compute="_compute_abs_seat_visible",
+        # cached per user, not per user and superuser mode: Odoo's access check reads it elevated
+        compute_sudo=True,
+        search="_search_abs_seat_visible",
+        help="Whether the signed-in user's Service Account memberships let them see this record.",
+    )
+
+    @api.depends_context("uid")
+    def _compute_abs_seat_visible(self):
+        ids = [record_id for record_id in self._origin.ids if record_id]
+        # only this condition, not the other rules: the search method still answers for the caller
+        records = elevate(self, "the user's other record rules are not what this field tells")
+        visible = set(
+            records.with_context(active_test=False)
+            .search([("id", "in", ids), ("abs_seat_visible", "=", True)])
+            .ids
+        )
+        for record in self:
+            record.abs_seat_visible = record._origin.id in visible
+
+    def _search_abs_seat_visible(self, operator, value):
+        if operator not in ("=", "!=") or not isinstance(value, bool):
+            raise UserError(_("Search on 'Visible Under Governance' with = True or = False only."))
+        # self may be elevated (record rules are applied as superuser): the user is still the caller
+        contexts = self.env.user._abs_seat_contexts()
+        domain = expression.TRUE_DOMAIN if contexts is None else self._abs_seat_domain(contexts)
+        return domain if (operator == "=") == value else ["!", *expression.normalize_domain(domain)]
+
+    @api.model
+    def _abs_seat_domain(self, contexts):
+        """The records of this model a seat member with the access ``contexts`` of their live
+        memberships sees (none: they see none of the records the rule concerns)."""
+        raise NotImplementedError
