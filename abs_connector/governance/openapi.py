@@ -268,8 +268,10 @@ OPERATIONS = (
         body="ContactUpdate",
         sa_scoped=True,
         errors=(404, 409),
-        description="409 when the e-mail is another customer's in this SA, or when the customer has "
-        "portal access (details.reason = portal_login): only they change it, from the portal.",
+        description="409 when the e-mail is another customer's in this SA, when the customer has "
+        "portal access (details.reason = portal_login): only they change it, from the portal, or "
+        "when the contact is also a member whose sign-in it is (details.reason = member_login): "
+        "only a Governance Manager changes it.",
     ),
     _op(
         "delete",

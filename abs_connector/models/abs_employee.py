@@ -70,6 +70,9 @@ class AbsEmployee(models.Model):
         compute="_compute_has_password",
         groups="abs_connector.group_abs_governance_user,abs_connector.group_abs_api_proxy",
     )
+    # A password given by whoever enrolled the person, not one they chose (activation): it signs
+    # them in only until another enrolment reuses the identity (see _abs_forget_enrollers_password).
+    password_set_by_enroller = fields.Boolean(groups="base.group_system", copy=False)
     activation_token_digest = fields.Char(groups="base.group_system", copy=False, index=True)
     activation_expires_at = fields.Datetime(groups="base.group_system", copy=False)
     user_id = fields.Many2one(
@@ -152,9 +155,11 @@ class AbsEmployee(models.Model):
 
     # ---- passwords ----
 
-    def _abs_set_password(self, password):
+    def _abs_set_password(self, password, chosen_by_person=True):
         """Hash and store ``password`` (pbkdf2_sha256); clears any activation token.
 
+        :param chosen_by_person: False for a password the enroller gave: a later enrolment that
+            reuses the identity forgets it (:meth:`_abs_forget_enrollers_password`).
         :raise ValidationError: the password is too short or too long.
         """
         self.ensure_one()
@@ -162,10 +167,22 @@ class AbsEmployee(models.Model):
         self._abs_write_secrets(
             {
                 "password_hash": _PASSWORD_CONTEXT.hash(password),
+                "password_set_by_enroller": not chosen_by_person,
                 "activation_token_digest": False,
                 "activation_expires_at": False,
             }
         )
+
+    def _abs_forget_enrollers_password(self):
+        """Forget a password the person never chose, when another enrolment reuses their
+        identity: whoever enrolled them first knows it, and the new membership (in an account
+        that enroller may have no say in) must not sign in with it. The person then activates
+        their identity from the mail the new enrolment sends; their sessions end."""
+        self.ensure_one()
+        if self._abs_read_secret("password_set_by_enroller")[0]:
+            self._abs_write_secrets({"password_hash": False, "password_set_by_enroller": False})
+            self.env["abs.refresh_token"]._abs_revoke_employee(self)
+            self.invalidate_recordset(["has_password"])
 
     @api.model
     def _check_password_policy(self, password):

@@ -207,6 +207,7 @@ class ResPartner(models.Model):
         first_email = self.browse()
         previous_emails = {}
         if "email" in vals:
+            self._abs_check_member_login_not_redirected(vals["email"])
             self._abs_check_employee_login_free(vals["email"])
             changed_by_owner = self._abs_check_portal_login_not_redirected(vals["email"])
             previous_emails = {user: user.email for user in changed_by_owner}
@@ -326,6 +327,31 @@ class ResPartner(models.Model):
                 details={"field": "email", "reason": "portal_login"},
             )
         return users
+
+    def _abs_check_member_login_not_redirected(self, email):
+        """A member's e-mail is their sign-in to the API (and where their activation and
+        federated sign-in lead): only a Governance Manager changes it. Anyone else who may edit
+        the contact (an agent or staff over the API, a salesperson on its form) would otherwise
+        point someone else's identity at an address they own.
+
+        :raise GovernanceConflict: the address of a person with an identity changes, by anyone
+            but a Governance Manager or the system.
+        """
+        if self.env.su or self.env.user.has_group("abs_connector.group_abs_governance_manager"):
+            return
+        new = email_normalize(email or "", strict=True) or False
+        changing = elevate(self, "whoever edits the address may not read identities").filtered(
+            lambda partner: partner.email_normalized != new
+        )
+        Employee = self.env["abs.employee"]._abs_employee_admin()
+        if changing and Employee.search_count([("partner_id", "in", changing.ids)], limit=1):
+            raise GovernanceConflict(
+                _(
+                    "This contact's e-mail address is also a member's sign-in, so only a Governance "
+                    "Manager can change it. Nothing was changed."
+                ),
+                details={"field": "email", "reason": "member_login"},
+            )
 
     def _abs_check_employee_login_free(self, email):
         """A person's e-mail is their sign-in: refuse one another employee signs in with."""

@@ -179,6 +179,34 @@ class TestApiAuthority(AbsApiCase):
         )
         self.assertEqual(status, 200)
 
+    def test_a_password_the_enroller_gave_stops_working_once_another_account_enrolls_the_person(self):
+        # The attack: staff enroll a new address with a password they choose, and wait for
+        # another account to enroll the same person with more rights.
+        body = {
+            "name": "Pre",
+            "email": "pre.registered@example.com",
+            "role_code": "agent",
+            "password": "enroller knows",
+        }
+        self.assertEqual(self.enroll(body, self.alice)[0], 201)
+        sign_in = {"login": "pre.registered@example.com", "password": "enroller knows"}
+        status, session = self.api("POST", "/api/auth/token", sign_in)
+        self.assertEqual(status, 200, session)
+        other_manager = self.other.sa_manager_id.person_partner_id
+        status, answer = self.enroll(
+            {"name": "Pre", "email": "pre.registered@example.com", "role_code": "staff"},
+            other_manager,
+            sa=self.other,
+        )
+        self.assertEqual(status, 201, answer)
+        self.assertError(self.api("POST", "/api/auth/token", sign_in), 401)
+        self.assertError(
+            self.api("POST", "/api/auth/refresh", {"refresh_token": session["refresh_token"]}), 401
+        )
+        employee = self.env["abs.employee"].browse(answer["employee_id"])
+        self.assertFalse(employee.has_password)
+        self.assertTrue(self.activation_mails(employee))
+
     def test_the_enrollment_answer_does_not_tell_whether_the_person_existed_or_had_a_password(self):
         archived = self.make_person("Archived", "archived.person@example.com", active=False)
         self.assertFalse(archived.active)

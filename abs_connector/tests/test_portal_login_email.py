@@ -2,6 +2,7 @@ from odoo.http import Request
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
+from ..exceptions import GovernanceConflict
 from .api_common import AbsApiCase
 from .common import JsonRpcMixin
 
@@ -109,3 +110,70 @@ class TestPortalLoginCannotBeRedirected(JsonRpcMixin, AbsApiCase):
             sa=self.sa,
         )
         self.assertEqual(status, 200, body)
+
+
+@tagged("post_install", "-at_install", "abs_portal")
+class TestMemberLoginCannotBeRedirected(AbsApiCase):
+    """A member's e-mail is their sign-in (and where activation and federated sign-in lead): a
+    contact who is also a member keeps it unless a Governance Manager changes it, so nobody who
+    may edit the contact points that identity at an address they own."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.dual = cls.make_customer(
+            cls.sa, actor=cls.jean, name="Dual Person", email="dual@client.example.com"
+        )
+        cls.make_member(cls.tree.sub_branch, "admin", person=cls.dual)
+        cls.identity = cls.employee_of(cls.dual)
+        assert cls.identity.login == "dual@client.example.com"
+
+    def back_office_user(self, login, *groups):
+        return (
+            self.env["res.users"]
+            .with_context(no_reset_password=True)
+            .create(
+                {"name": login, "login": login, "groups_id": [(6, 0, [self.env.ref(g).id for g in groups])]}
+            )
+        )
+
+    def test_staff_cannot_point_a_members_sign_in_at_another_address_over_the_api(self):
+        before = self.snapshot()
+        error = self.assertError(
+            self.api(
+                "PUT",
+                f"/api/contacts/{self.dual.id}",
+                {"email": "attacker@evil.example.com"},
+                person=self.alice,
+                sa=self.sa,
+            ),
+            409,
+        )
+        self.assertEqual(error["details"], {"field": "email", "reason": "member_login"})
+        self.assertNotIn("Dual Person", error["message"])
+        self.assertEqual(self.snapshot(), before)
+        self.env.invalidate_all()
+        self.assertEqual(self.identity.login, "dual@client.example.com")
+        status, body = self.api(
+            "PUT",
+            f"/api/contacts/{self.dual.id}",
+            {"phone": "+228 90 00 00 09", "email": "DUAL@client.example.com"},
+            person=self.alice,
+            sa=self.sa,
+        )
+        self.assertEqual(status, 200, body)
+
+    def test_a_salesperson_cannot_change_it_on_the_contact_and_a_governance_manager_can(self):
+        seller = self.back_office_user(
+            "seller.dual@example.com", "base.group_user", "base.group_partner_manager"
+        )
+        with self.assertRaises(GovernanceConflict):
+            self.dual.with_user(seller).write({"email": "seller@evil.example.com"})
+        self.assertEqual(self.identity.login, "dual@client.example.com")
+        manager = self.back_office_user(
+            "manager.dual@example.com",
+            "abs_connector.group_abs_governance_manager",
+            "base.group_partner_manager",
+        )
+        self.dual.with_user(manager).write({"email": "dual.new@client.example.com"})
+        self.assertEqual(self.identity.login, "dual.new@client.example.com")
