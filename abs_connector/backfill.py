@@ -259,6 +259,9 @@ def run(env, company_id=None, sample_size=DEFAULT_SAMPLE_SIZE, bulk=None):
             bulk = report["would_create"] >= BULK_MIN_ROWS
         bulk = bulk and _lock_for_bulk_load(env)
         report["created"] = _insert_assignments(env, classified, bulk)
+        # as every customer created since 18.0.1.2.0: it belongs to its account's company, so
+        # that users of other companies do not see it
+        assign_customer_companies(env, company_id)
     # Rows skipped by ON CONFLICT: assigned by someone else while we ran.
     report["conflicts"] = report["would_create"] - report["created"]
     _logger.info(
@@ -402,10 +405,12 @@ def _lock_for_bulk_load(env):
                     SQL(", ").join(SQL.identifier(table) for table in tables),
                 )
             )
-    except pg_errors.LockNotAvailable:
+    except (pg_errors.LockNotAvailable, pg_errors.DeadlockDetected):
+        # a deadlock: a request held one of the later tables and then asked for one this load
+        # had already locked; the savepoint gives back what it took, and the request goes on
         _logger.warning(
-            "abs_connector backfill: %s stayed locked by other transactions for %s; "
-            "loading row by row instead of in bulk",
+            "abs_connector backfill: %s stayed locked by other transactions for %s (or they waited "
+            "on this load); loading row by row instead of in bulk",
             ", ".join(tables),
             BULK_LOCK_TIMEOUT,
         )
@@ -491,11 +496,12 @@ def _stored_computed_fields(model):
     ]
 
 
-def assign_customer_companies(env):
+def assign_customer_companies(env, company_id=None):
     """Give each governed customer without a company its Service Account's company.
 
     A customer governed in several accounts takes the company of its oldest active
     assignment; a company already set on a partner is left as it is. Set-based.
+    :param company_id: only the customers that would get this company (None: every one).
     :returns: how many customers got a company.
     """
     env.flush_all()
@@ -508,9 +514,11 @@ def assign_customer_companies(env):
                   FROM ov_sa_customer_assignment a
                   JOIN ov_serviced_account sa ON sa.id = a.account_id
                  WHERE a.state = 'active'
+                   AND a.partner_id IN (SELECT id FROM res_partner WHERE company_id IS NULL)
               ORDER BY a.partner_id, a.date_from, a.id) owner
-         WHERE partner.id = owner.partner_id AND partner.company_id IS NULL
-        """
+         WHERE partner.id = owner.partner_id AND partner.company_id IS NULL %s
+        """,
+            SQL("AND owner.company_id = %s", company_id) if company_id else SQL(),
         )
     )
     updated = env.cr.rowcount

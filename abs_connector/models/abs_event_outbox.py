@@ -66,6 +66,10 @@ class AbsEventOutbox(models.Model):
         create_index(
             self.env.cr, "abs_event_outbox_pending_idx", self._table, ["id"], where="state = 'pending'"
         )
+        # erasure finds every event of a subject, the published ones too
+        create_index(
+            self.env.cr, "abs_event_outbox_subject_idx", self._table, ["subject_id", "subject_model"]
+        )
         create_index(
             self.env.cr, "abs_event_outbox_sent_at_idx", self._table, ["sent_at"], where="state = 'sent'"
         )
@@ -122,11 +126,12 @@ class AbsEventOutbox(models.Model):
 
     @api.model
     def _abs_scrub_personal_data(self, subject, erased_name):
-        """Right to erasure: the events about ``subject`` not yet published keep no
-        personal value (the published ones are out of our hands; consumers get
-        customer.erased). :returns: how many events were rewritten."""
-        rows = elevate(self, "erasure reaches every pending event, whoever asks").search(
-            [("subject_model", "=", subject._name), ("subject_id", "=", subject.id), ("state", "!=", "sent")]
+        """Right to erasure: the events about ``subject`` keep no personal value, the ones not
+        yet published and the copies of those already published, kept until the outbox is
+        vacuumed (what consumers received is out of our hands: they get customer.erased).
+        :returns: how many events were rewritten."""
+        rows = elevate(self, "erasure reaches every event, whoever asks").search(
+            [("subject_model", "=", subject._name), ("subject_id", "=", subject.id)]
         )
         for row in rows:
             envelope = events.scrub_personal_data(json.loads(row.payload), erased_name)

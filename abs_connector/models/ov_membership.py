@@ -576,15 +576,24 @@ class OvMembership(models.Model):
 
     @api.model
     def _abs_is_or_was_member(self, person_partner, sa):
-        """Whether ``person_partner`` holds or held a membership (any state) in ``sa`` or one
-        of its ancestors: the only people the access explainer answers about."""
+        """Whether ``person_partner`` holds or held a membership (any state) that concerns ``sa``:
+        in ``sa`` itself, or on an ancestor with a scope over its sub-accounts. The only people
+        the access explainer answers about: a member of a parent account who never had a say
+        here is unknown, as a missing id, and is not named."""
         if not person_partner or not sa:
             return False
         sa = self.env["ov.serviced_account"]._abs_tree_reader().browse(sa.id)
-        account_ids = [int(i) for i in (sa.parent_path or "").split("/") if i] or [sa.id]
+        ancestor_ids = [int(i) for i in (sa.parent_path or "").split("/") if i and int(i) != sa.id]
+        concerning = [
+            "|",
+            ("serviced_account_id", "=", sa.id),
+            "&",
+            ("serviced_account_id", "in", ancestor_ids),
+            ("hierarchy_scope", "=", "this_node_and_descendants"),
+        ]
         return bool(
             self._abs_reader().search_count(
-                [("person_partner_id", "=", person_partner.id), ("serviced_account_id", "in", account_ids)],
+                [("person_partner_id", "=", person_partner.id), *concerning],
                 limit=1,
             )
         )

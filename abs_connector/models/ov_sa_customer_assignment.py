@@ -430,7 +430,11 @@ class OvSaCustomerAssignment(models.Model):
                     sa=sa.name,
                 )
             )
-        return Membership._abs_reader().browse(holder.membership_id).employee_id
+        membership = Membership._abs_reader().browse(holder.membership_id)
+        # a revocation or downgrade of that membership running at the same time: one of the two
+        # is replayed on the other's result, never a customer held by a revoked member
+        membership._abs_serialize_with_lifecycle()
+        return membership.employee_id
 
     @api.model
     def _abs_active_rows_of(self, partners, sa):

@@ -1,3 +1,4 @@
+import threading
 from unittest.mock import patch
 
 from odoo.exceptions import AccessError, UserError
@@ -75,6 +76,22 @@ class TestBackfill(StampedCustomersCase):
                 for partner in (first | second).sorted("id")
             ],
         )
+
+    def test_a_backfilled_customer_belongs_to_its_accounts_company_and_only_the_run_company(self):
+        here = self.stamped("Here", self.branch, self.agent)
+        company = self.env["res.company"].create({"name": "Backfill Elsewhere Ltd"})
+        elsewhere_sa = self.make_branch(
+            "Backfill Elsewhere", parent=self.env["ov.serviced_account"]._get_company_seed(company)
+        )
+        elsewhere = self.stamped("Elsewhere", elsewhere_sa)
+        self.assertFalse((here | elsewhere).company_id)
+
+        backfill.run(self.env, company_id=self.branch.company_id.id)
+
+        self.assertEqual(here.company_id, self.branch.company_id)
+        self.assertFalse(elsewhere.company_id, "not a customer of the company the run was for")
+        backfill.run(self.env)
+        self.assertEqual(elsewhere.company_id, company)
 
     def test_null_actor_stamp_gives_an_unassigned_customer(self):
         customer = self.stamped("Nobody's", self.branch)
@@ -356,6 +373,30 @@ class TestBulkBackfill(StampedCustomersCase):
         self.assertIn("row by row", logs.output[0])
         self.assertIn(customer.id, self.logged_partner_ids())
         self.assertEqual(self.compacted_horizon(), horizon)
+
+    def test_bulk_run_loads_row_by_row_when_a_request_would_deadlock_with_its_locks(self):
+        customer = self.stamped("Deadlocked", self.branch, self.agent)
+        other = db_connect(self.env.cr.dbname).cursor()
+        # A request that holds a table the load locks late (res_partner), then reads one it
+        # locks early (the assignments): each waits on the other until PostgreSQL breaks it.
+        request_read = threading.Timer(0.3, other.execute, ["SELECT count(*) FROM ov_sa_customer_assignment"])
+        try:
+            other.execute("LOCK TABLE res_partner IN ACCESS SHARE MODE")
+            request_read.start()
+            with (
+                patch.object(backfill, "BULK_LOCK_TIMEOUT", "10s"),
+                self.assertLogs(BACKFILL_LOGGER, "WARNING") as logs,
+            ):
+                report = backfill.run(self.env, bulk=True)
+            request_read.join(10)
+        finally:
+            request_read.cancel()
+            other.rollback()
+            other.close()
+
+        self.assertEqual(report["created"], 1)
+        self.assertIn("row by row", logs.output[0])
+        self.assertTrue(self.active_assignment(customer, self.branch))
 
 
 @tagged("post_install", "-at_install")

@@ -1,6 +1,6 @@
 import json
 
-from odoo import Command
+from odoo import Command, fields
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
@@ -65,6 +65,19 @@ class TestRightToErasure(AbsApiCase):
             for value in (*PERSONAL.values(), "Marie Erase"):
                 self.assertNotIn(value, event.payload)
             self.assertEqual(events.schema_errors(json.loads(event.payload)), [])
+
+    def test_the_outboxs_copies_of_published_events_lose_the_personal_data_too(self):
+        marie = self.erasable_customer()
+        published = self.events("customer.created", marie)
+        published.sudo().write({"state": "sent", "sent_at": fields.Datetime.now()})
+        self.assertIn(PERSONAL["email"], published.payload)
+
+        marie._abs_erase_governed_customer(self.sa, self.alice)
+
+        published.invalidate_recordset()
+        for value in (*PERSONAL.values(), "Marie Erase"):
+            self.assertNotIn(value, published.payload)
+        self.assertEqual(published.state, "sent", "still published: only its copy changed")
 
     def test_back_office_button_erases_as_the_governance_manager(self):
         marie = self.erasable_customer()

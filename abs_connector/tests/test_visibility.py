@@ -140,11 +140,18 @@ class TestAccessExplainer(AbsSaTreeCustomerCase):
         with self.assertRaisesRegex(MissingError, "Person not found"):
             self.SA._abs_explain_access(self.make_person("Stranger"), self.tree.branch, self.marie)
 
-    def test_explains_no_membership_of_an_ancestor_member(self):
-        # A member of the parent account (this node only) is explained in the sub-account.
-        answer = self.SA._abs_explain_access(self.tree.alice, self.tree.sub_branch, self.marie)
+    def test_a_member_of_a_parent_account_without_a_say_here_is_unknown_like_a_missing_person(self):
+        # A member of the parent account (this node only) never had authority in the sub-account:
+        # its staff learn nothing of them, not even their name.
+        with self.assertRaisesRegex(MissingError, "Person not found"):
+            self.SA._abs_explain_access(self.tree.alice, self.tree.sub_branch, self.marie)
+
+    def test_explains_a_former_parent_member_whose_scope_covered_the_sub_account(self):
+        membership = self.tree.kwame_membership
+        membership.write({"hierarchy_scope": "this_node_and_descendants"})
+        membership._abs_revoke()
+        answer = self.SA._abs_explain_access(self.tree.kwame, self.tree.sub_branch, self.marie)
         self.assertFalse(answer["visible"])
-        self.assertFalse(answer["membership_id"])
         self.assertIn("has no membership", answer["reason"])
 
     def test_explains_revoked_membership(self):

@@ -245,6 +245,51 @@ def test_create_waits_for_a_revocation_holding_the_membership_and_is_then_refuse
     assert _assignments_of(team, agent["partner_id"]) == 0
 
 
+def test_an_assignment_waits_for_a_revocation_of_the_new_holder_and_is_then_refused(team):
+    client, sa, server = team["client"], team["sa"], team["server"]
+    agent = _enroll_agent(team, "revoked.while.assigned")
+    customer = client.ok(
+        "POST",
+        "/api/contacts",
+        {"name": "Assigned During Revocation"},
+        token=team["manager"],
+        sa=sa,
+        expected=201,
+    )
+    locker = server.connect()
+    locker.autocommit = False
+    result = {}
+    try:
+        with locker.cursor() as cr:
+            # what a revocation does first: change the membership row, not yet committed
+            cr.execute(
+                "UPDATE ov_membership SET membership_state = 'revoked' WHERE id = %s",
+                [agent["membership_id"]],
+            )
+            thread = threading.Thread(
+                target=lambda: result.update(
+                    answer=client.request(
+                        "POST",
+                        f"/api/contacts/{customer['id']}/assign",
+                        {"employee_id": agent["employee_id"]},
+                        token=team["manager"],
+                        sa=sa,
+                    )
+                )
+            )
+            thread.start()
+            time.sleep(2)
+            assert thread.is_alive(), f"the assignment did not wait for the membership row: {result}"
+        locker.commit()
+        thread.join(timeout=120)
+    finally:
+        locker.close()
+    status, body = result["answer"]
+    assert status in (404, 422), body
+    assert_error_shape(body)
+    assert _assignments_of(team, agent["partner_id"]) == 0
+
+
 def test_racing_creates_and_revocation_leave_nothing_assigned_to_the_revoked_person(team):
     client, sa = team["client"], team["sa"]
     for attempt in range(3):
