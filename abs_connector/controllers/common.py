@@ -121,6 +121,10 @@ def idempotent(handler):
         )
         stored = keys._abs_claim(owner, key, fingerprint)
         if stored is not None:
+            if identity().kind == "jwt":
+                # a person replays only while still a live member of the SA, as the first
+                # request required: a revoked member gets the refusal, not the stored answer
+                sa_context()
             status, body_text = stored
             return json_response(
                 json.loads(body_text), status=status, headers={"Idempotent-Replayed": "true"}

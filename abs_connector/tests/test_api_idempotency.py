@@ -35,6 +35,17 @@ class TestApiIdempotency(AbsApiCase):
         self.assertEqual(len(self.customers_named("Retry Customer")), 1)
         self.assertEqual(self.snapshot()["events"], events_before, "a replay publishes nothing")
 
+    def test_a_member_revoked_since_gets_the_refusal_not_the_stored_answer(self):
+        body = {"name": "Before Revocation", "email": "before.revocation@example.com"}
+        member = self.make_member(self.sa, "agent")
+        self.assertEqual(self.create_contact(body, "key-revoked", person=member.person_partner_id)[0], 201)
+        member._abs_revoke()
+
+        replay = self.create_contact(body, "key-revoked", person=member.person_partner_id)
+
+        self.assertError(replay, 403, "forbidden")
+        self.assertNotIn("before.revocation@example.com", str(replay))
+
     def test_replay_is_flagged_in_a_header(self):
         body = {"name": "Header Customer"}
         self.create_contact(body, "key-header")
