@@ -1,6 +1,7 @@
 from lxml import etree
 
-from odoo import api, fields, models
+from odoo import _, api, fields, models
+from odoo.exceptions import AccessError
 
 from ..elevation import elevate
 from ..governance import api_schemas, visibility
@@ -34,6 +35,7 @@ class AbsGovernedMixin(models.AbstractModel):
         string="Service Account",
         index=True,
         ondelete="restrict",
+        copy=False,
         help="The Service Account this record belongs to (V2 stamp).",
     )
     x_actor_id = fields.Many2one(
@@ -41,6 +43,7 @@ class AbsGovernedMixin(models.AbstractModel):
         string="Acting Person",
         index=True,
         ondelete="set null",
+        copy=False,
         help="The person acting for this record in its Service Account (V2 stamp). "
         "Cleared when that person's membership is revoked.",
     )
@@ -112,9 +115,58 @@ class AbsGovernedMixin(models.AbstractModel):
 
     @api.model_create_multi
     def create(self, vals_list):
+        for vals in vals_list:
+            self._abs_check_stamps_not_set(vals)
         if self._abs_stamp_partner_field:
             self._abs_inherit_partner_stamps(vals_list)
         return super().create(vals_list)
+
+    def write(self, vals):
+        self._abs_check_stamps_not_set(vals)
+        result = super().write(vals)
+        if self._abs_stamp_partner_field in vals and not self._abs_may_set_governance():
+            # another partner: the record follows that partner's stamps, as at its creation
+            self._abs_restamp_from_partner()
+        return result
+
+    @api.model
+    def _abs_may_set_governance(self):
+        """Whether this call may set governance stamps: superuser code, the API proxy (whose
+        requests go through the lifecycle and its checks) and Governance Managers. Anyone else
+        gets them from the record's partner, through the lifecycle."""
+        user = self.env.user
+        return (
+            self.env.su
+            or user.has_group("abs_connector.group_abs_governance_manager")
+            or user.has_group("abs_connector.group_abs_api_proxy")
+        )
+
+    @api.model
+    def _abs_stamp_fields(self):
+        return ("x_sa_id", "x_actor_id")
+
+    @api.model
+    def _abs_check_stamps_not_set(self, vals):
+        """:raise AccessError: ``vals`` sets a stamp, and this call may not (a seat member would
+        make a customer's records visible to everyone, a salesperson move them between agents)."""
+        stamps = sorted(set(vals) & set(self._abs_stamp_fields()))
+        if stamps and not self._abs_may_set_governance():
+            raise AccessError(
+                _(
+                    "%(fields)s change only through governance (assign, reassign, archive), or by a "
+                    "Governance Manager. Nothing was changed.",
+                    fields=", ".join(self._fields[name].string for name in stamps),
+                )
+            )
+
+    def _abs_restamp_from_partner(self):
+        field_name = self._abs_stamp_partner_field
+        restamping = elevate(self, "a record follows its partner's stamps whoever changes the partner")
+        for record in restamping:
+            partner = record[field_name]
+            stamp = (partner.x_sa_id.id, partner.x_actor_id.id) if partner.x_sa_id else (False, False)
+            if (record.x_sa_id.id, record.x_actor_id.id) != stamp:
+                record.write({"x_sa_id": stamp[0], "x_actor_id": stamp[1] or False})
 
     @api.model
     def _abs_inherit_partner_stamps(self, vals_list):

@@ -436,10 +436,20 @@ class OvMembership(models.Model):
         )
 
     def _abs_context_actor(self):
-        actor_id = self.env.context.get("abs_actor_partner_id")
+        actor_id = self._abs_trusted_context_actor_id()
         if actor_id:
             return self.env["res.partner"].browse(actor_id)
         return self._abs_system_actor() or None
+
+    @api.model
+    def _abs_trusted_context_actor_id(self):
+        """The actor the API (or system code) put in the context; None for anyone else, even in
+        code that elevates their records: an RPC caller chooses their own context, and would
+        record whoever they like."""
+        user = self.env.user
+        if user._is_superuser() or user.has_group("abs_connector.group_abs_api_proxy"):
+            return self.env.context.get("abs_actor_partner_id") or None
+        return None
 
     @api.ondelete(at_uninstall=True)
     def _unlink_forget_seat_answers(self):

@@ -98,6 +98,7 @@ class ResPartner(models.Model):
         index=True,
         ondelete="set null",
         groups="base.group_user",
+        copy=False,
         help="The employee working this customer (their operational assignment).",
     )
     assignment_ids = fields.One2many(
@@ -204,6 +205,7 @@ class ResPartner(models.Model):
         # Odoo's rights first: the checks below read users and employees as superuser and name
         # them, and archiving a governed customer does not reach super().write()
         self.check_access("write")
+        self._abs_check_company_kept(vals)
         first_email = self.browse()
         previous_emails = {}
         if "email" in vals:
@@ -250,7 +252,10 @@ class ResPartner(models.Model):
 
     def _abs_governed_active_flips(self, vals):
         """The governed customers in ``self`` whose archived state ``vals`` changes."""
-        if "active" not in vals or self.env.context.get("abs_lifecycle_write") or not self.ids:
+        # the lifecycle's own write, elevated once its checks passed; an RPC caller's context
+        # could carry the flag too, so it counts only for superuser code
+        lifecycle = self.env.su and self.env.context.get("abs_lifecycle_write")
+        if "active" not in vals or lifecycle or not self.ids:
             return self.browse()
         governed = (
             self._abs_assignment_admin()
@@ -327,6 +332,27 @@ class ResPartner(models.Model):
                 details={"field": "email", "reason": "portal_login"},
             )
         return users
+
+    @api.model
+    def _abs_stamp_fields(self):
+        return (*super()._abs_stamp_fields(), "x_assigned_employee_id")
+
+    def _abs_check_company_kept(self, vals):
+        """A governed customer belongs to its account's company: Odoo's multi-company rule then
+        keeps other companies' users out. Only governance moves it (or a Governance Manager).
+
+        :raise AccessError: another company (or none) for a customer with an active assignment.
+        """
+        if "company_id" not in vals or self._abs_may_set_governance():
+            return
+        rows = self._abs_assignment_admin().search([("partner_id", "in", self.ids), ("state", "=", "active")])
+        if any(row.account_id.company_id.id != vals["company_id"] for row in rows):
+            raise AccessError(
+                _(
+                    "A customer of a Service Account belongs to the account's company; only a "
+                    "Governance Manager moves it to another one. Nothing was changed."
+                )
+            )
 
     def _abs_check_member_login_not_redirected(self, email):
         """A member's e-mail is their sign-in to the API (and where their activation and
@@ -916,7 +942,9 @@ class ResPartner(models.Model):
         assignment = self._abs_home_assignment(sa, actor_partner, "archive_customers")
         sa = assignment.account_id
         self._abs_archive_portal_users()
-        self.with_context(abs_lifecycle_write=True).write({"active": False})
+        elevate(self, "the actor's authority was checked above").with_context(abs_lifecycle_write=True).write(
+            {"active": False}
+        )
         recorded = self.env["ov.membership"]._abs_recorded_actor(actor_partner)
         self.env["abs.event.outbox"]._emit(
             "customer.archived",
@@ -936,7 +964,9 @@ class ResPartner(models.Model):
         sa = self._abs_home_assignment(sa, actor_partner, "archive_customers").account_id
         if self.active:
             raise UserError(_("%(name)s is not archived.", name=self.name))
-        self.with_context(abs_lifecycle_write=True).write({"active": True})
+        elevate(self, "the actor's authority was checked above").with_context(abs_lifecycle_write=True).write(
+            {"active": True}
+        )
         self.env["abs.event.outbox"]._emit(
             "customer.updated",
             sa,

@@ -36,7 +36,7 @@ class SaleOrder(models.Model):
         """Who confirms: the API actor; the customer when they signed the quotation in the
         portal (Odoo's portal confirms it as superuser); else the back-office user; nobody for
         other system code."""
-        actor_id = self.env.context.get("abs_actor_partner_id")
+        actor_id = self.env["ov.membership"]._abs_trusted_context_actor_id()
         if actor_id:
             return self.env["res.partner"].browse(actor_id)
         user = self.env.user

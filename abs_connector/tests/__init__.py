@@ -52,6 +52,7 @@ from . import (
     test_seat_member_rules,
     test_service_account_archival,
     test_serviced_account,
+    test_stamps_belong_to_governance,
     test_ui_tour,
     test_visibility,
     test_wizards,

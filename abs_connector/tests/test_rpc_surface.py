@@ -24,7 +24,10 @@ ALLOWED_PUBLIC_METHODS = {
     # ---- ORM overrides: Odoo's ACL and record rules run before them (super() checks access) ----
     ("abs.api_key", "create"): "ORM create; refuses any key not made by the generator (ACL: managers)",
     ("abs.api_key", "write"): "ORM write; refuses changing the digest (ACL: managers)",
-    ("abs.governed.mixin", "create"): "ORM create of governed models; only stamps the company",
+    ("abs.governed.mixin", "create"): "ORM create of governed models; refuses stamps from anyone but "
+    "governance and Governance Managers, then takes the partner's",
+    ("abs.governed.mixin", "write"): "ORM write of governed models; refuses stamps from anyone but "
+    "governance and Governance Managers; a new partner restamps the record from it",
     ("abs.governed.mixin", "get_view"): "ORM view of governed models (Odoo's access check); only "
     "lowers a seat member's list and kanban count_limit to the API's count bound",
     ("abs.governed.mixin", "search_fetch"): "ORM search (Odoo's rights and rules); only notes in the "
