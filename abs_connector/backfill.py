@@ -497,10 +497,13 @@ def _stored_computed_fields(model):
 
 
 def assign_customer_companies(env, company_id=None):
-    """Give each governed customer without a company its Service Account's company.
+    """Give each governed customer without a company its Service Account's company, and its
+    contacts and addresses with it, as Odoo's own write of a company does.
 
     A customer governed in several accounts takes the company of its oldest active
-    assignment; a company already set on a partner is left as it is. Set-based.
+    assignment; a company already set on a partner is left as it is. A customer with a user of
+    another company is left out (Odoo refuses that change: the user would lose their own
+    partner) and counted in the log. Set-based.
     :param company_id: only the customers that would get this company (None: every one).
     :returns: how many customers got a company.
     """
@@ -517,11 +520,42 @@ def assign_customer_companies(env, company_id=None):
                    AND a.partner_id IN (SELECT id FROM res_partner WHERE company_id IS NULL)
               ORDER BY a.partner_id, a.date_from, a.id) owner
          WHERE partner.id = owner.partner_id AND partner.company_id IS NULL %s
+           AND NOT EXISTS (SELECT 1 FROM res_users u
+                            WHERE u.partner_id = partner.id AND u.company_id <> owner.company_id)
+     RETURNING partner.id
         """,
             SQL("AND owner.company_id = %s", company_id) if company_id else SQL(),
         )
     )
-    updated = env.cr.rowcount
+    customer_ids = [row[0] for row in env.cr.fetchall()]
+    contacts = _give_contacts_their_customers_company(env, customer_ids)
     env["res.partner"].invalidate_model(["company_id"])
-    _logger.info("abs_connector: %s governed customer(s) now belong to their account's company", updated)
-    return updated
+    _logger.info(
+        "abs_connector: %s governed customer(s) and %s of their contacts now belong to their "
+        "account's company",
+        len(customer_ids),
+        contacts,
+    )
+    return len(customer_ids)
+
+
+def _give_contacts_their_customers_company(env, customer_ids):
+    """The contacts and addresses of ``customer_ids`` (same commercial partner) without a
+    company take their customer's. :returns: how many."""
+    if not customer_ids:
+        return 0
+    env.cr.execute(
+        SQL(
+            """
+        UPDATE res_partner contact
+           SET company_id = customer.company_id
+          FROM res_partner customer
+         WHERE customer.id = ANY(%s) AND contact.commercial_partner_id = customer.id
+           AND contact.id <> customer.id AND contact.company_id IS NULL
+           AND NOT EXISTS (SELECT 1 FROM res_users u
+                            WHERE u.partner_id = contact.id AND u.company_id <> customer.company_id)
+        """,
+            customer_ids,
+        )
+    )
+    return env.cr.rowcount

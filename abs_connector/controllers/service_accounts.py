@@ -73,15 +73,14 @@ def _give_credentials(employee, password, new_identity):
     A password is accepted only for an identity this same request created. Anyone who
     existed before -- in any company, archived or not, with or without a password -- gets an
     activation mail instead, and the answer is the same either way: the caller learns
-    nothing about the person from it. A password an earlier enroller gave them is forgotten
-    then: that enroller knows it, and it must not open the new membership.
+    nothing about the person from it. (A password an earlier enroller gave them was forgotten
+    when the enrolment reused their identity: abs.employee._ensure_for_partners.)
 
     :returns: whether an activation mail was queued.
     """
     if password and new_identity and not employee.has_password:
         employee._abs_set_password(password, chosen_by_person=False)
         return False
-    employee._abs_forget_enrollers_password()
     return employee._abs_send_activation_mail()
 
 

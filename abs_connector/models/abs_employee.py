@@ -293,6 +293,10 @@ class AbsEmployee(models.Model):
         archived = existing.filtered(lambda e: not e.active)
         if archived:
             archived.write({"active": True})
+        for employee in existing:
+            # whatever the door (API, wizard, form): a password an earlier enroller gave them
+            # must not open the membership being made
+            employee._abs_forget_enrollers_password()
         missing = partners - existing.partner_id
         created = model.create([{"partner_id": partner.id} for partner in missing])
         by_partner = {emp.partner_id.id: emp.id for emp in existing | created}

@@ -117,15 +117,21 @@ class AbsGovernedMixin(models.AbstractModel):
     def create(self, vals_list):
         for vals in vals_list:
             self._abs_check_stamps_not_set(vals)
+        creating = self
+        if not self._abs_may_set_governance():
+            # Odoo fills missing fields from the context's default_<field> keys (which an RPC
+            # caller chooses) and from saved defaults: never a stamp for this caller
+            creating = self.with_context(**{f"default_{name}": False for name in self._abs_stamp_fields()})
         if self._abs_stamp_partner_field:
             self._abs_inherit_partner_stamps(vals_list)
-        return super().create(vals_list)
+        return super(AbsGovernedMixin, creating).create(vals_list)
 
     def write(self, vals):
         self._abs_check_stamps_not_set(vals)
         result = super().write(vals)
-        if self._abs_stamp_partner_field in vals and not self._abs_may_set_governance():
-            # another partner: the record follows that partner's stamps, as at its creation
+        if self._abs_stamp_partner_field in vals and not set(vals) & set(self._abs_stamp_fields()):
+            # another partner: the record follows that partner's stamps, as at its creation,
+            # whoever changes it (Odoo's own checkout writes the partner as superuser)
             self._abs_restamp_from_partner()
         return result
 

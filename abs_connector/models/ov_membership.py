@@ -443,9 +443,16 @@ class OvMembership(models.Model):
 
     @api.model
     def _abs_trusted_context_actor_id(self):
-        """The actor the API (or system code) put in the context; None for anyone else, even in
-        code that elevates their records: an RPC caller chooses their own context, and would
-        record whoever they like."""
+        """The actor the governance code or the API put in the context, else None.
+
+        An RPC caller chooses their own context and would record whoever they like: the
+        lifecycle passes its actor as a record (``abs_actor_partner``), which JSON-RPC and
+        XML-RPC cannot send; the API's request context (``abs_actor_partner_id``) counts for the
+        API proxy and system code only.
+        """
+        actor = self.env.context.get("abs_actor_partner")
+        if isinstance(actor, models.BaseModel):
+            return actor.id or None
         user = self.env.user
         if user._is_superuser() or user.has_group("abs_connector.group_abs_api_proxy"):
             return self.env.context.get("abs_actor_partner_id") or None
@@ -798,7 +805,7 @@ class OvMembership(models.Model):
         self._abs_check_transition(
             actor_partner, ("active",), _("Only an active membership can be suspended.")
         )
-        self.with_context(abs_actor_partner_id=actor_partner.id if actor_partner else False).write(
+        self.with_context(abs_actor_partner=actor_partner or self.env["res.partner"]).write(
             {"membership_state": "suspended"}
         )
         return True
@@ -826,7 +833,7 @@ class OvMembership(models.Model):
         # seen here (and released) or refused -- see _abs_serialize_with_lifecycle
         self._abs_serialize_with_lifecycle()
         count = sum(len(m._abs_assignments_to_release()) for m in self)
-        self.with_context(abs_actor_partner_id=actor_partner.id if actor_partner else False).write(
+        self.with_context(abs_actor_partner=actor_partner or self.env["res.partner"]).write(
             {"membership_state": "revoked"}
         )
         return count

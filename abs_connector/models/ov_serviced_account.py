@@ -543,7 +543,7 @@ class OvServicedAccount(models.Model):
         vals.setdefault("company_id", parent.company_id.id)
         vals["initial_manager_partner_id"] = initial_admin_partner.id
         # create() publishes service_account.created, with this actor
-        sa = self.with_context(abs_actor_partner_id=actor_partner.id if actor_partner else False).create(vals)
+        sa = self.with_context(abs_actor_partner=actor_partner or self.env["res.partner"]).create(vals)
         return self.browse(sa.ids)
 
     def _abs_create_organisation_partner(self, name, parent):
@@ -593,8 +593,13 @@ class OvServicedAccount(models.Model):
             ``assignment_id``, ``actor_id`` (ids or False).
         """
         Membership = self.env["ov.membership"]
-        if not self.env.user.has_group("abs_connector.group_abs_governance_user"):
+        user = self.env.user
+        if not user.has_group("abs_connector.group_abs_governance_user"):
             Membership._abs_check_system_caller()
+        elif not self.env.su and user._abs_seat_contexts() is not None:
+            # a member explains on the governance screens what the API lets them explain: in an
+            # account where they manage members
+            Membership._abs_check_actor(user.partner_id, sa, "manage_members")
         if not Membership._abs_is_or_was_member(person_partner, sa):
             # Only members are explained; anyone else is unknown here, like a missing id.
             raise MissingError(_("Person not found."))

@@ -214,7 +214,7 @@ class SaleOrder(models.Model):
             raise GovernanceConflict(
                 _("An order without lines cannot be confirmed."), details={"state": self.state}
             )
-        self.with_context(abs_actor_partner_id=actor_partner.id if actor_partner else False).action_confirm()
+        self.with_context(abs_actor_partner=actor_partner or self.env["res.partner"]).action_confirm()
         self._abs_record_action(actor_partner, _("Order confirmed through the API"))
         return self
 

@@ -5,6 +5,8 @@ Every refusal is the API's one error shape, changes nothing and publishes no eve
 (``snapshot()`` counts rows, events included).
 """
 
+import json
+
 from odoo import Command
 from odoo.exceptions import AccessError
 from odoo.tests import tagged
@@ -206,6 +208,22 @@ class TestApiAuthority(AbsApiCase):
         employee = self.env["abs.employee"].browse(answer["employee_id"])
         self.assertFalse(employee.has_password)
         self.assertTrue(self.activation_mails(employee))
+
+    def test_a_password_the_enroller_gave_is_forgotten_when_the_back_office_enrolls_the_person(self):
+        body = {
+            "name": "Pre",
+            "email": "pre.wizard@example.com",
+            "role_code": "agent",
+            "password": "enroller knows",
+        }
+        self.assertEqual(self.enroll(body, self.alice)[0], 201)
+        person = self.env["res.partner"].search([("email", "=", "pre.wizard@example.com")])
+        wizard = self.env["abs.enroll.member.wizard"].create(
+            {"serviced_account_id": self.other.id, "person_partner_id": person.id, "role_code": "staff"}
+        )
+        wizard.action_enroll()
+        sign_in = {"login": "pre.wizard@example.com", "password": "enroller knows"}
+        self.assertError(self.api("POST", "/api/auth/token", sign_in), 401)
 
     def test_the_enrollment_answer_does_not_tell_whether_the_person_existed_or_had_a_password(self):
         archived = self.make_person("Archived", "archived.person@example.com", active=False)
@@ -431,6 +449,16 @@ class TestBackOfficeAuthority(AbsGovernanceCase):
             )
         )
         return wizard.action_enroll()
+
+    def test_a_member_revoking_with_the_wizard_is_the_actor_its_events_record(self):
+        agent = self.make_member(self.sa, "agent")
+        customer = self.make_customer(self.sa, agent.person_partner_id)
+        self.revoke_with_wizard(self.users["staff"], agent)
+        staff = self.users["staff"].partner_id.id
+        revoked = self.events("membership.revoked", agent)
+        self.assertEqual(json.loads(revoked.payload)["actor"]["partner_id"], staff)
+        unassigned = self.events("customer.unassigned", customer)
+        self.assertEqual(json.loads(unassigned.payload)["actor"]["partner_id"], staff)
 
     def revoke_with_wizard(self, user, membership):
         wizard = (

@@ -93,6 +93,32 @@ class TestBackfill(StampedCustomersCase):
         backfill.run(self.env)
         self.assertEqual(elsewhere.company_id, company)
 
+    def test_a_backfilled_company_customer_gives_its_company_to_its_contacts_not_to_other_companies_users(
+        self,
+    ):
+        firm = self.stamped("Firm", self.branch, self.agent, is_company=True)
+        contact = self.env["res.partner"].create({"name": "Firm Buyer", "parent_id": firm.id})
+        other = self.env["res.company"].create({"name": "User Elsewhere Ltd"})
+        with_user = self.stamped("Has A User", self.branch, self.agent)
+        self.env["res.users"].create(
+            {
+                "name": "Has A User",
+                "login": "has.a.user@example.com",
+                "partner_id": with_user.id,
+                "company_id": other.id,
+                "company_ids": [(6, 0, other.ids)],
+            }
+        )
+        self.assertFalse((firm | contact).company_id)
+
+        backfill.run(self.env)
+
+        self.assertEqual(firm.company_id, self.branch.company_id)
+        self.assertEqual(
+            contact.company_id, self.branch.company_id, "its contacts follow, as Odoo's write does"
+        )
+        self.assertFalse(with_user.company_id, "its user would lose their own partner")
+
     def test_null_actor_stamp_gives_an_unassigned_customer(self):
         customer = self.stamped("Nobody's", self.branch)
         backfill.run(self.env)

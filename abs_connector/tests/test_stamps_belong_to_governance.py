@@ -70,6 +70,13 @@ class TestStampsBelongToGovernance(JsonRpcMixin, HttpCase, SeatMemberCase):
             self.env["res.partner"].with_user(self.salesperson).create(
                 {"name": "Forged", "x_sa_id": self.sa.id}
             )
+        defaults = {"default_x_sa_id": self.sa.id, "default_x_actor_id": self.ada.person_partner_id.id}
+        Partner = self.env["res.partner"].with_user(self.salesperson).with_context(**defaults)
+        by_default = Partner.create({"name": "Defaulted"})
+        self.assertEqual(self.stamps(by_default), dict.fromkeys(self.stamps(by_default), False))
+        Order = self.env["sale.order"].with_user(self.salesperson).with_context(**defaults)
+        order = Order.create({"partner_id": self.vendor.id})
+        self.assertEqual(self.stamps(order), {"x_sa_id": False, "x_actor_id": False})
         imported = (
             self.env["res.partner"]
             .with_user(self.salesperson)
@@ -113,6 +120,14 @@ class TestStampsBelongToGovernance(JsonRpcMixin, HttpCase, SeatMemberCase):
         )
         with self.assertRaises(AccessError):
             lead.read(["email_from", "phone"])
+
+    def test_an_order_follows_its_new_customer_even_when_system_code_changes_it(self):
+        order = self.env["sale.order"].create({"partner_id": self.vendor.id})
+        self.assertEqual(self.stamps(order), {"x_sa_id": False, "x_actor_id": False})
+        order.sudo().write({"partner_id": self.bobs_customer.id})  # e.g. Odoo's own checkout
+        self.assertEqual(
+            self.stamps(order), {"x_sa_id": self.sa.id, "x_actor_id": self.bob.person_partner_id.id}
+        )
 
     def test_a_governed_customer_stays_in_its_accounts_company_unless_a_manager_moves_it(self):
         company = self.bobs_customer.company_id

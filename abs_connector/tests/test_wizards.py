@@ -339,6 +339,22 @@ class TestBackOfficeWizards(AbsSaTreeCase):
         self.assertEqual(wizard.actor_id, tree.kwame)
         self.assertIn(tree.kwame.name, wizard.reason)
 
+    def test_explain_wizard_of_a_seat_member_needs_the_right_to_manage_members(self):
+        groups = ("base.group_user", "abs_connector.group_abs_governance_user")
+        agent_reader = self.make_seat_user(self.tree.jean, groups=groups)
+        staff_reader = self.make_seat_user(self.tree.alice, groups=groups)
+        customer = self.make_customer(self.tree.branch, self.tree.kwame)
+        values = {
+            "serviced_account_id": self.tree.branch.id,
+            "person_partner_id": self.tree.kwame.id,
+            "customer_id": customer.id,
+        }
+        with self.assertRaises(AccessError):
+            self.env["abs.explain.access.wizard"].with_user(agent_reader).create(values).action_explain()
+        wizard = self.env["abs.explain.access.wizard"].with_user(staff_reader).create(values)
+        wizard.action_explain()
+        self.assertTrue(wizard.visible)
+
     def test_explain_wizard_answers_only_about_members(self):
         customer = self.make_customer(self.tree.branch)
         stranger = self.make_person("Stranger")
