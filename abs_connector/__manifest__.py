@@ -25,6 +25,7 @@
         "security/ir.model.access.csv",
         "security/ov_serviced_account_security.xml",
         "security/ov_membership_security.xml",
+        "security/ov_conflict_review_security.xml",
         "security/ov_sa_customer_assignment_security.xml",
         "security/res_partner_security.xml",
         "security/sale_order_security.xml",

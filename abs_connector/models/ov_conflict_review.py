@@ -2,6 +2,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 
 from ..elevation import elevate
+from ..governance import visibility
 
 
 class OvConflictReview(models.Model):
@@ -14,7 +15,7 @@ class OvConflictReview(models.Model):
 
     _name = "ov.conflict_review"
     _description = "Cross-company Membership Review"
-    _inherit = ["mail.thread"]
+    _inherit = ["mail.thread", "abs.seat.visible.mixin"]
     _order = "state desc, id desc"
     _rec_name = "person_partner_id"
 
@@ -61,6 +62,18 @@ class OvConflictReview(models.Model):
             "A review pairs two different memberships.",
         ),
     ]
+
+    @api.depends("membership_id", "other_membership_id")
+    @api.depends_context("uid")
+    def _compute_abs_seat_visible(self):
+        return super()._compute_abs_seat_visible()
+
+    @api.model
+    def _abs_seat_domain(self, contexts):
+        # a pair of which the member sees one of the memberships on the governance screens
+        # (security/ov_conflict_review_security.xml)
+        memberships = visibility.seat_membership_domain(contexts, self.env.user.partner_id.id)
+        return ["|", ("membership_id", "any", memberships), ("other_membership_id", "any", memberships)]
 
     @api.model
     def _abs_flag_cross_company(self, memberships):

@@ -572,3 +572,18 @@ class TestSeatMemberGovernanceScreens(JsonRpcMixin, HttpCase, SeatMemberCase):
         answer = self.call_kw("ov.membership", "read", [self.bob.ids, ["person_partner_id"]])
         self.assertEqual(answer["error"]["data"]["name"], "odoo.exceptions.AccessError")
         self.assertNotIn("Seat Agent Bob", json.dumps(answer))
+
+    def test_conflict_reviews_are_those_of_the_memberships_the_member_sees(self):
+        company = self.env["res.company"].create({"name": "Review Elsewhere Ltd"})
+        elsewhere = self.make_branch(
+            "Review Elsewhere", parent=self.env["ov.serviced_account"]._get_company_seed(company)
+        )
+        self.make_member(elsewhere, "agent", self.bob.person_partner_id)
+        review = self.bob.conflict_review_ids
+        self.assertEqual(len(review), 1)
+        Review = self.env["ov.conflict_review"]
+        self.assertFalse(Review.with_user(self.ada_user).search([("id", "=", review.id)]), "Bob's, not Ada's")
+        self.assertEqual(
+            Review.with_user(self.sam_user).search([("id", "=", review.id)]), review, "Sam manages Bob"
+        )
+        self.assertEqual(Review.with_user(self.plain_reader).search([("id", "=", review.id)]), review)
