@@ -89,7 +89,7 @@ def json_response(body, status=200, headers=None):
 # ---------------------------------------------------------------------------- idempotency
 
 
-def idempotent(handler):
+def idempotent(capability):
     """Make a create handler honour the ``Idempotency-Key`` header.
 
     The first request with a key runs ``handler`` and its answer is stored in the same
@@ -101,10 +101,17 @@ def idempotent(handler):
 
     Use it on the handler that ``dispatch`` calls (after authentication)::
 
-        @idempotent
+        @idempotent("create_customers")
         def _create(self, params): ...
-    """
 
+    :param capability: what a person's role in the ``X-SA-ID`` account must still grant to get
+        a stored answer again, as it had to for the first request (None: no role, e.g. a
+        handler for API keys only). A person must also still be a live member there.
+    """
+    return functools.partial(_idempotent_handler, capability=capability)
+
+
+def _idempotent_handler(handler, capability):
     @functools.wraps(handler)
     def wrapper(*args, **kwargs):
         key = _idempotency_key()
@@ -122,9 +129,12 @@ def idempotent(handler):
         stored = keys._abs_claim(owner, key, fingerprint)
         if stored is not None:
             if identity().kind == "jwt":
-                # a person replays only while still a live member of the SA, as the first
-                # request required: a revoked member gets the refusal, not the stored answer
-                sa_context()
+                # a person replays only while still a live member of the SA whose role grants
+                # what the first request needed: a revoked or downgraded member gets the
+                # refusal, not the stored answer
+                context = sa_context()
+                if capability:
+                    context.require(capability)
             status, body_text = stored
             return json_response(
                 json.loads(body_text), status=status, headers={"Idempotent-Replayed": "true"}

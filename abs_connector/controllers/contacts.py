@@ -481,7 +481,7 @@ class AbsContactController(http.Controller):
             paged(partners, domain, page, serialize, CONTACT_FIELDS, page_domain, source, read_page)
         )
 
-    @idempotent
+    @idempotent("create_customers")
     def _create(self, _params):
         context = sa_context()
         body = read_json_body("ContactCreate")

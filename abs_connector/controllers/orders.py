@@ -113,7 +113,7 @@ class AbsOrderController(http.Controller):
 
     # ---- writes ----
 
-    @idempotent
+    @idempotent("create_orders")
     def _create(self, _params):
         context = sa_context()
         body = read_json_body("OrderCreate")

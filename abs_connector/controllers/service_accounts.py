@@ -97,7 +97,7 @@ class AbsServiceAccountController(http.Controller):
     def abs_member(self, sa_id, membership_id, **_params):
         return dispatch({"DELETE": self._revoke}, sa_id, membership_id)
 
-    @idempotent
+    @idempotent(None)  # API keys only
     def _create_branch(self):
         body = read_json_body("ServiceAccountCreate")
         parent = _existing("ov.serviced_account", body["parent_id"], "Parent service account")
@@ -118,7 +118,7 @@ class AbsServiceAccountController(http.Controller):
             )
         return json_response(serialize_service_account(sa), status=201)
 
-    @idempotent
+    @idempotent("manage_members")
     def _enroll(self, sa_id):
         context = sa_context(path_sa_id=sa_id)
         context.require("manage_members")

@@ -46,6 +46,17 @@ class TestApiIdempotency(AbsApiCase):
         self.assertError(replay, 403, "forbidden")
         self.assertNotIn("before.revocation@example.com", str(replay))
 
+    def test_a_member_whose_role_no_longer_creates_customers_gets_the_refusal_not_the_stored_answer(self):
+        body = {"name": "Before Downgrade", "email": "before.downgrade@example.com"}
+        member = self.make_member(self.sa, "agent")
+        self.assertEqual(self.create_contact(body, "key-downgraded", person=member.person_partner_id)[0], 201)
+        member.write({"role_code": "viewer"})
+
+        replay = self.create_contact(body, "key-downgraded", person=member.person_partner_id)
+
+        self.assertError(replay, 403, "forbidden")
+        self.assertNotIn("before.downgrade@example.com", str(replay))
+
     def test_replay_is_flagged_in_a_header(self):
         body = {"name": "Header Customer"}
         self.create_contact(body, "key-header")
