@@ -137,15 +137,10 @@ class AbsGovernedMixin(models.AbstractModel):
 
     @api.model
     def _abs_may_set_governance(self):
-        """Whether this call may set governance stamps: superuser code, the API proxy (whose
-        requests go through the lifecycle and its checks) and Governance Managers. Anyone else
-        gets them from the record's partner, through the lifecycle."""
-        user = self.env.user
-        return (
-            self.env.su
-            or user.has_group("abs_connector.group_abs_governance_manager")
-            or user.has_group("abs_connector.group_abs_api_proxy")
-        )
+        """Whether this call may set governance stamps: a system caller (superuser code, the API
+        proxy, Governance Managers). Anyone else gets them from the record's partner, through
+        the lifecycle."""
+        return self.env["ov.membership"]._abs_is_system_caller()
 
     @api.model
     def _abs_stamp_fields(self):

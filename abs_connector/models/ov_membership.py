@@ -513,7 +513,7 @@ class OvMembership(models.Model):
         else:
             membership = model.browse(live_membership.ids)
         if not membership:
-            ancestor_ids = [int(i) for i in (sa.parent_path or "").split("/") if i][:-1]
+            ancestor_ids = _ancestor_ids(sa)
             candidates = model.search(
                 [
                     ("person_partner_id", "=", person_partner.id),
@@ -600,12 +600,11 @@ class OvMembership(models.Model):
         if not person_partner or not sa:
             return False
         sa = self.env["ov.serviced_account"]._abs_tree_reader().browse(sa.id)
-        ancestor_ids = [int(i) for i in (sa.parent_path or "").split("/") if i and int(i) != sa.id]
         concerning = [
             "|",
             ("serviced_account_id", "=", sa.id),
             "&",
-            ("serviced_account_id", "in", ancestor_ids),
+            ("serviced_account_id", "in", _ancestor_ids(sa)),
             ("hierarchy_scope", "=", "this_node_and_descendants"),
         ]
         return bool(
@@ -632,16 +631,21 @@ class OvMembership(models.Model):
         )
 
     @api.model
-    def _abs_check_system_caller(self):
-        """Refuse a call without a governed actor unless the Odoo user may act for the system."""
+    def _abs_is_system_caller(self):
+        """Whether the Odoo user may act for the system, without a governed actor: superuser
+        code, Governance Managers and the API proxy (whose requests go through the lifecycle)."""
         user = self.env.user
-        if (
+        return (
             self.env.su
             or user.has_group("abs_connector.group_abs_governance_manager")
             or user.has_group("abs_connector.group_abs_api_proxy")
-        ):
-            return
-        raise AccessError(_("Only governance managers may do this without acting as a member."))
+        )
+
+    @api.model
+    def _abs_check_system_caller(self):
+        """Refuse a call without a governed actor unless the Odoo user may act for the system."""
+        if not self._abs_is_system_caller():
+            raise AccessError(_("Only governance managers may do this without acting as a member."))
 
     @api.model
     def _abs_system_actor(self):
@@ -1128,6 +1132,11 @@ class OvMembership(models.Model):
             for name in self.env.registry.descendants(["abs.governed.mixin"], "_inherit")
             if name != "abs.governed.mixin" and not self.env[name]._abstract
         )
+
+
+def _ancestor_ids(sa):
+    """The ids of ``sa``'s ancestors, from the root down (``sa`` itself left out)."""
+    return [int(i) for i in (sa.parent_path or "").split("/") if i][:-1]
 
 
 def _gate_query(env, sa_fields):

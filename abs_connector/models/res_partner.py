@@ -942,9 +942,7 @@ class ResPartner(models.Model):
         assignment = self._abs_home_assignment(sa, actor_partner, "archive_customers")
         sa = assignment.account_id
         self._abs_archive_portal_users()
-        elevate(self, "the actor's authority was checked above").with_context(abs_lifecycle_write=True).write(
-            {"active": False}
-        )
+        self._abs_lifecycle_write({"active": False})
         recorded = self.env["ov.membership"]._abs_recorded_actor(actor_partner)
         self.env["abs.event.outbox"]._emit(
             "customer.archived",
@@ -964,9 +962,7 @@ class ResPartner(models.Model):
         sa = self._abs_home_assignment(sa, actor_partner, "archive_customers").account_id
         if self.active:
             raise UserError(_("%(name)s is not archived.", name=self.name))
-        elevate(self, "the actor's authority was checked above").with_context(abs_lifecycle_write=True).write(
-            {"active": True}
-        )
+        self._abs_lifecycle_write({"active": True})
         self.env["abs.event.outbox"]._emit(
             "customer.updated",
             sa,
@@ -976,6 +972,14 @@ class ResPartner(models.Model):
         )
         self._abs_restore_portal_users()
         return True
+
+    def _abs_lifecycle_write(self, vals):
+        """The lifecycle's own write of a customer, once it checked the actor's authority: as
+        superuser (the actor may not write every field it clears), and not through the archiving
+        lifecycle again (see _abs_governed_active_flips)."""
+        elevate(self, "the lifecycle checked the actor's authority").with_context(
+            abs_lifecycle_write=True
+        ).write(vals)
 
     def _abs_erase_governed_customer(self, sa, actor_partner):
         """Right to erasure: scrub this customer's personal data, keep its history.
@@ -995,8 +999,7 @@ class ResPartner(models.Model):
         self._abs_anonymise_portal_users(erased_name)
         self.env["abs.event.outbox"]._abs_scrub_personal_data(self, erased_name)
         vals = {fname: False for fname in _ERASED_FIELDS if fname in self._fields}
-        erasing = elevate(self, "erasure clears fields the caller may not write")
-        erasing.with_context(abs_lifecycle_write=True).write({**vals, "name": erased_name, "active": False})
+        self._abs_lifecycle_write({**vals, "name": erased_name, "active": False})
         self.env["abs.event.outbox"]._emit(
             "customer.erased",
             assignment.account_id,

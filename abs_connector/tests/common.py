@@ -148,6 +148,24 @@ class AbsGovernanceCase(TransactionCase):
             )
         )
 
+    @classmethod
+    def make_user(cls, login, *group_xmlids, password=None, **vals):
+        """An Odoo user with exactly these groups (their password is their login unless
+        given), for tests that sign in as a portal customer, a stranger or a back-office user."""
+        return (
+            cls.env["res.users"]
+            .with_context(no_reset_password=True)
+            .create(
+                {
+                    "name": login,
+                    "login": login,
+                    "password": password or login,
+                    "groups_id": [Command.set([cls.env.ref(group).id for group in group_xmlids])],
+                    **vals,
+                }
+            )
+        )
+
     # ---- assertions ----
 
     def active_assignment(self, customer, sa):

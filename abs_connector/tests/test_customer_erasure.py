@@ -1,6 +1,6 @@
 import json
 
-from odoo import Command, fields
+from odoo import fields
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
@@ -122,13 +122,8 @@ class TestBackOfficeErasureOverRpc(JsonRpcMixin, AbsApiCase):
             cls.sa, actor=cls.jean, portal_access=True, name="Own Customer"
         )
         cls.portal_customer.user_ids.password = "portal customer pw"
-        cls.stranger = cls.env["res.users"].create(
-            {
-                "name": "Signed-up Stranger",
-                "login": "stranger.erase@example.com",
-                "password": "stranger erase pw",
-                "groups_id": [Command.set([cls.env.ref("base.group_portal").id])],
-            }
+        cls.stranger = cls.make_user(
+            "stranger.erase@example.com", "base.group_portal", password="stranger erase pw"
         )
         elsewhere = cls.make_branch("Erase Elsewhere")
         cls.other_agent = cls.make_seat_user(cls.make_member(elsewhere, "agent").person_partner_id)

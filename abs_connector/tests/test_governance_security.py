@@ -74,13 +74,7 @@ class TestGovernanceAccessRights(AbsSaTreeCustomerCase):
             employee.with_user(self.manager).read(["password_hash"])
 
     def test_whether_an_agent_has_activated_their_account_is_for_governance_users_only(self):
-        plain = self.env["res.users"].create(
-            {
-                "name": "Plain Reader",
-                "login": "plain.identity.reader",
-                "groups_id": [(6, 0, [self.env.ref("base.group_user").id])],
-            }
-        )
+        plain = self.make_user("plain.identity.reader", "base.group_user")
         employee = self.tree.jean_membership.employee_id
         employee._abs_set_password("correct horse battery")
         with self.assertRaises(AccessError):

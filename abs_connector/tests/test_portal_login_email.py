@@ -128,15 +128,6 @@ class TestMemberLoginCannotBeRedirected(AbsApiCase):
         cls.identity = cls.employee_of(cls.dual)
         assert cls.identity.login == "dual@client.example.com"
 
-    def back_office_user(self, login, *groups):
-        return (
-            self.env["res.users"]
-            .with_context(no_reset_password=True)
-            .create(
-                {"name": login, "login": login, "groups_id": [(6, 0, [self.env.ref(g).id for g in groups])]}
-            )
-        )
-
     def test_staff_cannot_point_a_members_sign_in_at_another_address_over_the_api(self):
         before = self.snapshot()
         error = self.assertError(
@@ -164,13 +155,11 @@ class TestMemberLoginCannotBeRedirected(AbsApiCase):
         self.assertEqual(status, 200, body)
 
     def test_a_salesperson_cannot_change_it_on_the_contact_and_a_governance_manager_can(self):
-        seller = self.back_office_user(
-            "seller.dual@example.com", "base.group_user", "base.group_partner_manager"
-        )
+        seller = self.make_user("seller.dual@example.com", "base.group_user", "base.group_partner_manager")
         with self.assertRaises(GovernanceConflict):
             self.dual.with_user(seller).write({"email": "seller@evil.example.com"})
         self.assertEqual(self.identity.login, "dual@client.example.com")
-        manager = self.back_office_user(
+        manager = self.make_user(
             "manager.dual@example.com",
             "abs_connector.group_abs_governance_manager",
             "base.group_partner_manager",

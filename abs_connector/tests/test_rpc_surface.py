@@ -9,7 +9,6 @@ customers and strangers who signed up on ``/web/signup`` included.
 import re
 import xmlrpc.client
 
-from odoo import Command
 from odoo.models import regex_private
 from odoo.tests import HttpCase, JsonRpcException, tagged
 from odoo.tools import mute_logger
@@ -175,21 +174,11 @@ class TestCredentialsUnreachableOverRpc(HttpCase, AbsGovernanceCase):
         cls.tree = cls.make_sa_tree()
         cls.employee = cls.tree.jean_membership.employee_id
         cls.employee._abs_set_password(PASSWORD)
-        cls.portal_user = cls.env["res.users"].create(
-            {
-                "name": "Portal Customer",
-                "login": "portal.customer@example.com",
-                "password": "portal customer pw",
-                "groups_id": [Command.set([cls.env.ref("base.group_portal").id])],
-            }
+        cls.portal_user = cls.make_user(
+            "portal.customer@example.com", "base.group_portal", password="portal customer pw"
         )
-        cls.internal_user = cls.env["res.users"].create(
-            {
-                "name": "Plain Employee",
-                "login": "plain.employee@example.com",
-                "password": "plain employee pw",
-                "groups_id": [Command.set([cls.env.ref("base.group_user").id])],
-            }
+        cls.internal_user = cls.make_user(
+            "plain.employee@example.com", "base.group_user", password="plain employee pw"
         )
         cls.env["ir.config_parameter"].sudo().set_param("auth_signup.invitation_scope", "b2c")
 
@@ -320,26 +309,12 @@ class TestOrmOverridesCheckRightsFirst(JsonRpcMixin, HttpCase, AbsGovernanceCase
             email="marie.secret@client.example.com",
         )
         cls.acme = cls.env["res.partner"].create({"name": "Acme Hidden Ltd", "is_company": True})
-        cls.portal_user = cls.env["res.users"].create(
-            {
-                "name": "Portal Prober",
-                "login": "portal.prober@example.com",
-                "password": "portal prober pw",
-                "groups_id": [Command.set([cls.env.ref("base.group_portal").id])],
-            }
-        )
-        cls.internal_user = cls.env["res.users"].create(
-            {
-                "name": "Plain Prober",
-                "login": "plain.prober@example.com",
-                "password": "plain prober pw",
-                "groups_id": [Command.set([cls.env.ref("base.group_user").id])],
-            }
-        )
+        cls.portal_user = cls.make_user("portal.prober@example.com", "base.group_portal")
+        cls.internal_user = cls.make_user("plain.prober@example.com", "base.group_user")
 
     def callers(self):
-        yield "portal.prober@example.com", "portal prober pw"
-        yield "plain.prober@example.com", "plain prober pw"
+        yield "portal.prober@example.com", "portal.prober@example.com"
+        yield "plain.prober@example.com", "plain.prober@example.com"
 
     def refusal(self, model, method, args):
         answer = self.call_kw(model, method, args)

@@ -511,14 +511,7 @@ class TestSeatMemberGovernanceScreens(JsonRpcMixin, HttpCase, SeatMemberCase):
         super().setUpClass()
         cls.ada_user.groups_id += cls.env.ref("abs_connector.group_abs_governance_user")
         cls.sam_user.groups_id += cls.env.ref("abs_connector.group_abs_governance_user")
-        cls.plain_reader = cls.env["res.users"].create(
-            {
-                "name": "Governance Reader, no member",
-                "login": "governance.reader.no.member@example.com",
-                "password": "governance.reader.no.member@example.com",
-                "groups_id": [(6, 0, [cls.env.ref(group).id for group in cls.READER_GROUPS])],
-            }
-        )
+        cls.plain_reader = cls.make_user("governance.reader.no.member@example.com", *cls.READER_GROUPS)
 
     def rows_of(self, customers):
         return self.env["ov.sa_customer_assignment"].search(

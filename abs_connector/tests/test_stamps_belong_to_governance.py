@@ -18,35 +18,16 @@ class TestStampsBelongToGovernance(JsonRpcMixin, HttpCase, SeatMemberCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.salesperson = cls.env["res.users"].create(
-            {
-                "name": "Contact Editor",
-                "login": "contact.editor@example.com",
-                "password": "contact.editor@example.com",
-                "groups_id": [
-                    Command.set(
-                        [
-                            cls.env.ref("base.group_user").id,
-                            cls.env.ref("base.group_partner_manager").id,
-                            cls.env.ref("sales_team.group_sale_salesman_all_leads").id,
-                        ]
-                    )
-                ],
-            }
+        cls.salesperson = cls.make_user(
+            "contact.editor@example.com",
+            "base.group_user",
+            "base.group_partner_manager",
+            "sales_team.group_sale_salesman_all_leads",
         )
-        cls.manager = cls.env["res.users"].create(
-            {
-                "name": "Stamp Manager",
-                "login": "stamp.manager@example.com",
-                "groups_id": [
-                    Command.set(
-                        [
-                            cls.env.ref("abs_connector.group_abs_governance_manager").id,
-                            cls.env.ref("base.group_partner_manager").id,
-                        ]
-                    )
-                ],
-            }
+        cls.manager = cls.make_user(
+            "stamp.manager@example.com",
+            "abs_connector.group_abs_governance_manager",
+            "base.group_partner_manager",
         )
 
     def stamps(self, record):

@@ -208,10 +208,11 @@ def _assignments_of(team, partner_id):
     )[0][0]
 
 
-def test_create_waits_for_a_revocation_holding_the_membership_and_is_then_refused(team):
-    client, sa, server = team["client"], team["sa"], team["server"]
-    agent = _enroll_agent(team, "revoked.while.creating")
-    locker = server.connect()
+def _answer_while_a_revocation_is_held(team, agent, request):
+    """The answer of ``request()`` sent while another transaction has revoked ``agent``'s
+    membership without committing: it must wait for that row (checked 2 s in), then get its
+    answer once the revocation commits."""
+    locker = team["server"].connect()
     locker.autocommit = False
     result = {}
     try:
@@ -221,32 +222,34 @@ def test_create_waits_for_a_revocation_holding_the_membership_and_is_then_refuse
                 "UPDATE ov_membership SET membership_state = 'revoked' WHERE id = %s",
                 [agent["membership_id"]],
             )
-            thread = threading.Thread(
-                target=lambda: result.update(
-                    answer=client.request(
-                        "POST",
-                        "/api/contacts",
-                        {"name": "Created During Revocation"},
-                        token=agent["token"],
-                        sa=sa,
-                    )
-                )
-            )
+            thread = threading.Thread(target=lambda: result.update(answer=request()))
             thread.start()
             time.sleep(2)
-            assert thread.is_alive(), f"the create did not wait for the membership row: {result}"
+            assert thread.is_alive(), f"the request did not wait for the membership row: {result}"
         locker.commit()
         thread.join(timeout=120)
     finally:
         locker.close()
-    status, body = result["answer"]
+    return result["answer"]
+
+
+def test_create_waits_for_a_revocation_holding_the_membership_and_is_then_refused(team):
+    client, sa = team["client"], team["sa"]
+    agent = _enroll_agent(team, "revoked.while.creating")
+    status, body = _answer_while_a_revocation_is_held(
+        team,
+        agent,
+        lambda: client.request(
+            "POST", "/api/contacts", {"name": "Created During Revocation"}, token=agent["token"], sa=sa
+        ),
+    )
     assert status == 403, body
     assert_error_shape(body)
     assert _assignments_of(team, agent["partner_id"]) == 0
 
 
 def test_an_assignment_waits_for_a_revocation_of_the_new_holder_and_is_then_refused(team):
-    client, sa, server = team["client"], team["sa"], team["server"]
+    client, sa = team["client"], team["sa"]
     agent = _enroll_agent(team, "revoked.while.assigned")
     customer = client.ok(
         "POST",
@@ -256,35 +259,17 @@ def test_an_assignment_waits_for_a_revocation_of_the_new_holder_and_is_then_refu
         sa=sa,
         expected=201,
     )
-    locker = server.connect()
-    locker.autocommit = False
-    result = {}
-    try:
-        with locker.cursor() as cr:
-            # what a revocation does first: change the membership row, not yet committed
-            cr.execute(
-                "UPDATE ov_membership SET membership_state = 'revoked' WHERE id = %s",
-                [agent["membership_id"]],
-            )
-            thread = threading.Thread(
-                target=lambda: result.update(
-                    answer=client.request(
-                        "POST",
-                        f"/api/contacts/{customer['id']}/assign",
-                        {"employee_id": agent["employee_id"]},
-                        token=team["manager"],
-                        sa=sa,
-                    )
-                )
-            )
-            thread.start()
-            time.sleep(2)
-            assert thread.is_alive(), f"the assignment did not wait for the membership row: {result}"
-        locker.commit()
-        thread.join(timeout=120)
-    finally:
-        locker.close()
-    status, body = result["answer"]
+    status, body = _answer_while_a_revocation_is_held(
+        team,
+        agent,
+        lambda: client.request(
+            "POST",
+            f"/api/contacts/{customer['id']}/assign",
+            {"employee_id": agent["employee_id"]},
+            token=team["manager"],
+            sa=sa,
+        ),
+    )
     assert status in (404, 422), body
     assert_error_shape(body)
     assert _assignments_of(team, agent["partner_id"]) == 0
