@@ -23,6 +23,7 @@
     "data": [
         "security/abs_connector_groups.xml",
         "security/ir.model.access.csv",
+        "security/abs_employee_security.xml",
         "security/ov_serviced_account_security.xml",
         "security/ov_membership_security.xml",
         "security/ov_conflict_review_security.xml",

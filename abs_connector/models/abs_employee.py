@@ -118,7 +118,8 @@ class AbsEmployee(models.Model):
     @api.constrains("login")
     def _check_login_unique(self):
         for employee in self.filtered("login"):
-            other = self.with_context(active_test=False).search(
+            # every identity, whichever company the caller may read: a login is unique everywhere
+            other = self._abs_employee_admin().search(
                 [("login", "=", employee.login), ("id", "!=", employee.id)], limit=1
             )
             if other:

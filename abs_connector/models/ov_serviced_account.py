@@ -8,6 +8,10 @@ from ..governance import explainer, visibility
 
 # Changes of these fields publish service_account.updated (archiving has its own event).
 _UPDATE_EVENT_FIELDS = ("name", "parent_id", "sa_manager_id", "account_class", "partner_id", "notes", "state")
+# What create() puts in the context while it sets the new accounts' managers (a write that is part
+# of the creation, not a change to publish): an object JSON-RPC and XML-RPC cannot send, so a
+# caller's own context cannot silence service_account.updated.
+_CREATING_ACCOUNTS = object()
 
 _PORTAL_OVERRIDE = [
     ("company", "Company Default"),
@@ -307,7 +311,8 @@ class OvServicedAccount(models.Model):
                 del vals["sa_manager_id"]
         # Setting the initial manager (an inverse, after the insert) is part of the
         # creation, not a change to publish.
-        accounts = super(OvServicedAccount, self.with_context(abs_creating_accounts=True)).create(vals_list)
+        creating = self.with_context(abs_creating_accounts=_CREATING_ACCOUNTS)
+        accounts = super(OvServicedAccount, creating).create(vals_list)
         accounts = accounts.with_env(self.env)
         # The initial manager is enrolled by the inverse above, after the insert:
         # only now can we tell whether a new branch got one.
@@ -376,7 +381,7 @@ class OvServicedAccount(models.Model):
 
     def _abs_changed_fields(self, vals):
         """{account: [field names]} that ``vals`` really changes, for service_account.updated."""
-        if self.env.context.get("abs_creating_accounts"):
+        if self.env.context.get("abs_creating_accounts") is _CREATING_ACCOUNTS:
             return {}
         # The root and the company seeds are the tree's scaffolding, built and moved by
         # the install hook and the upgrade: like their creation, that publishes nothing.

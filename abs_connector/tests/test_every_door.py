@@ -3,9 +3,9 @@ from datetime import timedelta
 
 from odoo import Command, fields
 from odoo.exceptions import ValidationError
-from odoo.tests import Form, tagged
+from odoo.tests import Form, HttpCase, tagged
 
-from .common import AbsGovernanceCase
+from .common import AbsGovernanceCase, JsonRpcMixin
 
 
 @tagged("post_install", "-at_install")
@@ -85,3 +85,25 @@ class TestEveryDoorPublishes(AbsGovernanceCase):
 
 def json_actor(event):
     return json.loads(event.payload)["actor"]["partner_id"]
+
+
+@tagged("post_install", "-at_install")
+class TestEveryDoorPublishesOverRpc(JsonRpcMixin, HttpCase, AbsGovernanceCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.tree = cls.make_sa_tree()
+        cls.manager_user = cls.make_user("gov.rpc.door", "abs_connector.group_abs_governance_manager")
+
+    def test_a_callers_context_cannot_silence_service_account_updated(self):
+        self.authenticate(self.manager_user.login, self.manager_user.login)
+        answer = self.call_kw(
+            "ov.serviced_account",
+            "write",
+            [self.tree.branch.ids, {"name": "Togo Quiet"}],
+            {"context": {"abs_creating_accounts": True}},
+        )
+        self.assertNotIn("error", answer, answer)
+        event = self.events("service_account.updated", self.tree.branch)
+        self.assertEqual(len(event), 1)
+        self.assertEqual(self.event_data(event)["changed"], ["name"])

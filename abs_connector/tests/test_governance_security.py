@@ -1,7 +1,8 @@
 from odoo.exceptions import AccessError
-from odoo.tests import tagged
+from odoo.tests import HttpCase, tagged
+from odoo.tools import mute_logger
 
-from .common import AbsSaTreeCustomerCase
+from .common import AbsSaTreeCustomerCase, JsonRpcMixin
 
 
 @tagged("post_install", "-at_install", "abs_governance")
@@ -80,3 +81,67 @@ class TestGovernanceAccessRights(AbsSaTreeCustomerCase):
         with self.assertRaises(AccessError):
             employee.with_user(plain).read(["has_password"])
         self.assertTrue(employee.with_user(self.reader).has_password)
+
+
+@tagged("post_install", "-at_install", "abs_governance")
+class TestAgentIdentitiesOverRpc(JsonRpcMixin, HttpCase, AbsSaTreeCustomerCase):
+    """Agents' identities (name, e-mail, sign-in) are governance records: read by Governance
+    Users of the companies whose accounts the person is a member of, through Odoo's own routes."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.other_company = cls.env["res.company"].create({"name": "OV2"})
+        cls.reader = cls.make_user("identity.reader", "abs_connector.group_abs_governance_user")
+        cls.salesperson = cls.make_user(
+            "identity.salesperson", "base.group_user", "sales_team.group_sale_salesman_all_leads"
+        )
+        cls.ov2_manager = cls.make_user(
+            "identity.ov2.manager",
+            "abs_connector.group_abs_governance_manager",
+            company_id=cls.other_company.id,
+            company_ids=[(6, 0, cls.other_company.ids)],
+        )
+        cls.jean_identity = cls.tree.jean_membership.employee_id
+        cls.newcomer = cls.env["abs.employee"].create({"partner_id": cls.make_person("Newcomer").id})
+
+    def identities_listed_for(self, login):
+        self.authenticate(login, login)
+        answer = self.call_kw("abs.employee", "search_read", [[]], {"fields": ["name", "login"]})
+        return answer.get("result"), answer.get("error", {}).get("data", {}).get("name")
+
+    @mute_logger("odoo.http")
+    def test_an_internal_user_outside_governance_reads_no_agent_identity(self):
+        listed, error = self.identities_listed_for(self.salesperson.login)
+        self.assertIsNone(listed)
+        self.assertEqual(error, "odoo.exceptions.AccessError")
+        answer = self.call_kw("abs.employee", "read", [self.jean_identity.ids, ["login"]])
+        self.assertEqual(answer["error"]["data"]["name"], "odoo.exceptions.AccessError")
+        self.assertNotIn(self.jean_identity.login, answer["error"]["data"]["message"])
+
+    def test_a_governance_user_reads_the_identities_of_their_companys_members(self):
+        listed, _error = self.identities_listed_for(self.reader.login)
+        logins = {row["login"] for row in listed}
+        self.assertIn(self.jean_identity.login, logins)
+        self.assertIn(self.newcomer.login, logins)
+
+    def test_identities_of_another_companys_members_are_hidden_until_enrolled_there(self):
+        listed, _error = self.identities_listed_for(self.ov2_manager.login)
+        logins = {row["login"] for row in listed}
+        self.assertNotIn(self.jean_identity.login, logins)
+        # who is no member anywhere yet may be enrolled by any company
+        self.assertIn(self.newcomer.login, logins)
+        ov2_branch = self.make_branch(
+            "OV2 Branch", parent=self.env["ov.serviced_account"]._get_company_seed(self.other_company)
+        )
+        self.make_member(ov2_branch, "agent", self.tree.jean)
+        listed, _error = self.identities_listed_for(self.ov2_manager.login)
+        self.assertIn(self.jean_identity.login, {row["login"] for row in listed})
+        self.assertEqual(self.env["abs.employee"].search_count([("partner_id", "=", self.tree.jean.id)]), 1)
+
+    def test_a_salesperson_still_sees_the_assigned_agent_on_the_customers_form(self):
+        self.assertEqual(self.marie.x_assigned_employee_id, self.jean_identity)
+        self.authenticate(self.salesperson.login, self.salesperson.login)
+        specification = {"name": {}, "x_assigned_employee_id": {"fields": {"display_name": {}}}}
+        answer = self.call_kw("res.partner", "web_read", [self.marie.ids], {"specification": specification})
+        self.assertEqual(answer["result"][0]["x_assigned_employee_id"]["display_name"], "Jean Kofi")

@@ -15,6 +15,8 @@ BROKER_DIR = Path(__file__).resolve().parents[2] / "docker" / "mosquitto"
 RELAY, RELAY_PASSWORD = "abs-relay", "relay-secret-for-tests"
 USERS = {RELAY: RELAY_PASSWORD, "42": "sa-42-secret", "43": "sa-43-secret"}
 TOPIC = "abs/abs/sa/{sa}/customer.created"
+# the same SA id's topic in another database publishing to the same broker (a test database)
+OTHER_DATABASE_TOPIC = "abs/abs_test/sa/{sa}/customer.created"
 
 
 def _loopback_config(health_port):
@@ -64,11 +66,11 @@ def _connect(port, username=None, password=None):
     return client, outcome["refused"]
 
 
-def _publish(port, username, password, sa):
+def _publish(port, username, password, sa, topic=TOPIC):
     """Publish one event at QoS 1 as ``username``; returns once the broker answered."""
     client, refused = _connect(port, username, password)
     assert not refused
-    info = client.publish(TOPIC.format(sa=sa), json.dumps({"sa_id": sa, "by": username}), qos=1)
+    info = client.publish(topic.format(sa=sa), json.dumps({"sa_id": sa, "by": username}), qos=1)
     info.wait_for_publish(10)
     client.disconnect()
     client.loop_stop()
@@ -96,6 +98,14 @@ def test_a_subscriber_for_one_sa_reads_only_that_sas_events(broker):
         assert {topic for topic, _payload in sa42.settle(quiet=0.5)} == {TOPIC.format(sa=42)}
         assert {topic for topic, _payload in sa43.settle(quiet=0.3)} == {TOPIC.format(sa=43)}
         assert relay_reader.settle(quiet=0.3) == [], "the relay writes; it reads nothing"
+
+
+def test_a_subscriber_for_one_sa_reads_nothing_of_the_same_id_in_another_database(broker):
+    with MqttSubscriber(broker.port, ["abs/+/sa/42/#", "#"], username="42", password=USERS["42"]) as sa42:
+        _publish(broker.port, RELAY, RELAY_PASSWORD, 42, topic=OTHER_DATABASE_TOPIC)
+        _publish(broker.port, RELAY, RELAY_PASSWORD, 42)
+        sa42.wait_for(1)
+        assert {topic for topic, _payload in sa42.settle(quiet=0.5)} == {TOPIC.format(sa=42)}
 
 
 def test_an_sa_subscriber_cannot_publish_events(broker):
