@@ -13,7 +13,11 @@ from . import (
     abs_mqtt_relay,
     abs_refresh_token,
     abs_serialization_key,
+    account_invoice_report,
     account_move,
+    account_move_line,
+    account_payment,
+    crm_activity_report,
     crm_lead,
     ir_http,
     ir_rule,
@@ -29,6 +33,8 @@ from . import (
     res_partner,
     res_users,
     sale_order,
+    sale_order_line,
+    sale_report,
 )
 
 # isort: split

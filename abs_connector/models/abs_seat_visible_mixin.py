@@ -56,3 +56,14 @@ class AbsSeatVisibleMixin(models.AbstractModel):
         """The records of this model a seat member with the access ``contexts`` of their live
         memberships sees (none: they see none of the records the rule concerns)."""
         raise NotImplementedError
+
+    @api.model
+    def _abs_seat_domain_of_document(self, field_name, contexts):
+        """The records a seat member sees of a model whose rows belong to a governed document
+        through the many2one ``field_name`` (order lines, journal items, analysis reports): those
+        of the documents they see, and those of no document. One sub-select on the document's
+        table, without its other rules (this answers for the seat rule only) and with its
+        archived rows (a lost lead's activities are its own)."""
+        documents = self.env[self._fields[field_name].comodel_name]
+        seen = documents._where_calc(documents._abs_seat_domain(contexts), active_test=False)
+        return ["|", (field_name, "=", False), (field_name, "in", seen)]

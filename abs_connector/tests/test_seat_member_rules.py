@@ -10,7 +10,7 @@ import json
 from datetime import timedelta
 from unittest.mock import patch
 
-from odoo import fields
+from odoo import Command, fields
 from odoo.exceptions import AccessError
 from odoo.tests import HttpCase, tagged
 from odoo.tools import mute_logger
@@ -203,6 +203,126 @@ class TestSeatMemberDocuments(SeatMemberCase):
         self.sam._abs_revoke()
         governed_orders = self.env["sale.order"].union(*self.orders.values())
         self.assertFalse(self.seen_by(self.sam_user, governed_orders))
+
+
+@tagged("post_install", "-at_install")
+class TestSeatMemberDocumentDetails(JsonRpcMixin, HttpCase, SeatMemberCase):
+    """Order lines, journal items and the sales, invoice and activity analyses name the customer
+    and amounts of their document: a seat member sees them with the document."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        product = cls.env["product.product"].create({"name": "Seat Lamp", "list_price": 10.0})
+        cls.orders, cls.invoices, cls.payments, cls.leads = {}, {}, {}, {}
+        for customer in (cls.adas_customer, cls.bobs_customer, cls.elsewhere, cls.vendor):
+            cls.orders[customer] = cls.env["sale.order"].create(
+                {"partner_id": customer.id, "order_line": [Command.create({"product_id": product.id})]}
+            )
+            invoice = cls.env["account.move"].create(
+                {
+                    "move_type": "out_invoice",
+                    "partner_id": customer.id,
+                    "invoice_line_ids": [
+                        Command.create({"product_id": product.id, "quantity": 1, "price_unit": 10.0})
+                    ],
+                }
+            )
+            invoice.action_post()
+            cls.invoices[customer] = invoice
+            cls.payments[customer] = (
+                cls.env["account.payment.register"]
+                .with_context(active_model="account.move", active_ids=invoice.ids)
+                .create({})
+                ._create_payments()
+            )
+            lead = cls.env["crm.lead"].create({"name": f"Lead {customer.name}", "partner_id": customer.id})
+            lead.activity_schedule("mail.mail_activity_data_call", summary="Call").action_feedback("Called")
+            cls.leads[customer] = lead
+        cls.customers = cls.adas_customer | cls.bobs_customer | cls.elsewhere | cls.vendor
+
+    def partners_in(self, user, model, partner_field, document_field, documents):
+        """The partners ``user`` finds in ``model``'s rows of ``documents``."""
+        rows = self.env[model].with_user(user).with_context(active_test=False)
+        rows = rows.search([(document_field, "in", documents.ids)])
+        return rows[partner_field]
+
+    def test_order_lines_and_the_sales_analysis_follow_their_order(self):
+        orders = self.env["sale.order"].union(*self.orders.values())
+        for user, shown in (
+            (self.ada_user, self.adas_customer | self.vendor),
+            (self.sam_user, self.adas_customer | self.bobs_customer | self.vendor),
+        ):
+            with self.subTest(user=user.login):
+                lines = self.partners_in(user, "sale.order.line", "order_partner_id", "order_id", orders)
+                self.assertEqual(lines, shown)
+                analysis = self.partners_in(user, "sale.report", "partner_id", "abs_order_id", orders)
+                self.assertEqual(analysis, shown)
+                totals = (
+                    self.env["sale.report"]
+                    .with_user(user)
+                    ._read_group(
+                        [("partner_id", "in", self.customers.ids)], ["partner_id"], ["price_total:sum"]
+                    )
+                )
+                self.assertEqual({partner for partner, _total in totals}, set(shown))
+
+    def test_journal_items_and_the_invoice_analysis_follow_their_invoice(self):
+        invoices = self.env["account.move"].union(*self.invoices.values())
+        # an agent reads no invoice through the API, staff those of their account
+        for user, shown in (
+            (self.ada_user, self.vendor),
+            (self.sam_user, self.adas_customer | self.bobs_customer | self.vendor),
+        ):
+            with self.subTest(user=user.login):
+                items = self.partners_in(user, "account.move.line", "partner_id", "move_id", invoices)
+                self.assertEqual(items, shown)
+                analysis = self.partners_in(user, "account.invoice.report", "partner_id", "move_id", invoices)
+                self.assertEqual(analysis, shown)
+
+    def test_payments_follow_their_journal_entry_like_invoices(self):
+        payments = self.env["account.payment"].union(*self.payments.values())
+        self.assertTrue(all(payment.move_id.x_sa_id for payment in payments - self.payments[self.vendor]))
+        for user, shown in (
+            (self.ada_user, self.vendor),
+            (self.sam_user, self.adas_customer | self.bobs_customer | self.vendor),
+        ):
+            with self.subTest(user=user.login):
+                self.assertEqual(
+                    self.partners_in(user, "account.payment", "partner_id", "id", payments), shown
+                )
+
+    def test_the_activity_analysis_follows_its_lead(self):
+        leads = self.env["crm.lead"].union(*self.leads.values())
+        for lead in leads:
+            lead.action_set_lost()  # a lost lead is archived: its activities are still its own
+        found = self.partners_in(self.ada_user, "crm.activity.report", "partner_id", "lead_id", leads)
+        self.assertEqual(found, self.adas_customer | self.vendor)
+
+    def test_governance_managers_and_non_members_see_every_line(self):
+        orders = self.env["sale.order"].union(*self.orders.values())
+        plain = self.make_user("seat.details.plain", *self.SEAT_GROUPS)
+        found = self.partners_in(plain, "sale.order.line", "order_partner_id", "order_id", orders)
+        self.assertEqual(found, self.customers)
+
+    @mute_logger("odoo.http", "odoo.addons.base.models.ir_rule")
+    def test_over_json_rpc_a_hidden_order_line_is_not_listed_and_its_read_names_nobody(self):
+        self.authenticate(self.ada_user.login, self.ada_user.login)
+        orders = self.env["sale.order"].union(*self.orders.values())
+        listed = self.call_kw(
+            "sale.order.line",
+            "search_read",
+            [[("order_id", "in", orders.ids)]],
+            {"fields": ["order_partner_id"]},
+        )
+        names = {row["order_partner_id"][1] for row in listed["result"]}
+        self.assertEqual(names, {self.adas_customer.name, self.vendor.name})
+        hidden_line = self.orders[self.bobs_customer].order_line
+        answer = self.call_kw(
+            "sale.order.line", "read", [hidden_line.ids, ["order_partner_id", "price_total"]]
+        )
+        self.assertEqual(answer["error"]["data"]["name"], "odoo.exceptions.AccessError")
+        self.assertNotIn(self.bobs_customer.name, json.dumps(answer))
 
 
 @tagged("post_install", "-at_install")

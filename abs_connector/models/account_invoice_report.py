@@ -1,0 +1,13 @@
+from odoo import api, models
+
+
+class AccountInvoiceReport(models.Model):
+    """A row of the invoice analysis is seen by a seat member with its invoice
+    (docs/operations/back-office.md, "Seat users"): it names the same customer and amounts."""
+
+    _name = "account.invoice.report"
+    _inherit = ["account.invoice.report", "abs.seat.visible.mixin"]
+
+    @api.model
+    def _abs_seat_domain(self, contexts):
+        return self._abs_seat_domain_of_document("move_id", contexts)

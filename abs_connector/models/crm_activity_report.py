@@ -1,0 +1,14 @@
+from odoo import api, models
+
+
+class CrmActivityReport(models.Model):
+    """A row of the activity analysis is seen by a seat member with its lead
+    (docs/operations/back-office.md, "Seat users"): it names the same customer and what was
+    said."""
+
+    _name = "crm.activity.report"
+    _inherit = ["crm.activity.report", "abs.seat.visible.mixin"]
+
+    @api.model
+    def _abs_seat_domain(self, contexts):
+        return self._abs_seat_domain_of_document("lead_id", contexts)
