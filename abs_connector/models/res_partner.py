@@ -427,26 +427,56 @@ class ResPartner(models.Model):
             # a count must test every row it counts: through the set, unless the member sees
             # so large a share of the partners that the count stops early anyway
             few = self._abs_seat_estimated_share(shown) < _ABS_SEAT_COUNT_SHARE
-        return [("id", "in", self._abs_seat_union(shown, own) if few else self._abs_seat_filter(shown, own))]
+        if few:
+            return [("id", "in", self._abs_seat_union(shown, own, contexts))]
+        return [("id", "in", self._abs_seat_filter(shown, own, contexts))]
 
-    @api.depends("x_sa_id", "assignment_ids.state", "assignment_ids.actor_id", "assignment_ids.account_id")
+    @api.depends(
+        "x_sa_id",
+        "assignment_ids.state",
+        "assignment_ids.actor_id",
+        "assignment_ids.account_id",
+        "commercial_partner_id.x_sa_id",
+        "commercial_partner_id.assignment_ids.state",
+        "commercial_partner_id.assignment_ids.actor_id",
+        "commercial_partner_id.assignment_ids.account_id",
+    )
     @api.depends_context("uid")
     def _compute_abs_seat_visible(self):
         # Odoo's access check reads this field on every partner a screen reads (a page, a form):
-        # one query on the assignment rows of the governed ones among them, not the rule's search
+        # one query on the assignment rows of the governed ones among them (and of the customers
+        # of the contacts among them), not the rule's search
         contexts = self.env.user._abs_seat_contexts()
         partners = elevate(self, "the user's other record rules are not what this field tells")
-        own = self.env.user.partner_id.id
-        governed = partners.filtered(lambda partner: partner.x_sa_id and partner._origin.id != own)
-        shown = set()
-        if contexts is not None and governed._origin.ids:
-            rows = expression.AND(
-                [[("partner_id", "in", governed._origin.ids)], visibility.seat_assignment_domain(contexts)]
-            )
-            shown = set(self._abs_assignment_admin().search_fetch(rows, ["partner_id"]).partner_id.ids)
+        customers = {partner: partner._abs_seat_customer() for partner in partners}
+        shown = self._abs_seat_shown_customer_ids(contexts, customers.values())
         for partner, elevated in zip(self, partners, strict=True):
-            hidden = contexts is not None and elevated in governed and elevated._origin.id not in shown
+            customer = customers[elevated]
+            hidden = contexts is not None and bool(customer) and customer.id not in shown
             partner.abs_seat_visible = bool(partner._origin.id) and not hidden
+
+    @api.model
+    def _abs_seat_shown_customer_ids(self, contexts, customers):
+        """The ids of ``customers`` whose rows the memberships ``contexts`` show (one query)."""
+        asked = [customer.id for customer in customers if customer.id]
+        if contexts is None or not asked:
+            return set()
+        rows = expression.AND([[("partner_id", "in", asked)], visibility.seat_assignment_domain(contexts)])
+        return set(self._abs_assignment_admin().search_fetch(rows, ["partner_id"]).partner_id.ids)
+
+    def _abs_seat_customer(self):
+        """The governed customer whose assignment rows decide whether a seat member sees this
+        partner (see _abs_seat_ungoverned_sql): itself when governed, its commercial partner when
+        it is a contact or an address of a governed customer; none for the member's own partner
+        and the partners no Service Account concerns."""
+        if self._origin.id == self.env.user.partner_id.id:
+            return self.browse()
+        if self.x_sa_id:
+            return self._origin
+        commercial = self.commercial_partner_id
+        if commercial and commercial._origin != self._origin and commercial.x_sa_id:
+            return commercial._origin
+        return self.browse()
 
     @api.model
     def _abs_seat_sees_few(self, contexts):
@@ -483,16 +513,21 @@ class ResPartner(models.Model):
         return max(partners[0][0], 1)
 
     @api.model
-    def _abs_seat_union(self, shown, own):
+    def _abs_seat_union(self, shown, own, contexts):
         """Few customers: ``ungoverned UNION ALL shown UNION ALL own``, a set PostgreSQL builds
         first and joins to, instead of scanning every partner."""
-        ungoverned = elevate(self, "the rule's sub-select").with_context(active_test=False)
-        ungoverned = ungoverned._where_calc([("x_sa_id", "=", False)], active_test=False)
+        alias = SQL.identifier("abs_seat_ungoverned")
+        ungoverned = SQL(
+            "SELECT %s.id FROM res_partner AS %s WHERE %s",
+            alias,
+            alias,
+            self._abs_seat_ungoverned_sql(alias, own, contexts),
+        )
         partner_ids = shown.subselect(SQL.identifier(shown.table, "partner_id"))
-        return SQL("(%s UNION ALL %s UNION ALL SELECT %s)", ungoverned.subselect(), partner_ids, own)
+        return SQL("(%s UNION ALL %s UNION ALL SELECT %s)", ungoverned, partner_ids, own)
 
     @api.model
-    def _abs_seat_filter(self, shown, own):
+    def _abs_seat_filter(self, shown, own, contexts):
         """Many customers: a test of each partner (no Service Account, their own, or an
         assignment row ``shown`` holds for it, found by index), so that a list stops after its
         page and a read of a few partners looks at those only."""
@@ -500,8 +535,35 @@ class ResPartner(models.Model):
         shown.add_where(SQL("%s = %s", SQL.identifier(shown.table, "partner_id"), SQL("%s.id", alias)))
         return SQL(
             "(SELECT %(p)s.id FROM res_partner AS %(p)s"
-            " WHERE %(p)s.x_sa_id IS NULL OR %(p)s.id = %(own)s OR EXISTS %(shown)s)",
+            " WHERE %(ungoverned)s OR %(p)s.id = %(own)s OR EXISTS %(shown)s)",
             p=alias,
+            ungoverned=self._abs_seat_ungoverned_sql(alias, own, contexts),
+            own=own,
+            shown=shown.subselect("1"),
+        )
+
+    @api.model
+    def _abs_seat_ungoverned_sql(self, alias, own, contexts):
+        """Whether the partner ``alias`` (the SQL alias of its row) is one without a Service
+        Account that a seat member sees: not a contact or an address of a governed customer
+        (they carry no Service Account of their own, and their name is their customer's), or
+        one of a customer their memberships show, or their own partner. One test of the partner's
+        own columns for most partners; a probe of its commercial partner, then of the member's
+        assignment rows, for a contact of a governed customer only."""
+        # raw columns below: what the ORM still holds for them must be in the table first
+        self.flush_model(["x_sa_id", "commercial_partner_id"])
+        commercial = SQL("%s.commercial_partner_id", alias)
+        shown = self._abs_assignment_admin()._where_calc(
+            visibility.seat_assignment_domain(contexts), active_test=False
+        )
+        shown.add_where(SQL("%s = %s", SQL.identifier(shown.table, "partner_id"), commercial))
+        return SQL(
+            "(%(p)s.x_sa_id IS NULL AND (%(c)s = %(p)s.id OR %(c)s IS NULL OR %(p)s.id = %(own)s"
+            " OR NOT EXISTS (SELECT 1 FROM res_partner AS abs_commercial"
+            " WHERE abs_commercial.id = %(c)s AND abs_commercial.x_sa_id IS NOT NULL)"
+            " OR EXISTS %(shown)s))",
+            p=alias,
+            c=commercial,
             own=own,
             shown=shown.subselect("1"),
         )
@@ -529,7 +591,7 @@ class ResPartner(models.Model):
         if not self._abs_apply_rules_but_seat(query):
             return None
         from_rows = self._abs_seat_count_reads_rows_first(domain, query, limit)
-        parts = self._abs_seat_count_parts(query, self._abs_seat_row_queries(contexts), from_rows)
+        parts = self._abs_seat_count_parts(query, self._abs_seat_row_queries(contexts), from_rows, contexts)
         return SQL(
             "SELECT count(*) FROM (SELECT 1 FROM (%s) AS abs_seat_parts LIMIT %s) AS abs_seat_bounded",
             SQL(" UNION ALL ").join(parts),
@@ -571,7 +633,7 @@ class ResPartner(models.Model):
         return matching * matching >= limit * self._abs_estimated_partners()
 
     @api.model
-    def _abs_seat_count_parts(self, query, row_queries, from_rows):
+    def _abs_seat_count_parts(self, query, row_queries, from_rows, contexts):
         """The disjoint selects whose rows a seat member's count adds up: ``query``'s partners
         without a Service Account; the rows of each of ``row_queries`` whose partner ``query``
         matches (a governed partner, not their own); their own partner, if governed.
@@ -594,8 +656,9 @@ class ResPartner(models.Model):
                 SQL("%s = %s", partner_id, SQL.identifier(rows.table, "partner_id")),
             )
             rows.add_where(SQL("EXISTS (%s%s)", probe, fence))
+        ungoverned = self._abs_seat_ungoverned_sql(SQL.identifier(query.table), own, contexts)
         return [
-            _select_one(query, SQL("%s IS NULL", sa_id)),
+            _select_one(query, ungoverned),
             *(rows.select("1") for rows in row_queries),
             _select_one(query, governed, SQL("%s = %s", partner_id, own)),
         ]
@@ -631,7 +694,7 @@ class ResPartner(models.Model):
         # a search that keeps few partners: Odoo's own query reads those first, through its index
         if not self._abs_seat_count_reads_rows_first(domain, query, bound):
             return None
-        parts = self._abs_seat_page_parts(query, self._abs_seat_row_queries(contexts), bound)
+        parts = self._abs_seat_page_parts(query, self._abs_seat_row_queries(contexts), bound, contexts)
         page = Query(self.env, self._table, SQL("(%s)", SQL(" UNION ALL ").join(parts)))
         # the order of each part, so that PostgreSQL merges them as they come (no sort of them all)
         page.order = SQL(
@@ -643,7 +706,7 @@ class ResPartner(models.Model):
         return page
 
     @api.model
-    def _abs_seat_page_parts(self, query, row_queries, bound):
+    def _abs_seat_page_parts(self, query, row_queries, bound, contexts):
         """The disjoint parts of a seat member's name-ordered page (those of the bounded count:
         see _abs_seat_count_parts), each a select of ``(sort key, partner id, the partner's row)``
         in the page's order, up to ``bound`` rows."""
@@ -671,7 +734,7 @@ class ResPartner(models.Model):
             select = _select(query, page_row(complete_name, partner_id, whole_row), *conditions)
             return SQL("(%s ORDER BY %s, %s DESC LIMIT %s)", select, complete_name, partner_id, bound)
 
-        selects = [partners(SQL("%s IS NULL", sa_id))]
+        selects = [partners(self._abs_seat_ungoverned_sql(SQL.identifier(query.table), own, contexts))]
         for rows in row_queries:
             sort_name = SQL.identifier(rows.table, "abs_sort_name")  # the database writes it, not the ORM
             customer = Assignment._field_to_sql(rows.table, "partner_id", rows)

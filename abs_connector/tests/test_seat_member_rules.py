@@ -58,6 +58,56 @@ class TestSeatMemberContacts(SeatMemberCase):
     def test_agent_with_assigned_only_sees_only_own_customers(self):
         self.assertEqual(self.seen_by(self.ada_user, self.governed), self.adas_customer)
 
+    def make_contacts(self):
+        """A contact and a delivery address of each governed customer, and a contact of the vendor."""
+        Partner = self.env["res.partner"]
+        contacts = {}
+        for customer in (*self.governed, self.vendor):
+            contacts[customer] = Partner.create(
+                [
+                    {
+                        "name": f"Contact of {customer.name}",
+                        "parent_id": customer.id,
+                        "email": f"c{customer.id}@x.example",
+                    },
+                    {"name": "Delivery", "parent_id": customer.id, "type": "delivery"},
+                ]
+            )
+        return contacts
+
+    def test_contacts_and_addresses_of_a_customer_are_seen_with_it(self):
+        contacts = self.make_contacts()
+        Partner = self.env["res.partner"]
+        every = Partner.union(*contacts.values())
+        self.assertEqual(
+            self.seen_by(self.ada_user, every), contacts[self.adas_customer] | contacts[self.vendor]
+        )
+        staffs = self.adas_customer | self.bobs_customer | self.unassigned | self.vendor
+        self.assertEqual(self.seen_by(self.sam_user, every), Partner.union(*(contacts[c] for c in staffs)))
+        # a read names nothing either: the contact's display name is its customer's name
+        hidden = contacts[self.bobs_customer][0]
+        with self.assertRaises(AccessError):
+            hidden.with_user(self.ada_user).read(["display_name", "email"])
+        self.assertFalse(hidden.with_user(self.ada_user).abs_seat_visible)
+        self.assertTrue(contacts[self.adas_customer][0].with_user(self.ada_user).abs_seat_visible)
+
+    def test_a_contact_follows_its_customer_when_the_customer_is_reassigned(self):
+        contacts = self.make_contacts()
+        bobs_contacts = contacts[self.bobs_customer]
+        self.assertFalse(self.seen_by(self.ada_user, bobs_contacts))
+        self.env["ov.sa_customer_assignment"]._abs_reassign(
+            self.bobs_customer, self.sa, self.ada.person_partner_id, self.sam.person_partner_id
+        )
+        self.assertEqual(self.seen_by(self.ada_user, bobs_contacts), bobs_contacts)
+        self.assertTrue(bobs_contacts[0].with_user(self.ada_user).abs_seat_visible)
+
+    def test_a_members_own_partner_is_seen_even_as_a_contact_of_a_hidden_customer(self):
+        hidden_company = self.make_customer(self.other_sa, name="Seat Hidden Employer", is_company=True)
+        own = self.ada.person_partner_id
+        own.parent_id = hidden_company
+        self.assertEqual(self.seen_by(self.ada_user, own | hidden_company), own)
+        self.assertTrue(own.with_user(self.ada_user).abs_seat_visible)
+
     def test_agent_cannot_read_customer_of_other_agent_or_other_sa(self):
         for hidden in (self.bobs_customer, self.unassigned, self.elsewhere):
             with self.subTest(customer=hidden.name), self.assertRaises(AccessError) as caught:
@@ -299,6 +349,24 @@ class TestSeatMemberDocumentDetails(JsonRpcMixin, HttpCase, SeatMemberCase):
         found = self.partners_in(self.ada_user, "crm.activity.report", "partner_id", "lead_id", leads)
         self.assertEqual(found, self.adas_customer | self.vendor)
 
+    @mute_logger("odoo.http", "odoo.addons.base.models.ir_rule")
+    def test_bank_accounts_follow_their_holder_over_json_rpc(self):
+        accounts = self.env["res.partner.bank"].create(
+            [
+                {"partner_id": partner.id, "acc_number": f"TG53 0000 {index:04d}"}
+                for index, partner in enumerate((self.adas_customer, self.bobs_customer, self.vendor))
+            ]
+        )
+        self.authenticate(self.ada_user.login, self.ada_user.login)
+        listed = self.call_kw(
+            "res.partner.bank", "search_read", [[("id", "in", accounts.ids)]], {"fields": ["acc_number"]}
+        )
+        self.assertEqual({row["id"] for row in listed["result"]}, set((accounts - accounts[1]).ids))
+        answer = self.call_kw("res.partner.bank", "read", [accounts[1].ids, ["acc_number", "partner_id"]])
+        self.assertEqual(answer["error"]["data"]["name"], "odoo.exceptions.AccessError")
+        self.assertNotIn(self.bobs_customer.name, json.dumps(answer))
+        self.assertNotIn("0001", json.dumps(answer))
+
     def test_governance_managers_and_non_members_see_every_line(self):
         orders = self.env["sale.order"].union(*self.orders.values())
         plain = self.make_user("seat.details.plain", *self.SEAT_GROUPS)
@@ -323,6 +391,136 @@ class TestSeatMemberDocumentDetails(JsonRpcMixin, HttpCase, SeatMemberCase):
         )
         self.assertEqual(answer["error"]["data"]["name"], "odoo.exceptions.AccessError")
         self.assertNotIn(self.bobs_customer.name, json.dumps(answer))
+
+
+@tagged("post_install", "-at_install")
+class TestSeatMemberPartnerDetails(JsonRpcMixin, HttpCase, SeatMemberCase):
+    """Records Odoo lets internal users read that name a partner -- followers, notifications,
+    attendees, payment transactions and tokens, bank statement and analytic lines -- are seen by a
+    seat member with that partner: Ada sees those of her customer and of the vendor, not those of
+    another account's customer."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.named = cls.adas_customer | cls.elsewhere | cls.vendor
+        cls.shown_to_ada = cls.adas_customer | cls.vendor
+
+    def partners_seen_by_ada(self, model, partner_field, rows):
+        found = self.env[model].with_user(self.ada_user).search([("id", "in", rows.ids)])
+        return found[partner_field] & self.named
+
+    def test_followers_of_hidden_customers_are_hidden_over_json_rpc(self):
+        order = self.env["sale.order"].create({"partner_id": self.vendor.id})
+        order.message_subscribe(partner_ids=self.named.ids)
+        followers = order.message_follower_ids
+        self.assertEqual(
+            self.partners_seen_by_ada("mail.followers", "partner_id", followers), self.shown_to_ada
+        )
+        self.authenticate(self.ada_user.login, self.ada_user.login)
+        listed = self.call_kw(
+            "mail.followers", "search_read", [[("id", "in", followers.ids)]], {"fields": ["name", "email"]}
+        )
+        self.assertNotIn(self.elsewhere.name, json.dumps(listed))
+        self.assertNotIn(self.elsewhere.email, json.dumps(listed))
+        self.assertIn(self.adas_customer.email, json.dumps(listed))
+
+    def test_notifications_to_hidden_customers_are_hidden(self):
+        order = self.env["sale.order"].create({"partner_id": self.vendor.id})
+        message = order.message_post(body="Your order", partner_ids=self.named.ids)
+        notifications = message.notification_ids
+        self.assertEqual(notifications.res_partner_id & self.named, self.named)
+        seen = self.partners_seen_by_ada("mail.notification", "res_partner_id", notifications)
+        self.assertEqual(seen, self.shown_to_ada)
+
+    def test_attendees_who_are_hidden_customers_are_hidden(self):
+        event = self.env["calendar.event"].create(
+            {
+                "name": "Site visit",
+                "start": fields.Datetime.now(),
+                "stop": fields.Datetime.now() + timedelta(hours=1),
+                "partner_ids": [Command.set(self.named.ids)],
+            }
+        )
+        seen = self.partners_seen_by_ada("calendar.attendee", "partner_id", event.attendee_ids)
+        self.assertEqual(seen, self.shown_to_ada)
+
+    def test_payment_transactions_and_tokens_of_hidden_customers_are_hidden(self):
+        method = self.env.ref("payment.payment_method_unknown")
+        provider = self.env["payment.provider"].create(
+            {
+                "name": "Seat Test Provider",
+                "code": "none",
+                "state": "test",
+                "payment_method_ids": [Command.set(method.ids)],
+                "allow_tokenization": True,
+            }
+        )
+        method.write({"active": True, "support_tokenization": True})
+        common = {"provider_id": provider.id, "payment_method_id": method.id}
+        transactions = self.env["payment.transaction"].create(
+            [
+                {
+                    **common,
+                    "amount": 10.0,
+                    "currency_id": self.env.company.currency_id.id,
+                    "reference": f"SEAT-{partner.id}",
+                    "partner_id": partner.id,
+                }
+                for partner in self.named
+            ]
+        )
+        tokens = self.env["payment.token"].create(
+            [
+                {
+                    **common,
+                    "payment_details": "4242",
+                    "partner_id": partner.id,
+                    "provider_ref": f"ref-{partner.id}",
+                }
+                for partner in self.named
+            ]
+        )
+        self.assertEqual(
+            self.partners_seen_by_ada("payment.transaction", "partner_id", transactions), self.shown_to_ada
+        )
+        self.assertEqual(self.partners_seen_by_ada("payment.token", "partner_id", tokens), self.shown_to_ada)
+
+    def test_bank_statement_and_analytic_lines_of_hidden_customers_are_hidden(self):
+        journal = self.env["account.journal"].search(
+            [("type", "=", "bank"), ("company_id", "=", self.env.company.id)], limit=1
+        )
+        statement_lines = self.env["account.bank.statement.line"].create(
+            [
+                {"journal_id": journal.id, "amount": 10.0, "payment_ref": "Seat", "partner_id": partner.id}
+                for partner in self.named
+            ]
+        )
+        plan = self.env["account.analytic.plan"].create({"name": "Seat Plan"})
+        analytic = self.env["account.analytic.account"].create({"name": "Seat Analytic", "plan_id": plan.id})
+        analytic_lines = self.env["account.analytic.line"].create(
+            [
+                {"name": "Seat", "account_id": analytic.id, "amount": 10.0, "partner_id": partner.id}
+                for partner in self.named
+            ]
+        )
+        seen = self.partners_seen_by_ada("account.analytic.line", "partner_id", analytic_lines)
+        self.assertEqual(seen, self.shown_to_ada)
+        # a statement line is a journal entry too: an agent, who reads no invoice, sees none of a
+        # governed customer's; staff see their account's customers', not another account's
+        seen = self.partners_seen_by_ada("account.bank.statement.line", "partner_id", statement_lines)
+        self.assertEqual(seen, self.vendor)
+        sams_view = self.env["account.bank.statement.line"].with_user(self.sam_user)
+        seen = sams_view.search([("id", "in", statement_lines.ids)]).partner_id
+        self.assertEqual(seen, self.adas_customer | self.vendor)
+        # and so are lines recorded before their partner was governed (an entry without stamps)
+        self.env.cr.execute(
+            "UPDATE account_move SET x_sa_id = NULL, x_actor_id = NULL WHERE id = ANY(%s)",
+            [statement_lines.move_id.ids],
+        )
+        self.env.invalidate_all()
+        seen = sams_view.search([("id", "in", statement_lines.ids)]).partner_id
+        self.assertEqual(seen, self.adas_customer | self.vendor)
 
 
 @tagged("post_install", "-at_install")
@@ -390,6 +588,27 @@ class TestSeatMemberOverRpc(JsonRpcMixin, HttpCase, SeatMemberCase):
         self.assertNotIn(self.bobs_customer.name, json.dumps(answer))
         listed = self.call_kw("sale.order", "search_read", [[("id", "=", order.id)]], {"fields": ["name"]})
         self.assertEqual(listed["result"], [])
+
+    @mute_logger("odoo.http", "odoo.addons.base.models.ir_rule")
+    def test_portal_users_of_hidden_customers_are_not_listed_and_their_read_names_nobody(self):
+        # a user is its partner too (Odoo's delegation): the contacts' rule limits users as well
+        for customer in (self.adas_customer, self.bobs_customer):
+            customer._abs_grant_portal_access()
+        adas_login, bobs_login = self.adas_customer.user_ids.login, self.bobs_customer.user_ids.login
+        self.assertTrue(adas_login and bobs_login)
+        self.authenticate(self.ada_user.login, self.ada_user.login)
+        listed = self.call_kw("res.users", "search_read", [[]], {"fields": ["login"]})
+        logins = {row["login"] for row in listed["result"]}
+        self.assertIn(adas_login, logins)
+        self.assertNotIn(bobs_login, logins)
+        # internal users are not concerned: colleagues, the salesperson of an order
+        self.assertIn(self.sam_user.login, logins)
+        answer = self.call_kw("res.users", "read", [self.bobs_customer.user_ids.ids, ["login", "name"]])
+        self.assertEqual(answer["error"]["data"]["name"], "odoo.exceptions.AccessError")
+        self.assertNotIn(bobs_login, json.dumps(answer))
+        self.assertNotIn(self.bobs_customer.name, json.dumps(answer))
+        # Odoo's own read of the signed-in user still works
+        self.assertNotIn("error", self.call_kw("res.users", "read", [self.ada_user.ids, ["name"]]))
 
     @mute_logger("odoo.http", "odoo.addons.base.models.ir_rule")
     def test_seat_agent_cannot_write_hidden_customer(self):
@@ -489,6 +708,24 @@ class TestSeatMemberBoundedCount(SeatMemberCase):
                 with self.subTest(user=user.name, domain=domain):
                     found = self.odoo_search(user, domain)
                     self.assertEqual(self.driven_count(user, domain, limit=100000), len(found))
+
+    def test_contacts_of_customers_are_counted_as_odoos_search_finds_them(self):
+        Partner = self.env["res.partner"]
+        contacts = Partner.create(
+            [
+                {"name": f"Seat Child {n}", "parent_id": customer.id}
+                for n, customer in enumerate((*self.governed, self.vendor, self.customer_in_b))
+            ]
+        )
+        for user in (self.ada_user, self.sam_user):
+            for domain in ([], [("id", "in", (contacts | self.mine).ids)]):
+                with self.subTest(user=user.name, domain=domain):
+                    found = self.odoo_search(user, domain)
+                    self.assertEqual(self.driven_count(user, domain, limit=100000), len(found))
+        mine_and_children = [("id", "in", (contacts | self.mine).ids)]
+        self.assertEqual(
+            len(self.odoo_search(self.ada_user, mine_and_children)), 4
+        )  # her customer, the vendor, theirs
 
     def test_bounded_count_stops_at_the_bound_in_every_part(self):
         # Sam sees the vendor (no Service Account), then Ada's, Bob's and the unassigned customer
