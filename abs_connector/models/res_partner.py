@@ -557,15 +557,17 @@ class ResPartner(models.Model):
             visibility.seat_assignment_domain(contexts), active_test=False
         )
         shown.add_where(SQL("%s = %s", SQL.identifier(shown.table, "partner_id"), commercial))
+        # OFFSET 0 keeps each test a probe of the one contact's customer: without it, PostgreSQL
+        # may hash every row the member sees (a whole account's) before the first partner
         return SQL(
             "(%(p)s.x_sa_id IS NULL AND (%(c)s = %(p)s.id OR %(c)s IS NULL OR %(p)s.id = %(own)s"
             " OR NOT EXISTS (SELECT 1 FROM res_partner AS abs_commercial"
-            " WHERE abs_commercial.id = %(c)s AND abs_commercial.x_sa_id IS NOT NULL)"
-            " OR EXISTS %(shown)s))",
+            " WHERE abs_commercial.id = %(c)s AND abs_commercial.x_sa_id IS NOT NULL OFFSET 0)"
+            " OR EXISTS (%(shown)s OFFSET 0)))",
             p=alias,
             c=commercial,
             own=own,
-            shown=shown.subselect("1"),
+            shown=shown.select("1"),
         )
 
     @api.model
@@ -634,9 +636,9 @@ class ResPartner(models.Model):
 
     @api.model
     def _abs_seat_count_parts(self, query, row_queries, from_rows, contexts):
-        """The disjoint selects whose rows a seat member's count adds up: ``query``'s partners
-        without a Service Account; the rows of each of ``row_queries`` whose partner ``query``
-        matches (a governed partner, not their own); their own partner, if governed.
+        """The disjoint selects whose rows a seat member's count adds up: the rows of each of
+        ``row_queries`` whose partner ``query`` matches (a governed partner, not their own); their
+        own partner, if governed; ``query``'s partners without a Service Account that they see.
 
         :param from_rows: read the rows first (see _abs_seat_count_reads_rows_first); otherwise
             PostgreSQL joins them as it plans best.
@@ -657,10 +659,13 @@ class ResPartner(models.Model):
             )
             rows.add_where(SQL("EXISTS (%s%s)", probe, fence))
         ungoverned = self._abs_seat_ungoverned_sql(SQL.identifier(query.table), own, contexts)
+        # the rows first: a member who sees as many customers as the bound never reads the
+        # partners without a Service Account, among which the contacts of customers they do not
+        # see each need a test
         return [
-            _select_one(query, ungoverned),
             *(rows.select("1") for rows in row_queries),
             _select_one(query, governed, SQL("%s = %s", partner_id, own)),
+            _select_one(query, ungoverned),
         ]
 
     @api.model
