@@ -395,10 +395,10 @@ class TestSeatMemberDocumentDetails(JsonRpcMixin, HttpCase, SeatMemberCase):
 
 @tagged("post_install", "-at_install")
 class TestSeatMemberPartnerDetails(JsonRpcMixin, HttpCase, SeatMemberCase):
-    """Records Odoo lets internal users read that name a partner -- followers, notifications,
-    attendees, payment transactions and tokens, bank statement and analytic lines -- are seen by a
-    seat member with that partner: Ada sees those of her customer and of the vendor, not those of
-    another account's customer."""
+    """Records Odoo lets internal users read that name a partner -- followers, attendees, payment
+    transactions and tokens, bank statement and analytic lines -- are seen by a seat member with
+    that partner: Ada sees those of her customer and of the vendor, not those of another
+    account's customer."""
 
     @classmethod
     def setUpClass(cls):
@@ -425,13 +425,31 @@ class TestSeatMemberPartnerDetails(JsonRpcMixin, HttpCase, SeatMemberCase):
         self.assertNotIn(self.elsewhere.email, json.dumps(listed))
         self.assertIn(self.adas_customer.email, json.dumps(listed))
 
-    def test_notifications_to_hidden_customers_are_hidden(self):
+    def thread_route(self, route, params):
+        response = self.url_open(
+            route,
+            data=json.dumps({"jsonrpc": "2.0", "method": "call", "id": 1, "params": params}),
+            headers={"Content-Type": "application/json"},
+        )
+        self.assertEqual(response.status_code, 200)
+        answer = response.json()
+        self.assertNotIn("error", answer, answer)
+        return json.dumps(answer["result"])
+
+    def test_the_chatter_of_a_document_the_member_sees_opens_without_naming_a_hidden_follower(self):
         order = self.env["sale.order"].create({"partner_id": self.vendor.id})
-        message = order.message_post(body="Your order", partner_ids=self.named.ids)
-        notifications = message.notification_ids
-        self.assertEqual(notifications.res_partner_id & self.named, self.named)
-        seen = self.partners_seen_by_ada("mail.notification", "res_partner_id", notifications)
-        self.assertEqual(seen, self.shown_to_ada)
+        order.message_subscribe(partner_ids=self.named.ids)
+        order.message_post(body="Quote sent", partner_ids=self.named.ids, message_type="comment")
+        self.authenticate(self.ada_user.login, self.ada_user.login)
+        thread = {"thread_model": "sale.order", "thread_id": order.id}
+        data = self.thread_route(
+            "/mail/thread/data",
+            {**thread, "request_list": ["followers", "attachments", "suggestedRecipients"]},
+        )
+        messages = self.thread_route("/mail/thread/messages", {**thread, "limit": 30})
+        self.assertIn(self.adas_customer.name, data)
+        for answer in (data, messages):
+            self.assertNotIn(self.elsewhere.email, answer)
 
     def test_attendees_who_are_hidden_customers_are_hidden(self):
         event = self.env["calendar.event"].create(
