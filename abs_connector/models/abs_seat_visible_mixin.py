@@ -30,6 +30,19 @@ class AbsSeatVisibleMixin(models.AbstractModel):
         help="Whether the signed-in user's Service Account memberships let them see this record.",
     )
 
+    # The many2one a record is seen through, for a model whose records belong to a governed
+    # document (an order line, a journal item, a report's row) or name a partner (a bank account,
+    # a follower): seen when its document or partner is, or when it has none. None: the model
+    # writes its own _abs_seat_domain and states what its answer depends on.
+    _abs_seat_document_field = None
+
+    # through the document's own field, whatever that one depends on (Odoo follows computed
+    # dependencies transitively)
+    @api.depends(
+        lambda model: (f"{model._abs_seat_document_field}.abs_seat_visible",)
+        if model._abs_seat_document_field
+        else ()
+    )
     @api.depends_context("uid")
     def _compute_abs_seat_visible(self):
         ids = [record_id for record_id in self._origin.ids if record_id]
@@ -54,16 +67,15 @@ class AbsSeatVisibleMixin(models.AbstractModel):
     @api.model
     def _abs_seat_domain(self, contexts):
         """The records of this model a seat member with the access ``contexts`` of their live
-        memberships sees (none: they see none of the records the rule concerns)."""
-        raise NotImplementedError
+        memberships sees (none: they see none of the records the rule concerns).
 
-    @api.model
-    def _abs_seat_domain_of_document(self, field_name, contexts):
-        """The records a seat member sees of a model whose rows belong to a governed document
-        through the many2one ``field_name`` (order lines, journal items, analysis reports): those
-        of the documents they see, and those of no document. One sub-select on the document's
-        table, without its other rules (this answers for the seat rule only) and with its
-        archived rows (a lost lead's activities are its own)."""
+        Through ``_abs_seat_document_field``: the records of the documents they see, and those
+        of no document. One sub-select on the document's table, without its other rules (this
+        answers for the seat rule only) and with its archived rows (a lost lead's activities are
+        its own)."""
+        field_name = self._abs_seat_document_field
+        if not field_name:
+            raise NotImplementedError
         documents = self.env[self._fields[field_name].comodel_name]
         seen = documents._where_calc(documents._abs_seat_domain(contexts), active_test=False)
         return ["|", (field_name, "=", False), (field_name, "in", seen)]

@@ -1,4 +1,4 @@
-from odoo import api, models
+from odoo import models
 
 
 class AccountInvoiceReport(models.Model):
@@ -7,7 +7,4 @@ class AccountInvoiceReport(models.Model):
 
     _name = "account.invoice.report"
     _inherit = ["account.invoice.report", "abs.seat.visible.mixin"]
-
-    @api.model
-    def _abs_seat_domain(self, contexts):
-        return self._abs_seat_domain_of_document("move_id", contexts)
+    _abs_seat_document_field = "move_id"

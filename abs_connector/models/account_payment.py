@@ -1,4 +1,4 @@
-from odoo import api, models
+from odoo import models
 
 
 class AccountPayment(models.Model):
@@ -8,12 +8,4 @@ class AccountPayment(models.Model):
 
     _name = "account.payment"
     _inherit = ["account.payment", "abs.seat.visible.mixin"]
-
-    @api.depends("move_id.x_sa_id", "move_id.x_actor_id")
-    @api.depends_context("uid")
-    def _compute_abs_seat_visible(self):
-        return super()._compute_abs_seat_visible()
-
-    @api.model
-    def _abs_seat_domain(self, contexts):
-        return self._abs_seat_domain_of_document("move_id", contexts)
+    _abs_seat_document_field = "move_id"

@@ -1,4 +1,4 @@
-from odoo import api, models
+from odoo import models
 
 
 class CrmActivityReport(models.Model):
@@ -8,7 +8,4 @@ class CrmActivityReport(models.Model):
 
     _name = "crm.activity.report"
     _inherit = ["crm.activity.report", "abs.seat.visible.mixin"]
-
-    @api.model
-    def _abs_seat_domain(self, contexts):
-        return self._abs_seat_domain_of_document("lead_id", contexts)
+    _abs_seat_document_field = "lead_id"

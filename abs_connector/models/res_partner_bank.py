@@ -1,4 +1,4 @@
-from odoo import api, models
+from odoo import models
 
 
 class ResPartnerBank(models.Model):
@@ -8,17 +8,4 @@ class ResPartnerBank(models.Model):
 
     _name = "res.partner.bank"
     _inherit = ["res.partner.bank", "abs.seat.visible.mixin"]
-
-    @api.depends(
-        "partner_id.x_sa_id",
-        "partner_id.assignment_ids.state",
-        "partner_id.assignment_ids.actor_id",
-        "partner_id.assignment_ids.account_id",
-    )
-    @api.depends_context("uid")
-    def _compute_abs_seat_visible(self):
-        return super()._compute_abs_seat_visible()
-
-    @api.model
-    def _abs_seat_domain(self, contexts):
-        return self._abs_seat_domain_of_document("partner_id", contexts)
+    _abs_seat_document_field = "partner_id"

@@ -1,4 +1,4 @@
-from odoo import api, models
+from odoo import models
 
 
 class SaleOrderLine(models.Model):
@@ -7,12 +7,4 @@ class SaleOrderLine(models.Model):
 
     _name = "sale.order.line"
     _inherit = ["sale.order.line", "abs.seat.visible.mixin"]
-
-    @api.depends("order_id.x_sa_id", "order_id.x_actor_id")
-    @api.depends_context("uid")
-    def _compute_abs_seat_visible(self):
-        return super()._compute_abs_seat_visible()
-
-    @api.model
-    def _abs_seat_domain(self, contexts):
-        return self._abs_seat_domain_of_document("order_id", contexts)
+    _abs_seat_document_field = "order_id"

@@ -1,4 +1,4 @@
-from odoo import api, fields, models
+from odoo import fields, models
 
 
 class SaleReport(models.Model):
@@ -8,13 +8,10 @@ class SaleReport(models.Model):
 
     _name = "sale.report"
     _inherit = ["sale.report", "abs.seat.visible.mixin"]
+    _abs_seat_document_field = "abs_order_id"
 
     abs_order_id = fields.Many2one("sale.order", string="Order (governance)", readonly=True)
 
     def _select_additional_fields(self):
         # grouped by s.id already; rows another module unions in (point of sale) have none
         return {**super()._select_additional_fields(), "abs_order_id": "s.id"}
-
-    @api.model
-    def _abs_seat_domain(self, contexts):
-        return self._abs_seat_domain_of_document("abs_order_id", contexts)

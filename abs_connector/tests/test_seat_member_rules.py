@@ -425,6 +425,17 @@ class TestSeatMemberPartnerDetails(JsonRpcMixin, HttpCase, SeatMemberCase):
         self.assertNotIn(self.elsewhere.email, json.dumps(listed))
         self.assertIn(self.adas_customer.email, json.dumps(listed))
 
+    def test_a_followers_answer_follows_its_customer_within_the_transaction(self):
+        order = self.env["sale.order"].create({"partner_id": self.vendor.id})
+        order.message_subscribe(partner_ids=self.adas_customer.ids)
+        follower = order.message_follower_ids.filtered(lambda row: row.partner_id == self.adas_customer)
+        self.assertTrue(follower.with_user(self.ada_user).abs_seat_visible)
+        # the answer is kept for the transaction; it goes when the customer's rows change
+        self.env["ov.sa_customer_assignment"]._abs_reassign(
+            self.adas_customer, self.sa, self.bob.person_partner_id, self.sam.person_partner_id
+        )
+        self.assertFalse(follower.with_user(self.ada_user).abs_seat_visible)
+
     def thread_route(self, route, params):
         response = self.url_open(
             route,
