@@ -21,16 +21,14 @@ class JsonRpcMixin:
 
     def call_kw(self, model, method, args, kwargs=None):
         """The raw JSON-RPC answer of ``/web/dataset/call_kw`` (result or error)."""
-        payload = {
-            "jsonrpc": "2.0",
-            "method": "call",
-            "id": 1,
-            "params": {"model": model, "method": method, "args": args, "kwargs": kwargs or {}},
-        }
+        params = {"model": model, "method": method, "args": args, "kwargs": kwargs or {}}
+        return self.json_rpc(f"/web/dataset/call_kw/{model}/{method}", params)
+
+    def json_rpc(self, route, params):
+        """The raw JSON-RPC answer of any ``type="json"`` route (result or error)."""
+        payload = {"jsonrpc": "2.0", "method": "call", "id": 1, "params": params}
         response = self.url_open(
-            f"/web/dataset/call_kw/{model}/{method}",
-            data=json.dumps(payload),
-            headers={"Content-Type": "application/json"},
+            route, data=json.dumps(payload), headers={"Content-Type": "application/json"}
         )
         self.assertEqual(response.status_code, 200)
         return response.json()

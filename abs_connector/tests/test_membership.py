@@ -7,7 +7,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import HttpCase, tagged
 
 from ..exceptions import GovernanceConflict
-from .common import AbsGovernanceCase, AbsSaTreeCase, AbsSaTreeCustomerCase
+from .common import AbsGovernanceCase, AbsSaTreeCase, AbsSaTreeCustomerCase, JsonRpcMixin
 
 
 @tagged("post_install", "-at_install", "abs_governance")
@@ -355,7 +355,7 @@ class TestSystemCalls(AbsSaTreeCustomerCase):
 
 
 @tagged("post_install", "-at_install", "abs_governance")
-class TestOnlyManagerSuspendButton(HttpCase, AbsGovernanceCase):
+class TestOnlyManagerSuspendButton(JsonRpcMixin, HttpCase, AbsGovernanceCase):
     """The Suspend button goes through /web/dataset/call_button, as the web client does."""
 
     @classmethod
@@ -365,23 +365,16 @@ class TestOnlyManagerSuspendButton(HttpCase, AbsGovernanceCase):
 
     def test_suspend_button_on_the_only_manager_answers_a_readable_governance_conflict(self):
         self.authenticate("admin", "admin")
-        response = self.url_open(
+        answer = self.json_rpc(
             "/web/dataset/call_button",
-            data=json.dumps(
-                {
-                    "jsonrpc": "2.0",
-                    "method": "call",
-                    "params": {
-                        "model": "ov.membership",
-                        "method": "action_suspend",
-                        "args": [[self.tree.alice_membership.id]],
-                        "kwargs": {},
-                    },
-                }
-            ),
-            headers={"Content-Type": "application/json"},
+            {
+                "model": "ov.membership",
+                "method": "action_suspend",
+                "args": [[self.tree.alice_membership.id]],
+                "kwargs": {},
+            },
         )
-        error = response.json()["error"]["data"]
+        error = answer["error"]["data"]
         self.assertEqual(error["name"], "odoo.addons.abs_connector.exceptions.GovernanceConflict")
         self.assertEqual(
             error["message"],

@@ -437,13 +437,7 @@ class TestSeatMemberPartnerDetails(JsonRpcMixin, HttpCase, SeatMemberCase):
         self.assertFalse(follower.with_user(self.ada_user).abs_seat_visible)
 
     def thread_route(self, route, params):
-        response = self.url_open(
-            route,
-            data=json.dumps({"jsonrpc": "2.0", "method": "call", "id": 1, "params": params}),
-            headers={"Content-Type": "application/json"},
-        )
-        self.assertEqual(response.status_code, 200)
-        answer = response.json()
+        answer = self.json_rpc(route, params)
         self.assertNotIn("error", answer, answer)
         return json.dumps(answer["result"])
 
