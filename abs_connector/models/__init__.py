@@ -19,6 +19,7 @@ from . import (
     account_move,
     account_move_line,
     account_payment,
+    base,
     calendar_attendee,
     crm_activity_report,
     crm_lead,

@@ -633,6 +633,67 @@ class TestSeatMemberOverRpc(JsonRpcMixin, HttpCase, SeatMemberCase):
         # Odoo's own read of the signed-in user still works
         self.assertNotIn("error", self.call_kw("res.users", "read", [self.ada_user.ids, ["name"]]))
 
+    LEAD_FORM = {
+        "partner_id": {"fields": {"display_name": {}}},
+        **{name: {} for name in ("email_from", "phone", "street", "city", "contact_name")},
+    }
+
+    def lead_onchange(self, user, values, field_names, context=None):
+        """The JSON-RPC answer of a lead form's onchange, as the web client asks it for ``user``."""
+        self.authenticate(user.login, user.login)
+        kwargs = {"context": context} if context else {}
+        return self.call_kw("crm.lead", "onchange", [[], values, field_names, self.LEAD_FORM], kwargs)
+
+    def assert_answers_as_missing(self, answer, partner):
+        """``answer`` is the error a partner id that does not exist gets, and names nothing of
+        ``partner``."""
+        nowhere = self.env["res.partner"].search([], order="id desc", limit=1).id + 1000
+        missing = self.lead_onchange(self.ada_user, {"partner_id": nowhere}, ["partner_id"])["error"]
+        error = answer["error"]
+        self.assertEqual(error["data"]["name"], missing["data"]["name"])
+        self.assertEqual(
+            error["data"]["message"].replace(f"({partner.id},)", f"({nowhere},)"), missing["data"]["message"]
+        )
+        details = (partner.name, partner.email, partner.phone, partner.street, partner.city)
+        for detail in filter(None, details):
+            self.assertNotIn(detail, json.dumps(answer))
+
+    @mute_logger("odoo.http")
+    def test_a_lead_onchange_copies_no_detail_of_a_hidden_customer(self):
+        # Odoo computes a lead's contact fields from its customer as superuser, saved or not
+        details = {"email": "hidden@x.example", "phone": "+228 5551", "street": "1 Hidden Rd", "city": "Kara"}
+        self.bobs_customer.write(details)
+        self.adas_customer.write({**details, "email": "seen@x.example"})
+        answer = self.lead_onchange(self.ada_user, {"partner_id": self.bobs_customer.id}, ["partner_id"])
+        self.assert_answers_as_missing(answer, self.bobs_customer)
+        # a new lead's default, from the context or saved for the user, is set by the onchange too
+        context = {"default_partner_id": self.bobs_customer.id}
+        self.assert_answers_as_missing(self.lead_onchange(self.ada_user, {}, [], context), self.bobs_customer)
+        self.env["ir.default"].set("crm.lead", "partner_id", self.bobs_customer.id, user_id=self.ada_user.id)
+        self.assert_answers_as_missing(self.lead_onchange(self.ada_user, {}, []), self.bobs_customer)
+        # her own customer's details, and Bob's for Sam, who sees every customer of the branch
+        own = self.lead_onchange(self.ada_user, {"partner_id": self.adas_customer.id}, ["partner_id"])
+        self.assertEqual(own["result"]["value"]["email_from"], "seen@x.example")
+        sams = self.lead_onchange(self.sam_user, {"partner_id": self.bobs_customer.id}, ["partner_id"])
+        self.assertEqual(sams["result"]["value"]["email_from"], "hidden@x.example")
+
+    @mute_logger("odoo.http")
+    def test_an_onchange_checks_only_the_partners_it_sets_not_those_the_record_holds(self):
+        # an order she sees, delivered to a customer she does not: its form still works
+        order = self.env["sale.order"].create(
+            {"partner_id": self.adas_customer.id, "partner_shipping_id": self.bobs_customer.id}
+        )
+        form = {"partner_id": {}, "partner_shipping_id": {}, "client_order_ref": {}}
+        values = {"partner_id": self.adas_customer.id, "partner_shipping_id": self.bobs_customer.id}
+        self.authenticate(self.ada_user.login, self.ada_user.login)
+        renamed = {**values, "client_order_ref": "PO-7"}
+        answer = self.call_kw("sale.order", "onchange", [order.ids, renamed, ["client_order_ref"], form])
+        self.assertNotIn("error", answer)
+        moved = {**values, "partner_id": self.elsewhere.id}
+        answer = self.call_kw("sale.order", "onchange", [order.ids, moved, ["partner_id"], form])
+        self.assertEqual(answer["error"]["data"]["name"], "odoo.exceptions.MissingError")
+        self.assertNotIn(self.elsewhere.name, json.dumps(answer))
+
     @mute_logger("odoo.http", "odoo.addons.base.models.ir_rule")
     def test_seat_agent_cannot_write_hidden_customer(self):
         self.authenticate(self.ada_user.login, self.ada_user.login)
