@@ -15,10 +15,21 @@ class Base(models.AbstractModel):
             self._abs_check_onchange_partners(values)
         return super().onchange(values, field_names, fields_spec)
 
+    def _abs_hidden_from_seat_member(self):
+        """The records of ``self`` the signed-in user may not read when the seat-member rules
+        limit them, even where ``self`` is elevated, judged by the saved record each one is (a
+        form's copy in an onchange is its record's); none for other users, whose access is Odoo's
+        own."""
+        if self.env.user._abs_seat_contexts() is None:
+            return self.browse()
+        saved = self._origin
+        hidden = saved - saved.with_user(self.env.uid)._filtered_access("read")
+        return self.filtered(lambda record: record._origin in hidden)
+
     def _abs_check_onchange_partners(self, values):
         """:raise MissingError: the onchange would set a partner the caller may not read."""
         partners = self.env["res.partner"].browse(self._abs_onchange_partner_ids(values))
-        hidden = partners - partners._filtered_access("read")
+        hidden = partners._abs_hidden_from_seat_member()
         if hidden:
             raise _missing_error(self.env, hidden[:1])
 

@@ -173,6 +173,17 @@ class ResPartner(models.Model):
         )
         return result
 
+    def _compute_same_vat_partner_id(self):
+        # Odoo looks for a partner with the same tax id or registry number as superuser, in every
+        # company, and names it on the form: a seat member is told only of one they may read
+        result = super()._compute_same_vat_partner_id()
+        for field_name in ("same_vat_partner_id", "same_company_registry_partner_id"):
+            hidden = self[field_name]._abs_hidden_from_seat_member()
+            for partner in self:
+                if partner[field_name] & hidden:
+                    partner[field_name] = False
+        return result
+
     def _compute_abs_assignment_count(self):
         counts = dict(
             self.env["ov.sa_customer_assignment"]._read_group(

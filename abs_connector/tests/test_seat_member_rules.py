@@ -694,6 +694,36 @@ class TestSeatMemberOverRpc(JsonRpcMixin, HttpCase, SeatMemberCase):
         self.assertEqual(answer["error"]["data"]["name"], "odoo.exceptions.MissingError")
         self.assertNotIn(self.elsewhere.name, json.dumps(answer))
 
+    def form_onchange(self, user, model, values, changed, form):
+        """The values an onchange of a new record's form answers ``user`` over JSON-RPC."""
+        self.authenticate(user.login, user.login)
+        answer = self.call_kw(model, "onchange", [[], values, [changed], form])
+        return answer["result"]["value"]
+
+    def test_a_contact_form_names_no_hidden_customer_with_the_same_tax_id(self):
+        # Odoo looks for the same tax id as superuser in every company and names what it finds
+        self.bobs_customer.write({"vat": "BE0477472701", "is_company": True})
+        form = {"vat": {}, "same_vat_partner_id": {"fields": {"display_name": {}}}}
+        values = {"vat": "BE0477472701", "is_company": True, "name": "New Co"}
+        adas = self.form_onchange(self.ada_user, "res.partner", values, "vat", form)
+        self.assertFalse(adas.get("same_vat_partner_id"))
+        self.assertNotIn(self.bobs_customer.name, json.dumps(adas))
+        sams = self.form_onchange(self.sam_user, "res.partner", values, "vat", form)
+        self.assertEqual(sams["same_vat_partner_id"]["display_name"], self.bobs_customer.name)
+
+    def test_similar_leads_of_a_hidden_customer_are_neither_listed_nor_counted(self):
+        # Odoo finds similar leads (same e-mail domain) as superuser, for a lead to be escalated
+        self.env["crm.lead"].create(
+            {"name": "Bob's deal", "partner_id": self.bobs_customer.id, "email_from": "buyer@bobcorp.example"}
+        )
+        form = {"email_from": {}, "duplicate_lead_ids": {}, "duplicate_lead_count": {}}
+        values = {"name": "New lead", "email_from": "other@bobcorp.example"}
+        adas = self.form_onchange(self.ada_user, "crm.lead", values, "email_from", form)
+        self.assertFalse(adas.get("duplicate_lead_count"))
+        self.assertFalse(adas.get("duplicate_lead_ids"))
+        sams = self.form_onchange(self.sam_user, "crm.lead", values, "email_from", form)
+        self.assertEqual(sams["duplicate_lead_count"], 1)
+
     @mute_logger("odoo.http", "odoo.addons.base.models.ir_rule")
     def test_seat_agent_cannot_write_hidden_customer(self):
         self.authenticate(self.ada_user.login, self.ada_user.login)
