@@ -19,9 +19,13 @@ Rules:
 * stamps pointing at a missing SA, an inactive SA or an actor partner that no
   longer exists are skipped and reported (count + sample, and a warning in the
   server log) rather than guessed at;
-* ``ON CONFLICT (partner_id, account_id) WHERE state = 'active' DO NOTHING``
-  against the partial unique index protects against a customer being assigned
-  concurrently while the backfill runs;
+* a customer assigned by another transaction while the backfill runs is never
+  assigned twice: the insert waits on the partial unique index for that
+  transaction, then (Odoo's transactions are REPEATABLE READ) fails with a
+  serialization error, which Odoo answers for a request by running it again;
+  the new run finds the row. ``ON CONFLICT (partner_id, account_id) WHERE
+  state = 'active' DO NOTHING`` would skip a conflicting row only under READ
+  COMMITTED, so ``conflicts`` stays 0 under Odoo;
 * no event is emitted: the backfill records assignments that already existed
   in V2, it does not assign anybody.
 
@@ -262,7 +266,8 @@ def run(env, company_id=None, sample_size=DEFAULT_SAMPLE_SIZE, bulk=None):
         # as every customer created since 18.0.1.2.0: it belongs to its account's company, so
         # that users of other companies do not see it
         assign_customer_companies(env, company_id)
-    # Rows skipped by ON CONFLICT: assigned by someone else while we ran.
+    # Rows skipped by ON CONFLICT; 0 under REPEATABLE READ, where a row assigned by someone else
+    # while we ran is a serialization error instead (module docstring)
     report["conflicts"] = report["would_create"] - report["created"]
     _logger.info(
         "abs_connector backfill (company=%s): created %s, already present %s, conflicts %s, skipped %s %s",

@@ -575,7 +575,14 @@ SCHEMAS = {
             "dry_run": {"type": "boolean"},
             "would_create": {"type": "integer", "minimum": 0},
             "created": {"type": "integer", "minimum": 0},
-            "conflicts": {"type": "integer", "minimum": 0},
+            "conflicts": {
+                "type": "integer",
+                "minimum": 0,
+                "description": "Rows left out because their customer was assigned while the run inserted; "
+                "always 0 on Odoo, whose transactions are REPEATABLE READ: such a customer makes the run "
+                "fail with a serialization error, and the run Odoo starts again counts it in "
+                "`already_present`.",
+            },
             "already_present": {"type": "integer", "minimum": 0},
             "skipped": {"type": "object", "additionalProperties": {"type": "integer", "minimum": 0}},
             "skipped_total": {"type": "integer", "minimum": 0},

@@ -336,3 +336,58 @@ def test_simultaneous_requests_release_an_ended_membership_once(team):
     assert events == [(customers[0], 1), (customers[1], 1)], "released exactly once"
     status, body = client.request("GET", "/api/contacts", token=ending["token"], sa=sa)
     assert status == 403, body
+
+
+def test_a_customer_assigned_while_the_backfill_runs_is_assigned_once(team):
+    """The backfill's insert meets a row another transaction is adding for the same customer: it
+    waits for it, then (REPEATABLE READ) fails with a serialization error that Odoo answers by
+    running the request again, which finds that row (docs/operations/upgrade.md#backfill-locks)."""
+    client, sa, conn, server = team["client"], team["sa"], team["conn"], team["server"]
+    stamped = [
+        client.ok(
+            "POST", "/api/contacts", {"name": f"Backfilled {n}"}, token=team["manager"], sa=sa, expected=201
+        )["id"]
+        for n in (1, 2)
+    ]
+    # customers stamped before V3: their accounts' stamps and no assignment row
+    rows(conn, "DELETE FROM ov_sa_customer_assignment WHERE partner_id = ANY(%s) RETURNING id", [stamped])
+    company = rows(conn, "SELECT company_id FROM ov_serviced_account WHERE id = %s", [sa])[0][0]
+    raced, left = stamped
+    locker = server.connect()
+    locker.autocommit = False
+    result = {}
+    try:
+        with locker.cursor() as cr:
+            cr.execute(
+                "INSERT INTO ov_sa_customer_assignment (account_id, partner_id, state, date_from, "
+                "assignment_status, company_id, create_uid, write_uid, create_date, write_date) "
+                "VALUES (%s, %s, 'active', now(), 'unassigned', %s, 1, 1, now(), now()) RETURNING id",
+                [sa, raced, company],
+            )
+            racing_row = cr.fetchone()[0]
+
+            def backfill():
+                body = {"dry_run": False, "company_id": company}
+                path = "/api/migration/backfill-customer-assignments"
+                result["answer"] = client.request("POST", path, body, api_key=server.api_key)
+
+            thread = threading.Thread(target=backfill)
+            thread.start()
+            time.sleep(2)
+            assert thread.is_alive(), f"the backfill did not wait for the other row: {result}"
+        locker.commit()
+        thread.join(timeout=120)
+    finally:
+        locker.close()
+    status, report = result["answer"]
+    assert status == 200, report
+    assert report["conflicts"] == 0 and report["created"] >= 1, report
+    active = rows(
+        conn,
+        "SELECT partner_id, id FROM ov_sa_customer_assignment "
+        "WHERE partner_id = ANY(%s) AND state = 'active' ORDER BY partner_id",
+        [stamped],
+    )
+    assert [partner for partner, _row in active] == sorted(stamped), active
+    assert (raced, racing_row) in active, "the row added meanwhile is the customer's only one"
+    assert left in dict(active)
