@@ -23,6 +23,8 @@ from . import (
     calendar_attendee,
     crm_activity_report,
     crm_lead,
+    discuss_channel,
+    discuss_channel_member,
     ir_http,
     ir_rule,
     mail_followers,

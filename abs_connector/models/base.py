@@ -18,20 +18,31 @@ class Base(models.AbstractModel):
     def _abs_hidden_from_seat_member(self):
         """The records of ``self`` the signed-in user may not read when the seat-member rules
         limit them, even where ``self`` is elevated, judged by the saved record each one is (a
-        form's copy in an onchange is its record's); none for other users, whose access is Odoo's
-        own."""
+        form's copy in an onchange is its record's; a record that does not exist is not one of
+        them); none for other users, whose access is Odoo's own."""
         if self.env.user._abs_seat_contexts() is None:
             return self.browse()
-        saved = self._origin
+        saved = self._origin.exists()
         hidden = saved - saved.with_user(self.env.uid)._filtered_access("read")
         return self.filtered(lambda record: record._origin in hidden)
 
+    def _abs_check_seen_by_seat_member(self):
+        """For a seat member, that every record of ``self`` exists and is one they may read.
+
+        :raise MissingError: one does not exist or is hidden from them, both in the words Odoo uses
+            for a missing record. Nothing for other users, whose access is Odoo's own.
+        """
+        if self.env.user._abs_seat_contexts() is None:
+            return
+        unseen = (self - self.exists()) | self._abs_hidden_from_seat_member()
+        if unseen:
+            raise _missing_error(self.env, unseen[:1])
+
     def _abs_check_onchange_partners(self, values):
         """:raise MissingError: the onchange would set a partner the caller may not read."""
-        partners = self.env["res.partner"].browse(self._abs_onchange_partner_ids(values))
-        hidden = partners._abs_hidden_from_seat_member()
-        if hidden:
-            raise _missing_error(self.env, hidden[:1])
+        self.env["res.partner"].browse(
+            self._abs_onchange_partner_ids(values)
+        )._abs_check_seen_by_seat_member()
 
     def _abs_onchange_partner_ids(self, values):
         """The partners an onchange of ``values`` puts in the record's partner fields, except those

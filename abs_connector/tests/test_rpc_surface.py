@@ -21,6 +21,12 @@ ADDON_MODULE = "odoo.addons.abs_connector."
 # test_every_public_method_is_on_the_allow_list until someone writes its reason here.
 ALLOWED_PUBLIC_METHODS = {
     # ---- ORM overrides: Odoo's ACL and record rules run before them (super() checks access) ----
+    ("discuss.channel", "add_members"): "Odoo's add_members (its own membership checks); only leaves out "
+    "the partners a seat member may not read, as it leaves out those that do not exist",
+    ("discuss.channel", "channel_get"): "Odoo's chat (its own checks); only refuses a seat member a "
+    "partner they may not read, as if it did not exist, before anything is created",
+    ("discuss.channel.member", "create"): "ORM create (Odoo's rights and rules on members); only refuses "
+    "a seat member a partner they may not read, as if it did not exist",
     ("base", "onchange"): "ORM onchange of every model (Odoo's rights); only refuses a seat member "
     "a partner they may not read, as if it did not exist, before Odoo computes anything",
     ("abs.api_key", "create"): "ORM create; refuses any key not made by the generator (ACL: managers)",

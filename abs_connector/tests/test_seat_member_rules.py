@@ -724,6 +724,43 @@ class TestSeatMemberOverRpc(JsonRpcMixin, HttpCase, SeatMemberCase):
         sams = self.form_onchange(self.sam_user, "crm.lead", values, "email_from", form)
         self.assertEqual(sams["duplicate_lead_count"], 1)
 
+    def discuss_answer(self, method, args):
+        """Ada's JSON-RPC answer to a discuss.channel method."""
+        self.authenticate(self.ada_user.login, self.ada_user.login)
+        return self.call_kw("discuss.channel", method, args)
+
+    @mute_logger("odoo.http")
+    def test_a_chat_or_group_with_a_hidden_customer_answers_as_with_a_missing_partner(self):
+        # Odoo shows a chat's or group's members by name, whoever the caller may read
+        hidden = self.bobs_customer
+        members = self.env["discuss.channel.member"].search_count([("partner_id", "=", hidden.id)])
+        nowhere = self.env["res.partner"].search([], order="id desc", limit=1).id + 1000
+        group = self.discuss_answer("create_group", [[self.sam.person_partner_id.id]])
+        group_id = group["result"]["discuss.channel"][0]["id"]
+        for method, args in (
+            ("channel_get", lambda partner_id: [[partner_id]]),
+            ("create_group", lambda partner_id: [[partner_id]]),
+            ("add_members", lambda partner_id: [[group_id], [partner_id]]),
+            (
+                "create",
+                lambda partner_id: [
+                    {"name": "Side door", "channel_member_ids": [[0, 0, {"partner_id": partner_id}]]}
+                ],
+            ),
+        ):
+            with self.subTest(method=method):
+                answer = json.dumps(self.discuss_answer(method, args(hidden.id)))
+                self.assertNotIn(hidden.name, answer)
+                missing = json.dumps(self.discuss_answer(method, args(nowhere)))
+                self.assertEqual(answer.replace(f"({hidden.id},)", f"({nowhere},)"), missing)
+        self.assertEqual(
+            self.env["discuss.channel.member"].search_count([("partner_id", "=", hidden.id)]), members
+        )
+        # a colleague, and her own customer
+        for partner in (self.sam.person_partner_id, self.adas_customer):
+            answer = self.discuss_answer("channel_get", [[partner.id]])
+            self.assertIn(partner.name, json.dumps(answer["result"]))
+
     @mute_logger("odoo.http", "odoo.addons.base.models.ir_rule")
     def test_seat_agent_cannot_write_hidden_customer(self):
         self.authenticate(self.ada_user.login, self.ada_user.login)
