@@ -29,6 +29,7 @@ from . import (
     ir_rule,
     mail_followers,
     mail_notification,
+    mail_thread,
     ov_conflict_review,
     ov_membership,
     ov_sa_customer_assignment,

@@ -761,6 +761,36 @@ class TestSeatMemberOverRpc(JsonRpcMixin, HttpCase, SeatMemberCase):
             answer = self.discuss_answer("channel_get", [[partner.id]])
             self.assertIn(partner.name, json.dumps(answer["result"]))
 
+    @mute_logger("odoo.http")
+    def test_a_message_to_or_a_follower_who_is_a_hidden_customer_answers_as_a_missing_partner(self):
+        # Odoo mails a message's recipients and a document's followers, and names them in the chatter
+        hidden = self.bobs_customer
+        nowhere = self.env["res.partner"].search([], order="id desc", limit=1).id + 1000
+        thread = {"thread_model": "res.partner", "thread_id": self.adas_customer.id}
+        messages = self.adas_customer.message_ids
+        followers = self.adas_customer.message_partner_ids
+
+        def post(partner_id):
+            data = {"body": "Hello", "partner_ids": [partner_id], "message_type": "comment"}
+            return self.json_rpc("/mail/message/post", {**thread, "post_data": data})
+
+        def subscribe(partner_id):
+            return self.call_kw("res.partner", "message_subscribe", [self.adas_customer.ids, [partner_id]])
+
+        self.authenticate(self.ada_user.login, self.ada_user.login)
+        for door in (post, subscribe):
+            with self.subTest(door=door.__name__):
+                answer = json.dumps(door(hidden.id))
+                self.assertNotIn(hidden.name, answer)
+                self.assertEqual(
+                    answer.replace(f"({hidden.id},)", f"({nowhere},)"), json.dumps(door(nowhere))
+                )
+        self.assertEqual(self.adas_customer.message_ids, messages)
+        self.assertEqual(self.adas_customer.message_partner_ids, followers)
+        # to her own customer, and a colleague following
+        self.assertIn(self.adas_customer.name, json.dumps(post(self.adas_customer.id)))
+        self.assertEqual(subscribe(self.sam.person_partner_id.id)["result"], True)
+
     @mute_logger("odoo.http", "odoo.addons.base.models.ir_rule")
     def test_seat_agent_cannot_write_hidden_customer(self):
         self.authenticate(self.ada_user.login, self.ada_user.login)
