@@ -21,6 +21,7 @@ from . import (
     account_payment,
     base,
     calendar_attendee,
+    calendar_event,
     crm_activity_report,
     crm_lead,
     discuss_channel,

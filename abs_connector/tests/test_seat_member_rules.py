@@ -468,6 +468,50 @@ class TestSeatMemberPartnerDetails(JsonRpcMixin, HttpCase, SeatMemberCase):
         seen = self.partners_seen_by_ada("calendar.attendee", "partner_id", event.attendee_ids)
         self.assertEqual(seen, self.shown_to_ada)
 
+    @mute_logger("odoo.http", "odoo.addons.base.models.ir_rule")
+    def test_a_meeting_with_a_hidden_customer_she_does_not_attend_shows_her_only_busy(self):
+        def meeting(name, attendees):
+            start = fields.Datetime.now()
+            return self.env["calendar.event"].create(
+                {
+                    "name": name,
+                    "privacy": "public",
+                    "description": f"Notes on {name}",
+                    "location": f"At {name}",
+                    "start": start,
+                    "stop": start + timedelta(hours=1),
+                    "partner_ids": [Command.set(attendees.ids)],
+                }
+            )
+
+        hidden = meeting("Visit Seat Customer Elsewhere", self.elsewhere)
+        own = meeting("Visit Seat Customer Of Ada", self.adas_customer)
+        attended = meeting("Call with Seat Customer Elsewhere", self.elsewhere | self.ada.person_partner_id)
+        meetings = hidden | own | attended
+        self.authenticate(self.ada_user.login, self.ada_user.login)
+        listed = self.call_kw(
+            "calendar.event",
+            "search_read",
+            [[("id", "in", meetings.ids)]],
+            {"fields": ["name", "display_name", "description", "location"]},
+        )
+        by_id = {row["id"]: row for row in listed["result"]}
+        self.assertEqual((by_id[hidden.id]["name"], by_id[hidden.id]["display_name"]), ("Busy", "Busy"))
+        self.assertFalse(by_id[hidden.id]["description"] or by_id[hidden.id]["location"])
+        self.assertEqual(by_id[own.id]["name"], own.name)
+        self.assertEqual(by_id[attended.id]["name"], attended.name)
+        by_title = [[("id", "in", meetings.ids)], ["name"], ["name"]]
+        grouped = self.call_kw("calendar.event", "read_group", by_title, {"lazy": False})
+        names = {group["name"] for group in grouped["result"]}
+        self.assertEqual(names, {own.name, attended.name})
+        self.assertNotIn(hidden.location, json.dumps([listed, grouped]))
+        # Odoo's own right to change a meeting one may only see as busy
+        answer = self.call_kw("calendar.event", "write", [hidden.ids, {"name": "Renamed"}])
+        self.assertEqual(answer["error"]["data"]["name"], "odoo.exceptions.AccessError")
+        self.assertEqual(hidden.name, "Visit Seat Customer Elsewhere")
+        # Governance Managers and people outside governance see it as Odoo shows it
+        self.assertEqual(hidden.with_user(self.env.ref("base.user_admin")).name, hidden.name)
+
     def test_payment_transactions_and_tokens_of_hidden_customers_are_hidden(self):
         method = self.env.ref("payment.payment_method_unknown")
         provider = self.env["payment.provider"].create(
