@@ -861,6 +861,13 @@ class TestSeatMemberTour(HttpCase, SeatMemberCase):
             with self.subTest(app=app):
                 self.start_tour(url, "abs_seat_member_list", login=self.ada_user.login)
 
+    def test_seat_agent_quotes_her_own_customer_in_the_browser(self):
+        url = "/odoo/action-sale.action_quotations_with_onboarding/new"
+        self.start_tour(url, "abs_seat_member_quotation", login=self.ada_user.login)
+        quotation = self.env["sale.order"].search([("create_uid", "=", self.ada_user.id)])
+        self.assertEqual(quotation.partner_id, self.adas_customer)
+        self.assertEqual(quotation.x_sa_id, self.sa)
+
 
 @tagged("post_install", "-at_install")
 class TestSeatMemberContactsSeeingMany(TestSeatMemberContacts):

@@ -23,3 +23,36 @@ registry.category("web_tour.tours").add("abs_seat_member_list", {
         },
     ],
 });
+
+/*
+ * The same agent starts a quotation in the browser: the customer field offers her own customer
+ * and not her colleague's, and choosing it runs Odoo's onchange (which the addon checks for a
+ * partner she may not read) and saves.
+ */
+registry.category("web_tour.tours").add("abs_seat_member_quotation", {
+    steps: () => [
+        {
+            content: "Look for a customer",
+            trigger: ".o_form_view .o_field_widget[name=partner_id] input",
+            run: "edit Seat Customer",
+        },
+        {
+            content: "Her customer is offered, her colleague's is not",
+            trigger: `.ui-autocomplete:has(.ui-menu-item a:contains('${MINE}')):not(:has(.ui-menu-item a:contains('${COLLEAGUES}')))`,
+        },
+        {
+            content: "Choose her customer",
+            trigger: `.ui-autocomplete .ui-menu-item a:contains('${MINE}')`,
+            run: "click",
+        },
+        {
+            content: "Save the quotation",
+            trigger: ".o_form_view .o_form_button_save",
+            run: "click",
+        },
+        {
+            content: "The quotation is saved under its number",
+            trigger: ".o_breadcrumb .active:contains('S0')",
+        },
+    ],
+});
