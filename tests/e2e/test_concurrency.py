@@ -208,29 +208,34 @@ def _assignments_of(team, partner_id):
     )[0][0]
 
 
-def _answer_while_a_revocation_is_held(team, agent, request):
-    """The answer of ``request()`` sent while another transaction has revoked ``agent``'s
-    membership without committing: it must wait for that row (checked 2 s in), then get its
-    answer once the revocation commits."""
+def _answer_while_held(team, statement, params, request, what):
+    """The answer of ``request()`` sent while another transaction has run ``statement`` without
+    committing: it must wait for that transaction (checked 2 s in), then get its answer once it
+    commits. Returns that answer and the first row the statement returned (None: no rows)."""
     locker = team["server"].connect()
     locker.autocommit = False
     result = {}
     try:
         with locker.cursor() as cr:
-            # what a revocation does first: change the membership row, not yet committed
-            cr.execute(
-                "UPDATE ov_membership SET membership_state = 'revoked' WHERE id = %s",
-                [agent["membership_id"]],
-            )
+            cr.execute(statement, params)
+            held = cr.fetchone() if cr.description else None
             thread = threading.Thread(target=lambda: result.update(answer=request()))
             thread.start()
             time.sleep(2)
-            assert thread.is_alive(), f"the request did not wait for the membership row: {result}"
+            assert thread.is_alive(), f"the request did not wait for {what}: {result}"
         locker.commit()
         thread.join(timeout=120)
     finally:
         locker.close()
-    return result["answer"]
+    return result["answer"], held
+
+
+def _answer_while_a_revocation_is_held(team, agent, request):
+    """The answer of ``request()`` sent while another transaction has revoked ``agent``'s
+    membership without committing (what a revocation does first: change the membership row)."""
+    revoke = "UPDATE ov_membership SET membership_state = 'revoked' WHERE id = %s"
+    answer, _held = _answer_while_held(team, revoke, [agent["membership_id"]], request, "the membership row")
+    return answer
 
 
 def test_create_waits_for_a_revocation_holding_the_membership_and_is_then_refused(team):
@@ -353,33 +358,21 @@ def test_a_customer_assigned_while_the_backfill_runs_is_assigned_once(team):
     rows(conn, "DELETE FROM ov_sa_customer_assignment WHERE partner_id = ANY(%s) RETURNING id", [stamped])
     company = rows(conn, "SELECT company_id FROM ov_serviced_account WHERE id = %s", [sa])[0][0]
     raced, left = stamped
-    locker = server.connect()
-    locker.autocommit = False
-    result = {}
-    try:
-        with locker.cursor() as cr:
-            cr.execute(
-                "INSERT INTO ov_sa_customer_assignment (account_id, partner_id, state, date_from, "
-                "assignment_status, company_id, create_uid, write_uid, create_date, write_date) "
-                "VALUES (%s, %s, 'active', now(), 'unassigned', %s, 1, 1, now(), now()) RETURNING id",
-                [sa, raced, company],
-            )
-            racing_row = cr.fetchone()[0]
+    # another transaction assigns one of them, not yet committed
+    assign = (
+        "INSERT INTO ov_sa_customer_assignment (account_id, partner_id, state, date_from, "
+        "assignment_status, company_id, create_uid, write_uid, create_date, write_date) "
+        "VALUES (%s, %s, 'active', now(), 'unassigned', %s, 1, 1, now(), now()) RETURNING id"
+    )
 
-            def backfill():
-                body = {"dry_run": False, "company_id": company}
-                path = "/api/migration/backfill-customer-assignments"
-                result["answer"] = client.request("POST", path, body, api_key=server.api_key)
+    def backfill():
+        body = {"dry_run": False, "company_id": company}
+        path = "/api/migration/backfill-customer-assignments"
+        return client.request("POST", path, body, api_key=server.api_key)
 
-            thread = threading.Thread(target=backfill)
-            thread.start()
-            time.sleep(2)
-            assert thread.is_alive(), f"the backfill did not wait for the other row: {result}"
-        locker.commit()
-        thread.join(timeout=120)
-    finally:
-        locker.close()
-    status, report = result["answer"]
+    (status, report), (racing_row,) = _answer_while_held(
+        team, assign, [sa, raced, company], backfill, "the other assignment"
+    )
     assert status == 200, report
     assert report["conflicts"] == 0 and report["created"] >= 1, report
     active = rows(
