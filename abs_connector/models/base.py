@@ -22,9 +22,13 @@ class Base(models.AbstractModel):
         them); none for other users, whose access is Odoo's own."""
         if self.env.user._abs_seat_contexts() is None:
             return self.browse()
-        saved = self._origin.exists()
-        hidden = saved - saved.with_user(self.env.uid)._filtered_access("read")
+        hidden = self._origin.exists()._abs_unreadable_by_caller()
         return self.filtered(lambda record: record._origin in hidden)
+
+    def _abs_unreadable_by_caller(self):
+        """The records of ``self`` (saved ones that exist) the signed-in user may not read, even
+        where ``self`` is elevated."""
+        return self - self.with_user(self.env.uid)._filtered_access("read")
 
     def _abs_check_seen_by_seat_member(self):
         """For a seat member, that every record of ``self`` exists and is one they may read.
@@ -34,7 +38,8 @@ class Base(models.AbstractModel):
         """
         if self.env.user._abs_seat_contexts() is None:
             return
-        unseen = (self - self.exists()) | self._abs_hidden_from_seat_member()
+        existing = self.exists()
+        unseen = (self - existing) | existing._abs_unreadable_by_caller()
         if unseen:
             raise _missing_error(self.env, unseen[:1])
 

@@ -29,8 +29,8 @@ class DiscussChannel(models.Model):
         post_joined_message=True,
     ):
         # Odoo leaves out the ids of partners that do not exist; so are those the member may not read
-        hidden = self.env["res.partner"].browse(partner_ids or [])._abs_hidden_from_seat_member()
-        seen_ids = [partner_id for partner_id in partner_ids or [] if partner_id not in hidden.ids]
+        hidden = set(self.env["res.partner"].browse(partner_ids or [])._abs_hidden_from_seat_member().ids)
+        seen_ids = [partner_id for partner_id in partner_ids or [] if partner_id not in hidden]
         return super().add_members(
             partner_ids=seen_ids,
             guest_ids=guest_ids,
