@@ -12,6 +12,10 @@ docs/adr/0006-execution-identity.md.
 def elevate(records, reason):
     """``records`` as superuser, for the stated ``reason``.
 
+    Odoo 18's ``sudo()`` leaves the context's ``default_<field>`` keys behind when it elevates:
+    a caller over RPC chooses the context, and those keys would fill, as superuser, the fields a
+    ``create`` leaves out (tests/test_caller_defaults.py holds it through the real route).
+
     :param records: an Odoo recordset (or model).
     :param reason: why the executing user's rights must not decide here (one sentence).
     :raise ValueError: no reason given.

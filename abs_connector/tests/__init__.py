@@ -24,6 +24,7 @@ from . import (
     test_backfill,
     test_backfill_api,
     test_bootstrap,
+    test_caller_defaults,
     test_contact_change_log,
     test_customer_archival,
     test_customer_assignment,
