@@ -27,6 +27,7 @@ from . import (
     discuss_channel,
     discuss_channel_member,
     ir_http,
+    ir_qweb_field_contact,
     ir_rule,
     mail_followers,
     mail_notification,

@@ -2,18 +2,72 @@ from odoo import Command, models
 from odoo.exceptions import MissingError
 from odoo.tools.translate import get_translation
 
+from ..elevation import elevate
+
+# The field the seat-member record rules test: a model that has it is one they limit.
+SEAT_RULE_FIELD = "abs_seat_visible"
+
 
 class Base(models.AbstractModel):
     _inherit = "base"
 
+    # The many2one and many2many fields a caller fills that must point to records the caller may
+    # read, whoever the caller is (the addon's wizards). Over RPC the caller writes any id, and
+    # Odoo names a many2one as superuser: a membership, an account or a customer of another
+    # company would be named by the wizard's own answer.
+    _abs_seen_references = ()
+
     def onchange(self, values, field_names, fields_spec):
         # Odoo computes a form's stored fields as superuser: an onchange that sets a partner
-        # copies that partner's e-mail, phone and address into its answer (a lead does), whether
-        # or not the caller may read the partner. A seat member may set only partners they see;
-        # any other answers as a partner that does not exist (docs/security.md, "Seat users").
-        if self.env.user._abs_seat_contexts() is not None:
-            self._abs_check_onchange_partners(values)
+        # copies that partner's e-mail, phone and address into its answer (a lead does), and
+        # names any record it sets, whether or not the caller may read it. A seat member may
+        # set only governed records they see; any other answers as one that does not exist
+        # (docs/security.md, "Seat users").
+        if self._abs_seen_references or self.env.user._abs_seat_contexts() is not None:
+            self._abs_check_references_set(self._abs_onchange_reference_values(values), held_by=self)
         return super().onchange(values, field_names, fields_spec)
+
+    def write(self, vals):
+        # Odoo answers a many2one's name as superuser, and reports, related fields and computed
+        # fields read what it points to the same way: a seat member may make a record point only
+        # to governed records they see (docs/security.md, "Seat users").
+        if not self.env.su:
+            self._abs_check_references_set(vals, held_by=self)
+        return super().write(vals)
+
+    def _add_missing_default_values(self, values):
+        # create()'s values with their defaults (the context's default_<field> keys, saved
+        # defaults), before anything is computed from them: checked as write() checks its values
+        values = super()._add_missing_default_values(values)
+        if not self.env.su:
+            self._abs_check_references_set(values)
+        return values
+
+    def _abs_check_references_set(self, vals, held_by=None):
+        """That ``vals`` makes records point only to records the caller may read, besides those
+        every record of ``held_by`` already points to: in the fields of ``_abs_seen_references``
+        for every caller, and in every reference to governed records (those the seat-member
+        rules limit) for a seat member.
+
+        :raise MissingError: one does not exist or is hidden from them, in the words Odoo uses for
+            a missing record.
+        """
+        holders = _elevated(held_by)
+        for name in self._abs_references_to_check(vals):
+            referenced = _named_ids(vals[name]) - _held_ids(holders, name)
+            self.env[self._fields[name].comodel_name].browse(sorted(referenced))._abs_check_seen_by_caller()
+
+    def _abs_references_to_check(self, vals):
+        """The fields of ``vals`` whose records the caller must be able to read."""
+        names = [name for name in vals if self._abs_checks_reference(name)]
+        if names and self.env.user._abs_seat_contexts() is None:
+            return [name for name in names if name in self._abs_seen_references]
+        return names
+
+    def _abs_checks_reference(self, name):
+        """Whether the caller must be able to read what field ``name`` is set to: one of
+        ``_abs_seen_references`` or, for a seat member, a reference to governed records."""
+        return name in self._abs_seen_references or _is_seat_limited_reference(self, self._fields.get(name))
 
     def _abs_hidden_from_seat_member(self):
         """The records of ``self`` the signed-in user may not read when the seat-member rules
@@ -36,31 +90,27 @@ class Base(models.AbstractModel):
         :raise MissingError: one does not exist or is hidden from them, both in the words Odoo uses
             for a missing record. Nothing for other users, whose access is Odoo's own.
         """
-        if self.env.user._abs_seat_contexts() is None:
-            return
+        if self.env.user._abs_seat_contexts() is not None:
+            self._abs_check_seen_by_caller()
+
+    def _abs_check_seen_by_caller(self):
+        """That every record of ``self`` exists and is one the signed-in user may read, even where
+        ``self`` is elevated.
+
+        :raise MissingError: one does not exist or is hidden from them, both in the words Odoo uses
+            for a missing record.
+        """
         existing = self.exists()
         unseen = (self - existing) | existing._abs_unreadable_by_caller()
         if unseen:
             raise _missing_error(self.env, unseen[:1])
 
-    def _abs_check_onchange_partners(self, values):
-        """:raise MissingError: the onchange would set a partner the caller may not read."""
-        self.env["res.partner"].browse(
-            self._abs_onchange_partner_ids(values)
-        )._abs_check_seen_by_seat_member()
-
-    def _abs_onchange_partner_ids(self, values):
-        """The partners an onchange of ``values`` puts in the record's partner fields, except those
-        it already holds."""
-        given = self._abs_onchange_partner_values(values)
-        held = {name: set(self[name].ids) if self else set() for name in given}
-        return sorted(set().union(*(_named_ids(value) - held[name] for name, value in given.items())))
-
-    def _abs_onchange_partner_values(self, values):
-        """The values of the record's partner fields an onchange of ``values`` starts from: those
-        given and, for a new record, the defaults of the others (the context's
-        ``default_<field>`` keys, saved defaults), which its computed fields may read."""
-        names = [name for name, field in self._fields.items() if _is_partner_field(field)]
+    def _abs_onchange_reference_values(self, values):
+        """The values an onchange of ``values`` starts from in the references the caller must be
+        able to read (``_abs_checks_reference``): those given and, for a new record, the
+        defaults of the others (the context's ``default_<field>`` keys, saved defaults), which
+        its computed fields may read."""
+        names = [name for name in self._fields if self._abs_checks_reference(name)]
         given = {name: values[name] for name in names if name in values}
         missing = [name for name in names if name not in given]
         if missing and not self:
@@ -79,8 +129,31 @@ def _missing_error(env, record):
     return MissingError(f"{message}\n{detail}")
 
 
-def _is_partner_field(field):
-    return field.type in ("many2one", "many2many") and field.comodel_name == "res.partner"
+def _is_seat_limited_reference(model, field):
+    """Whether ``field`` (of ``model``, None: not one of its fields) points to records the
+    seat-member rules limit."""
+    return (
+        field is not None
+        and field.type in ("many2one", "many2many")
+        and SEAT_RULE_FIELD in model.pool[field.comodel_name]._fields
+    )
+
+
+def _elevated(records):
+    """``records`` elevated, archived ones read too, to read only the ids they point to; None
+    when there are none."""
+    if not records:
+        return None
+    return elevate(records, "only the ids the records already hold, to leave them out").with_context(
+        active_test=False
+    )
+
+
+def _held_ids(holders, name):
+    """The ids every record of ``holders`` (None: none) points to in field ``name``."""
+    if not holders:
+        return set()
+    return set.intersection(*(set(record[name].ids) for record in holders))
 
 
 def _named_ids(value):
@@ -90,7 +163,7 @@ def _named_ids(value):
         return _named_ids(value.get("id"))
     if isinstance(value, list | tuple):
         return set().union(*(_command_ids(item) for item in value))
-    return {value} if isinstance(value, int) and not isinstance(value, bool) else set()
+    return {value} if isinstance(value, int) and not isinstance(value, bool) and value > 0 else set()
 
 
 def _command_ids(item):

@@ -22,6 +22,9 @@ NAME_TRIGRAM_INDEX = "res_partner__name_abs_trigram_index"
 # The partners without a Service Account in the order of Odoo's contact lists: the part of a seat
 # member's page they make is read from it (see _abs_seat_page_query).
 UNGOVERNED_NAMES_INDEX = "res_partner_abs_ungoverned_names"
+# The context keys that add a partner's address, e-mail or tax id to its name (Odoo's
+# res.partner._compute_display_name)
+DISPLAY_NAME_DETAIL_KEYS = ("show_address", "show_email", "show_vat")
 
 # Creating, finding and archiving users is an administrator's right; every caller
 # has already checked the actor's authority over the customer.
@@ -182,6 +185,18 @@ class ResPartner(models.Model):
             for partner in self:
                 if partner[field_name] & hidden:
                     partner[field_name] = False
+        return result
+
+    def _compute_display_name(self):
+        # Odoo names a record's many2one as superuser, in the caller's context, whose keys add the
+        # partner's address, e-mail and tax id to its name: a seat member is given only the name
+        # of a partner they may not read, as a many2one always shows it
+        result = super()._compute_display_name()
+        if any(self.env.context.get(key) for key in DISPLAY_NAME_DETAIL_KEYS):
+            # the name Odoo gives without those keys (not read through the field, which is being
+            # computed for these records whatever the context)
+            for partner in self._abs_hidden_from_seat_member():
+                partner.display_name = partner.with_context(lang=self.env.lang)._get_complete_name().strip()
         return result
 
     def _compute_abs_assignment_count(self):

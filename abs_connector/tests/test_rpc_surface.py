@@ -32,7 +32,11 @@ ALLOWED_PUBLIC_METHODS = {
     ("mail.thread", "message_subscribe"): "Odoo's message_subscribe (its own rights on the thread); only "
     "refuses a seat member a follower they may not read, as if it did not exist",
     ("base", "onchange"): "ORM onchange of every model (Odoo's rights); only refuses a seat member "
-    "a partner they may not read, as if it did not exist, before Odoo computes anything",
+    "a governed record they may not read, as if it did not exist, before Odoo computes anything",
+    ("base", "write"): "ORM write of every model (Odoo's rights and rules); only refuses a seat member "
+    "a reference to a governed record they may not read, as if it did not exist",
+    ("ir.qweb.field.contact", "value_to_html"): "Odoo's contact widget (renders what it is given); only "
+    "prints a partner a seat member may not read by its name alone",
     ("abs.api_key", "create"): "ORM create; refuses any key not made by the generator (ACL: managers)",
     ("abs.api_key", "write"): "ORM write; refuses changing the digest (ACL: managers)",
     ("abs.governed.mixin", "create"): "ORM create of governed models; refuses stamps from anyone but "

@@ -845,6 +845,170 @@ class TestSeatMemberOverRpc(JsonRpcMixin, HttpCase, SeatMemberCase):
 
 
 @tagged("post_install", "-at_install")
+class TestSeatMemberReferences(JsonRpcMixin, HttpCase, SeatMemberCase):
+    """Odoo names what a many2one points to as superuser, and its reports and computed fields
+    read it the same way: a seat member can make a record point only to governed records they
+    see, and a partner they may not see that a record already points to is shown by its name
+    alone. Ada sees her customer; Bob's, in her own account, is hidden from her."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.bobs_customer.write(
+            {
+                "street": "7 Hidden Lane",
+                "phone": "+228 5550 7777",
+                "vat": "BE0477472701",
+                "email": "bob.c@x.example",
+            }
+        )
+        cls.adas_customer.write({"street": "1 Seen Street"})
+        cls.adas_order = cls.env["sale.order"].create({"partner_id": cls.adas_customer.id})
+        cls.bobs_order = cls.env["sale.order"].create({"partner_id": cls.bobs_customer.id})
+
+    def setUp(self):
+        super().setUp()
+        self.authenticate(self.ada_user.login, self.ada_user.login)
+
+    def nowhere(self, model):
+        """An id no record of ``model`` has."""
+        return self.env[model].search([], order="id desc", limit=1).id + 1000
+
+    def assert_answers_as_missing(self, call, hidden):
+        """``call(id)`` answers for the id of ``hidden`` exactly what it answers for an id no
+        record has, and names nothing of it."""
+        nowhere = self.nowhere(hidden._name)
+        answer, missing = call(hidden.id), call(nowhere)
+        self.assertEqual(answer["error"]["data"]["name"], missing["error"]["data"]["name"])
+        message = answer["error"]["data"]["message"]
+        self.assertEqual(
+            message.replace(f"({hidden.id},)", f"({nowhere},)"), missing["error"]["data"]["message"]
+        )
+        secrets = [
+            hidden.display_name,
+            *(hidden[name] for name in ("email", "street", "phone") if name in hidden),
+        ]
+        for secret in filter(None, secrets):
+            self.assertNotIn(secret, json.dumps(answer))
+
+    @mute_logger("odoo.http")
+    def test_an_order_cannot_be_made_to_point_to_a_hidden_customer_over_json_rpc(self):
+        orders = self.env["sale.order"].search_count([])
+
+        def ship_to(partner_id):
+            return self.call_kw(
+                "sale.order", "write", [self.adas_order.ids, {"partner_shipping_id": partner_id}]
+            )
+
+        def create_invoiced_to(partner_id):
+            values = {"partner_id": self.adas_customer.id, "partner_invoice_id": partner_id}
+            return self.call_kw("sale.order", "create", [[values]])
+
+        def create_shipping_by_default_to(partner_id):
+            context = {"default_partner_shipping_id": partner_id}
+            return self.call_kw(
+                "sale.order", "create", [[{"partner_id": self.adas_customer.id}]], {"context": context}
+            )
+
+        for door in (ship_to, create_invoiced_to, create_shipping_by_default_to):
+            with self.subTest(door=door.__name__):
+                self.assert_answers_as_missing(door, self.bobs_customer)
+        self.assertEqual(self.adas_order.partner_shipping_id, self.adas_customer)
+        self.assertEqual(self.env["sale.order"].search_count([]), orders)
+        # her own customer, and a record that already points to a hidden customer stays editable
+        self.assertNotIn("error", ship_to(self.adas_customer.id))
+        self.adas_order.partner_shipping_id = self.bobs_customer
+        answer = self.call_kw("sale.order", "write", [self.adas_order.ids, {"client_order_ref": "PO-9"}])
+        self.assertNotIn("error", answer)
+
+    @mute_logger("odoo.http")
+    def test_a_payment_link_names_and_prices_no_hidden_customer_or_order(self):
+        def link(res_id, partner_id):
+            values = {"res_model": "sale.order", "res_id": res_id, "amount": 1.0, "partner_id": partner_id}
+            return self.call_kw("payment.link.wizard", "create", [[values]])
+
+        self.assert_answers_as_missing(
+            lambda partner_id: link(self.adas_order.id, partner_id), self.bobs_customer
+        )
+        self.assert_answers_as_missing(
+            lambda order_id: link(order_id, self.adas_customer.id), self.bobs_order
+        )
+        made = link(self.adas_order.id, self.adas_customer.id)
+        read = self.call_kw("payment.link.wizard", "read", [made["result"], ["partner_email", "link"]])
+        self.assertEqual(read["result"][0]["partner_email"], self.adas_customer.email)
+        # Sam, staff of the account, sees Bob's customer
+        self.authenticate(self.sam_user.login, self.sam_user.login)
+        made = link(self.bobs_order.id, self.bobs_customer.id)
+        read = self.call_kw("payment.link.wizard", "read", [made["result"], ["partner_email"]])
+        self.assertEqual(read["result"][0]["partner_email"], self.bobs_customer.email)
+
+    def test_a_hidden_customers_name_comes_without_address_email_or_tax_id_whatever_the_context(self):
+        self.adas_order.partner_shipping_id = self.bobs_customer
+        context = {"show_address": True, "show_email": True, "show_vat": True}
+        fields = ["partner_id", "partner_shipping_id"]
+        read = self.call_kw("sale.order", "read", [self.adas_order.ids, fields], {"context": context})
+        spec = {name: {"fields": {"display_name": {}}, "context": context} for name in fields}
+        web_read = self.call_kw("sale.order", "web_read", [self.adas_order.ids, spec])
+        self.assertEqual(read["result"][0]["partner_shipping_id"][1], self.bobs_customer.name)
+        self.assertEqual(
+            web_read["result"][0]["partner_shipping_id"]["display_name"], self.bobs_customer.name
+        )
+        for answer in (read, web_read):
+            for secret in ("7 Hidden Lane", "bob.c@x.example", "BE0477472701"):
+                self.assertNotIn(secret, json.dumps(answer))
+            # her own customer's details, as Odoo gives them
+            self.assertIn("1 Seen Street", json.dumps(answer))
+
+    def test_a_quotation_she_prints_shows_a_hidden_customers_address_by_name_only(self):
+        self.adas_order.partner_shipping_id = self.bobs_customer
+        response = self.url_open(f"/report/html/sale.report_saleorder/{self.adas_order.id}")
+        self.assertEqual(response.status_code, 200)
+        self.assertIn(self.bobs_customer.name, response.text)
+        for secret in ("7 Hidden Lane", "+228 5550 7777", "bob.c@x.example", "BE0477472701"):
+            self.assertNotIn(secret, response.text)
+        self.assertIn("1 Seen Street", response.text)
+        # Sam, who sees Bob's customer, gets the whole address
+        self.authenticate(self.sam_user.login, self.sam_user.login)
+        response = self.url_open(f"/report/html/sale.report_saleorder/{self.adas_order.id}")
+        self.assertIn("7 Hidden Lane", response.text)
+
+    @mute_logger("odoo.http")
+    def test_a_governance_wizard_cannot_name_a_membership_or_customer_she_does_not_see(self):
+        groups = (*self.SEAT_GROUPS, "abs_connector.group_abs_governance_user")
+        sam = self.sam_user
+        sam.groups_id = [Command.link(self.env.ref(group).id) for group in groups]
+        outsider = self.make_member(self.other_sa, "agent")
+        self.authenticate(sam.login, sam.login)
+
+        def revoke(membership_id):
+            return self.call_kw(
+                "abs.revoke.membership.wizard", "create", [[{"membership_id": membership_id}]]
+            )
+
+        def explain(customer_id):
+            values = {
+                "person_partner_id": self.bob.person_partner_id.id,
+                "serviced_account_id": self.sa.id,
+                "customer_id": customer_id,
+            }
+            return self.call_kw("abs.explain.access.wizard", "create", [[values]])
+
+        def revoke_form(membership_id):
+            form = {"membership_id": {"fields": {"display_name": {}}}}
+            return self.call_kw(
+                "abs.revoke.membership.wizard",
+                "onchange",
+                [[], {"membership_id": membership_id}, ["membership_id"], form],
+            )
+
+        for door in (revoke, revoke_form):
+            with self.subTest(door=door.__name__):
+                self.assert_answers_as_missing(door, outsider)
+        self.assert_answers_as_missing(explain, self.elsewhere)
+        self.assertNotIn("error", revoke(self.bob.id))
+
+
+@tagged("post_install", "-at_install")
 class TestSeatMemberTour(HttpCase, SeatMemberCase):
     def test_seat_agent_sees_own_customer_only_in_contacts_sales_and_crm_lists(self):
         for customer in (self.adas_customer, self.bobs_customer):

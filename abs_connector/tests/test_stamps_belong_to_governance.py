@@ -5,7 +5,7 @@ imports, duplicates, merges or an RPC caller's context (docs/operations/back-off
 import json
 
 from odoo import Command
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, MissingError
 from odoo.tests import HttpCase, tagged
 from odoo.tools import mute_logger
 
@@ -85,8 +85,8 @@ class TestStampsBelongToGovernance(JsonRpcMixin, HttpCase, SeatMemberCase):
         Order = self.env["sale.order"].with_user(self.ada_user)
         with self.assertRaises(AccessError):
             Order.create({"partner_id": self.bobs_customer.id, "x_sa_id": False})
-        with self.assertRaises(AccessError):
-            Order.create({"partner_id": self.bobs_customer.id})  # Bob's: hidden from Ada
+        with self.assertRaises(MissingError):
+            Order.create({"partner_id": self.bobs_customer.id})  # Bob's: hidden from Ada, as if missing
         lead = (
             self.env["crm.lead"]
             .with_user(self.ada_user)
@@ -95,7 +95,9 @@ class TestStampsBelongToGovernance(JsonRpcMixin, HttpCase, SeatMemberCase):
         self.assertEqual(
             self.stamps(lead), {"x_sa_id": self.sa.id, "x_actor_id": self.ada.person_partner_id.id}
         )
-        lead.write({"partner_id": self.bobs_customer.id})
+        with self.assertRaises(MissingError):  # she cannot hand her lead to a customer hidden from her
+            lead.write({"partner_id": self.bobs_customer.id})
+        lead.with_user(self.salesperson).write({"partner_id": self.bobs_customer.id})
         self.assertEqual(
             self.stamps(lead)["x_actor_id"], self.bob.person_partner_id.id, "it follows Bob's customer"
         )

@@ -2,10 +2,11 @@
 turn governance refusals into readable errors without changing anything."""
 
 from odoo import Command
-from odoo.exceptions import AccessError, UserError
-from odoo.tests import Form, tagged
+from odoo.exceptions import AccessError, MissingError, UserError
+from odoo.tests import Form, HttpCase, tagged
+from odoo.tools import mute_logger
 
-from .common import AbsSaTreeCase
+from .common import AbsSaTreeCase, JsonRpcMixin
 
 
 @tagged("post_install", "-at_install")
@@ -118,11 +119,14 @@ class TestBackOfficeWizards(AbsSaTreeCase):
             self.tree.branch, self.tree.kwame, email="hidden.enroll@client.example.com"
         )
         Wizard = self.env["abs.enroll.member.wizard"].with_user(seat_reader)
-        wizard = Wizard.create(
-            {"serviced_account_id": self.tree.branch.id, "person_partner_id": hidden.id, "role_code": "agent"}
-        )
-        with self.assertRaises(AccessError):
-            wizard.read(["person_email"])
+        with self.assertRaises(MissingError):  # as a person that does not exist
+            Wizard.create(
+                {
+                    "serviced_account_id": self.tree.branch.id,
+                    "person_partner_id": hidden.id,
+                    "role_code": "agent",
+                }
+            )
         readable = self.make_person("Visible Person", email="visible.enroll@example.com")
         wizard = Wizard.create(
             {
@@ -139,14 +143,15 @@ class TestBackOfficeWizards(AbsSaTreeCase):
         company = self.env["res.company"].create({"name": "Revoke Elsewhere Ltd"})
         seed = self.env["ov.serviced_account"]._get_company_seed(company)
         foreign = self.make_member(self.make_branch("Foreign Desk", parent=seed), "staff")
-        wizard = (
-            self.env["abs.revoke.membership.wizard"]
-            .with_user(self.gov_user)
-            .create({"membership_id": foreign.id})
+        Wizard = self.env["abs.revoke.membership.wizard"].with_user(self.gov_user)
+        nowhere = self.env["ov.membership"].search([], order="id desc", limit=1).id + 1000
+        with self.assertRaises(MissingError) as hidden:
+            Wizard.create({"membership_id": foreign.id})
+        with self.assertRaises(MissingError) as missing:
+            Wizard.create({"membership_id": nowhere})
+        self.assertEqual(
+            str(hidden.exception).replace(f"({foreign.id},)", f"({nowhere},)"), str(missing.exception)
         )
-        for field_name in ("serviced_account_id", "person_partner_id", "role_code", "membership_state"):
-            with self.subTest(field=field_name), self.assertRaises(AccessError):
-                wizard.read([field_name])
         self.assertEqual(foreign.membership_state, "active")
 
     def test_revoke_wizard_shows_how_many_customers_become_unassigned_before_confirming(self):
@@ -343,7 +348,16 @@ class TestBackOfficeWizards(AbsSaTreeCase):
         groups = ("base.group_user", "abs_connector.group_abs_governance_user")
         agent_reader = self.make_seat_user(self.tree.jean, groups=groups)
         staff_reader = self.make_seat_user(self.tree.alice, groups=groups)
-        customer = self.make_customer(self.tree.branch, self.tree.kwame)
+        kwames = self.make_customer(self.tree.branch, self.tree.kwame)
+        with self.assertRaises(MissingError):  # Kwame's customer is hidden from Jean: as if missing
+            self.env["abs.explain.access.wizard"].with_user(agent_reader).create(
+                {
+                    "serviced_account_id": self.tree.branch.id,
+                    "person_partner_id": self.tree.kwame.id,
+                    "customer_id": kwames.id,
+                }
+            )
+        customer = self.make_customer(self.tree.branch)  # unassigned: every agent of the branch sees it
         values = {
             "serviced_account_id": self.tree.branch.id,
             "person_partner_id": self.tree.kwame.id,
@@ -391,3 +405,69 @@ class TestBackOfficeWizards(AbsSaTreeCase):
 
         self.assertIn('name="abs_governance"', form_arch(self.gov_user))
         self.assertNotIn('name="abs_governance"', form_arch(self.plain_user))
+
+
+@tagged("post_install", "-at_install", "abs_security")
+class TestWizardReferencesOverRpc(JsonRpcMixin, HttpCase, AbsSaTreeCase):
+    """Over RPC the caller writes any id into a wizard, and Odoo names a many2one as superuser:
+    Governance Users and Managers of one company get no name of another company's membership,
+    account or customer from the governance wizards, created or in a form; each answers as one
+    that does not exist."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.reader = cls.make_user(
+            "wizard.refs@example.com", "base.group_user", "abs_connector.group_abs_governance_user"
+        )
+        cls.manager = cls.make_user(
+            "wizard.refs.manager@example.com", "base.group_user", "abs_connector.group_abs_governance_manager"
+        )
+        company = cls.env["res.company"].create({"name": "Wizard Elsewhere Ltd"})
+        seed = cls.env["ov.serviced_account"]._get_company_seed(company)
+        cls.foreign_branch = cls.make_branch("Foreign Wizard Desk", parent=seed)
+        cls.foreign_member = cls.make_member(cls.foreign_branch, "staff")
+        cls.foreign_customer = cls.make_customer(cls.foreign_branch, name="Foreign Wizard Customer")
+
+    def answers_as_missing(self, call, hidden):
+        nowhere = self.env[hidden._name].search([], order="id desc", limit=1).id + 1000
+        answer, missing = call(hidden.id), call(nowhere)
+        self.assertEqual(answer["error"]["data"]["name"], "odoo.exceptions.MissingError")
+        message = answer["error"]["data"]["message"].replace(f"({hidden.id},)", f"({nowhere},)")
+        self.assertEqual(message, missing["error"]["data"]["message"])
+        self.assertNotIn(hidden.with_context(active_test=False).display_name, str(answer))
+
+    def create_wizard(self, model, values):
+        return self.call_kw(model, "create", [[values]])
+
+    def revoke(self, membership_id):
+        return self.create_wizard("abs.revoke.membership.wizard", {"membership_id": membership_id})
+
+    def revoke_form(self, membership_id):
+        form = {"membership_id": {"fields": {"display_name": {}}}}
+        values = {"membership_id": membership_id}
+        return self.call_kw("abs.revoke.membership.wizard", "onchange", [[], values, ["membership_id"], form])
+
+    def archive(self, account_id):
+        return self.create_wizard("abs.archive.service.account.wizard", {"serviced_account_id": account_id})
+
+    def reassign(self, customer_id):
+        values = {"serviced_account_id": self.tree.branch.id, "partner_ids": [Command.set([customer_id])]}
+        return self.create_wizard("abs.reassign.customers.wizard", values)
+
+    @mute_logger("odoo.http")
+    def test_a_wizard_names_no_membership_account_or_customer_of_another_company(self):
+        doors = [
+            (self.reader, self.revoke, self.foreign_member),
+            (self.reader, self.revoke_form, self.foreign_member),
+            (self.manager, self.archive, self.foreign_branch),
+            (self.manager, self.reassign, self.foreign_customer),
+        ]
+        for user, door, hidden in doors:
+            with self.subTest(user=user.login, door=door.__name__):
+                self.authenticate(user.login, user.login)
+                self.answers_as_missing(door, hidden)
+        # the wizards of their own company's records
+        self.assertNotIn("error", self.archive(self.tree.sub_branch.id))
+        self.authenticate(self.reader.login, self.reader.login)
+        self.assertNotIn("error", self.revoke(self.tree.jean_membership.id))

@@ -9,4 +9,5 @@ from . import (
     abs_reassign_customers_wizard,
     abs_revoke_membership_wizard,
     base_partner_merge_automatic_wizard,
+    payment_link_wizard,
 )

@@ -11,6 +11,7 @@ class AbsArchiveServiceAccountWizard(models.TransientModel):
 
     _name = "abs.archive.service.account.wizard"
     _description = "Archive a Service Account and its sub-accounts"
+    _abs_seen_references = ("serviced_account_id",)
 
     serviced_account_id = fields.Many2one(
         "ov.serviced_account", string="Service Account", required=True, ondelete="cascade"

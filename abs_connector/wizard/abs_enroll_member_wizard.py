@@ -12,6 +12,7 @@ class AbsEnrollMemberWizard(models.TransientModel):
 
     _name = "abs.enroll.member.wizard"
     _description = "Enroll a member in a Service Account"
+    _abs_seen_references = ("serviced_account_id", "person_partner_id", "manager_member_id")
 
     serviced_account_id = fields.Many2one(
         "ov.serviced_account",

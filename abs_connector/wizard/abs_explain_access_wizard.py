@@ -12,6 +12,7 @@ class AbsExplainAccessWizard(models.TransientModel):
 
     _name = "abs.explain.access.wizard"
     _description = "Explain customer access"
+    _abs_seen_references = ("person_partner_id", "serviced_account_id", "customer_id")
 
     person_partner_id = fields.Many2one(
         "res.partner", string="Person", required=True, domain=[("is_company", "=", False)]

@@ -19,6 +19,7 @@ class AbsGrantPortalWizard(models.TransientModel):
 
     _name = "abs.grant.portal.wizard"
     _description = "Grant portal access to governed customers"
+    _abs_seen_references = ("serviced_account_id", "partner_ids")
 
     serviced_account_id = fields.Many2one("ov.serviced_account", string="Service Account")
     partner_ids = fields.Many2many(

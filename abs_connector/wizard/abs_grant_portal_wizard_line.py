@@ -8,10 +8,12 @@ class AbsGrantPortalWizardLine(models.TransientModel):
 
     _name = "abs.grant.portal.wizard.line"
     _description = "Portal access batch result"
+    _abs_seen_references = ("partner_id",)
 
     wizard_id = fields.Many2one("abs.grant.portal.wizard", required=True, ondelete="cascade")
     partner_id = fields.Many2one("res.partner", string="Customer", required=True, readonly=True)
-    email = fields.Char(related="partner_id.email")
+    # read with the user's own rights (a related field is read as superuser by default)
+    email = fields.Char(related="partner_id.email", related_sudo=False)
     status = fields.Selection(PORTAL_STATUSES, required=True, readonly=True)
     message = fields.Char(compute="_compute_message")
 

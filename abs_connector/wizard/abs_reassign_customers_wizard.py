@@ -14,6 +14,7 @@ class AbsReassignCustomersWizard(models.TransientModel):
 
     _name = "abs.reassign.customers.wizard"
     _description = "Reassign customers"
+    _abs_seen_references = ("serviced_account_id", "partner_ids", "employee_id")
 
     serviced_account_id = fields.Many2one("ov.serviced_account", string="Service Account", required=True)
     partner_ids = fields.Many2many(

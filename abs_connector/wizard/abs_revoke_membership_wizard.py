@@ -11,6 +11,7 @@ class AbsRevokeMembershipWizard(models.TransientModel):
 
     _name = "abs.revoke.membership.wizard"
     _description = "Revoke a membership"
+    _abs_seen_references = ("membership_id",)
 
     membership_id = fields.Many2one("ov.membership", string="Membership", required=True, ondelete="cascade")
     # read with the user's own rights (a related field is read as superuser by default): the
