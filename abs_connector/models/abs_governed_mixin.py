@@ -164,15 +164,15 @@ class AbsGovernedMixin(models.AbstractModel):
         field_name = self._abs_stamp_partner_field
         restamping = elevate(self, "a record follows its partner's stamps whoever changes the partner")
         for record in restamping:
-            partner = record[field_name]
-            stamp = (partner.x_sa_id.id, partner.x_actor_id.id) if partner.x_sa_id else (False, False)
+            stamp = _stamp_of(record[field_name]) or (False, False)
             if (record.x_sa_id.id, record.x_actor_id.id) != stamp:
                 record.write({"x_sa_id": stamp[0], "x_actor_id": stamp[1] or False})
 
     @api.model
     def _abs_inherit_partner_stamps(self, vals_list):
-        """Fill missing stamps from the record's partner, so a customer's order
-        stays visible in the customer's SA without every caller stamping it."""
+        """Fill missing stamps from the record's partner (or the customer it is a contact or an
+        address of), so a customer's order stays visible in the customer's SA without every
+        caller stamping it."""
         field_name = self._abs_stamp_partner_field
         partner_ids = {
             vals[field_name] for vals in vals_list if vals.get(field_name) and "x_sa_id" not in vals
@@ -181,7 +181,7 @@ class AbsGovernedMixin(models.AbstractModel):
             return
         partners = self.env["res.partner"].browse(partner_ids).exists()
         partners = elevate(partners, "a record inherits its partner's stamps whoever writes it")
-        stamps = {p.id: (p.x_sa_id.id, p.x_actor_id.id) for p in partners if p.x_sa_id}
+        stamps = {partner.id: _stamp_of(partner) for partner in partners}
         for vals in vals_list:
             if "x_sa_id" not in vals:
                 self._abs_apply_stamp(vals, stamps.get(vals.get(field_name)))
@@ -202,3 +202,12 @@ class AbsGovernedMixin(models.AbstractModel):
                 author_id=actor_partner.id if actor_partner else None,
                 subtype_xmlid="mail.mt_note",
             )
+
+
+def _stamp_of(partner):
+    """``(x_sa_id, x_actor_id)`` a record of ``partner`` (elevated) carries: the partner's own
+    stamps or, for a contact or an address of a governed customer (they carry none of their own,
+    and the seat rules show them with their customer), its customer's; None when neither has any.
+    """
+    owner = partner if partner.x_sa_id else partner.commercial_partner_id
+    return (owner.x_sa_id.id, owner.x_actor_id.id) if owner.x_sa_id else None

@@ -67,7 +67,11 @@ class SaleOrder(models.Model):
         return first_orders
 
     def _abs_invite_customer_on_first_order(self):
-        for order in self.filtered(lambda o: o.state == "sale"):
+        # the account's automated trigger, not the confirming user's act: the customer's portal
+        # access is read and granted as the system does it, whoever confirms (a seat member still
+        # confirms her quotation after its customer moved to another agent, and may not read it)
+        orders = elevate(self, "the first-order invitation is the account's trigger, whoever confirms")
+        for order in orders.filtered(lambda o: o.state == "sale"):
             customer = order.partner_id
             if customer._abs_has_portal_access():
                 continue

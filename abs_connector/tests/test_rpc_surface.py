@@ -28,9 +28,10 @@ ALLOWED_PUBLIC_METHODS = {
     ("discuss.channel.member", "create"): "ORM create (Odoo's rights and rules on members); only refuses "
     "a seat member a partner they may not read, as if it did not exist",
     ("mail.thread", "message_post"): "Odoo's message_post (its own rights on the thread); only refuses "
-    "a seat member a recipient they may not read, as if it did not exist",
+    "a seat member a recipient they may not read and the document does not name, as if it did not exist",
     ("mail.thread", "message_subscribe"): "Odoo's message_subscribe (its own rights on the thread); only "
-    "refuses a seat member a follower they may not read, as if it did not exist",
+    "refuses a seat member a follower they may not read and the document does not name, as if it did "
+    "not exist",
     ("base", "onchange"): "ORM onchange of every model (Odoo's rights); only refuses a seat member "
     "a governed record they may not read, as if it did not exist, before Odoo computes anything",
     ("base", "write"): "ORM write of every model (Odoo's rights and rules); only refuses a seat member "

@@ -13,8 +13,9 @@ from unittest.mock import patch
 from odoo import Command, fields
 from odoo.exceptions import AccessError
 from odoo.tests import HttpCase, tagged
-from odoo.tools import mute_logger
+from odoo.tools import SQL, mute_logger
 
+from .. import backfill
 from ..governance import api_schemas
 from ..models import res_partner
 from .common import AbsGovernanceCase, JsonRpcMixin
@@ -245,6 +246,54 @@ class TestSeatMemberDocuments(SeatMemberCase):
             self.seen_by(self.sam_user, all_invoices),
             self.invoices[self.adas_customer] | self.invoices[self.bobs_customer],
         )
+
+    def documents_of(self, partner):
+        """An order, a lead and an invoice made out to ``partner``."""
+        return (
+            self.env["sale.order"].create({"partner_id": partner.id}),
+            self.env["crm.lead"].create({"name": f"Lead {partner.name}", "partner_id": partner.id}),
+            self.env["account.move"].create({"move_type": "out_invoice", "partner_id": partner.id}),
+        )
+
+    def test_documents_of_a_customers_contact_or_address_follow_the_customer(self):
+        # Odoo invoices an order to its invoice address: a contact of the customer, no account of its own
+        contact = self.env["res.partner"].create({"name": "Bob's Buyer", "parent_id": self.bobs_customer.id})
+        address = self.env["res.partner"].create({"type": "invoice", "parent_id": self.bobs_customer.id})
+        for partner in (contact, address):
+            for document in self.documents_of(partner):
+                with self.subTest(partner=partner.display_name, model=document._name):
+                    self.assertEqual(document.x_sa_id, self.bobs_customer.x_sa_id)
+                    self.assertEqual(document.x_actor_id, self.bobs_customer.x_actor_id)
+                    self.assertFalse(self.seen_by(self.ada_user, document))
+                    self.assertEqual(self.seen_by(self.sam_user, document), document)
+        # a document moved to a contact of another customer follows that customer
+        order = self.orders[self.adas_customer]
+        order.partner_id = contact
+        self.assertEqual(
+            (order.x_sa_id, order.x_actor_id), (self.bobs_customer.x_sa_id, self.bobs_customer.x_actor_id)
+        )
+
+    def test_the_upgrade_stamps_the_documents_already_made_out_to_a_contact(self):
+        contact = self.env["res.partner"].create({"name": "Bob's Buyer", "parent_id": self.bobs_customer.id})
+        documents = self.documents_of(contact)
+        for document in documents:  # as every such document was before 18.0.1.3.0
+            self.env.cr.execute(
+                SQL(
+                    "UPDATE %s SET x_sa_id = NULL, x_actor_id = NULL WHERE id = %s",
+                    SQL.identifier(document._table),
+                    document.id,
+                )
+            )
+            document.invalidate_recordset()
+        own = self.orders[self.adas_customer]
+        self.assertEqual(backfill.stamp_documents_of_contacts(self.env), 3)
+        for document in documents:
+            self.assertEqual(
+                (document.x_sa_id, document.x_actor_id),
+                (self.bobs_customer.x_sa_id, self.bobs_customer.x_actor_id),
+            )
+        self.assertEqual(own.x_sa_id, self.adas_customer.x_sa_id)
+        self.assertEqual(backfill.stamp_documents_of_contacts(self.env), 0)
 
     def test_documents_without_a_service_account_stay_visible(self):
         self.assertEqual(self.seen_by(self.ada_user, self.plain_order), self.plain_order)
@@ -920,6 +969,22 @@ class TestSeatMemberReferences(JsonRpcMixin, HttpCase, SeatMemberCase):
         self.adas_order.partner_shipping_id = self.bobs_customer
         answer = self.call_kw("sale.order", "write", [self.adas_order.ids, {"client_order_ref": "PO-9"}])
         self.assertNotIn("error", answer)
+
+    def test_she_confirms_her_quotation_after_its_customer_moved_to_another_agent(self):
+        # Stage 4 moves the customer, not the orders already made: she still sees her quotation,
+        # and Odoo's confirmation subscribes its customer, whom the quotation already names
+        product = self.env["product.product"].create({"name": "Seat Lamp", "list_price": 10.0})
+        line = Command.create({"product_id": product.id})
+        quotation = self.env["sale.order"].create({"partner_id": self.adas_customer.id, "order_line": [line]})
+        self.env["ov.sa_customer_assignment"]._abs_reassign(
+            self.adas_customer, self.sa, self.bob.person_partner_id, self.sam.person_partner_id
+        )
+        self.assertFalse(self.seen_by(self.ada_user, self.adas_customer))
+        self.assertEqual(self.seen_by(self.ada_user, quotation), quotation)
+        answer = self.call_kw("sale.order", "action_confirm", [quotation.ids])
+        self.assertNotIn("error", answer, answer.get("error", {}).get("data", {}).get("debug"))
+        self.assertEqual(quotation.state, "sale")
+        self.assertIn(self.adas_customer, quotation.message_partner_ids)
 
     @mute_logger("odoo.http")
     def test_a_payment_link_names_and_prices_no_hidden_customer_or_order(self):

@@ -27,7 +27,7 @@ from devctl import wheel as addon_wheel
 
 DB = os.environ.get("ABS_UPGRADE_DB", f"abs_e2e_upgrade_{os.getpid()}")
 OLD_VERSION = "18.0.1.0.1"
-NEW_VERSION = "18.0.1.2.0"
+NEW_VERSION = "18.0.1.3.0"
 
 # Built through the ORM while the module is installed; printed as one JSON line.
 V1_FIXTURE = """
@@ -54,12 +54,16 @@ Membership._abs_enroll(east_b, bob, "agent")
 names = ["assigned", "unassigned", "archived", "south", "company_b", "inactive_sa",
          "missing_sa", "missing_actor", "not_stamped"]
 customers = {name: Partner.create({"name": "Customer " + name}).id for name in names}
+# made out to a contact of a customer with no stamps yet: unstamped, as every such lead was
+contact = Partner.create({"name": "Contact of assigned", "parent_id": customers["assigned"]})
+contact_lead = env["crm.lead"].create({"name": "Lead of a contact", "partner_id": contact.id})
 ghost = Partner.create({"name": "Ghost Agent"})
 print("FIXTURE " + json.dumps({
     "main_company": main.id, "company_b": company_b.id,
     "root": SA._get_global_root().id, "root_partner": SA._get_global_root().partner_id.id,
     "north": north.id, "south": south.id, "closed": closed.id, "east_b": east_b.id,
     "ana": ana.id, "bob": bob.id, "ghost": ghost.id, "customers": customers,
+    "contact_lead": contact_lead.id,
 }))
 env.cr.commit()
 """
@@ -257,7 +261,7 @@ def upgraded():
 
 def test_upgrade_runs_the_migrations_in_order(upgraded):
     log = upgraded["log"]
-    versions = ("18.0.1.0.2", "18.0.1.1.0", "18.0.1.1.1", "18.0.1.2.0")
+    versions = ("18.0.1.0.2", "18.0.1.1.0", "18.0.1.1.1", "18.0.1.2.0", "18.0.1.3.0")
     positions = [log.find(f"Running migration [{version}>]") for version in versions]
     # pre- scripts run before the new code loads, so before every post- script
     assert -1 < log.find("Running migration [>18.0.1.2.0] pre-assignment_status") < positions[0]
@@ -465,6 +469,13 @@ def test_upgrade_reports_and_keeps_stamps_it_cannot_migrate(upgraded):
     assert keys == {"x_sa_id": False, "x_actor_id": False}
 
 
+def test_upgrade_stamps_the_documents_of_a_customers_contacts_with_the_customers_stamps(upgraded):
+    conn, fx = upgraded["conn"], upgraded["fx"]
+    stamps = _rows(conn, "SELECT x_sa_id, x_actor_id FROM crm_lead WHERE id = %s", [fx["contact_lead"]])
+    assert stamps == [(fx["north"], fx["ana"])]
+    assert "1 document(s) of customers' contacts now carry their stamps" in upgraded["log"]
+
+
 def test_upgraded_tree_equals_the_fresh_install_tree(upgraded):
     assert _tree(upgraded["conn"]) == upgraded["fresh_tree"]
 
@@ -493,7 +504,7 @@ def test_upgrade_without_upgrade_path_is_refused_and_changes_nothing(upgraded):
         log_path = str(refused.value).split("log: ", 1)[1].split("\n", 1)[0]
         log = Path(log_path).read_text()
         assert "UpgradeScriptsUnreachable" in log
-        assert "the migration scripts of 18.0.1.0.2, 18.0.1.1.0, 18.0.1.1.1, 18.0.1.2.0" in log
+        assert "the migration scripts of 18.0.1.0.2, 18.0.1.1.0, 18.0.1.1.1, 18.0.1.2.0, 18.0.1.3.0" in log
         assert "are not reachable: neither in the addon's own migrations/ nor through upgrade_path" in log
         assert "Running migration [18.0.1.0.2>]" not in log
         assert (
