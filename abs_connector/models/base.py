@@ -1,5 +1,6 @@
-from odoo import Command, models
+from odoo import SUPERUSER_ID, Command, models
 from odoo.exceptions import MissingError
+from odoo.http import request
 from odoo.tools.translate import get_translation
 
 from ..elevation import elevate
@@ -25,6 +26,7 @@ class Base(models.AbstractModel):
         # (docs/security.md, "Seat users").
         if self._abs_seen_references or self.env.user._abs_seat_contexts() is not None:
             self._abs_check_references_set(self._abs_onchange_reference_values(values), held_by=self)
+            self._abs_check_onchange_lines(values)
         return super().onchange(values, field_names, fields_spec)
 
     def write(self, vals):
@@ -70,19 +72,32 @@ class Base(models.AbstractModel):
         return name in self._abs_seen_references or _is_seat_limited_reference(self, self._fields.get(name))
 
     def _abs_hidden_from_seat_member(self):
-        """The records of ``self`` the signed-in user may not read when the seat-member rules
-        limit them, even where ``self`` is elevated, judged by the saved record each one is (a
-        form's copy in an onchange is its record's; a record that does not exist is not one of
-        them); none for other users, whose access is Odoo's own."""
-        if self.env.user._abs_seat_contexts() is None:
+        """The records of ``self`` the user they are shown to (``_abs_viewer``) may not read when
+        the seat-member rules limit them, even where ``self`` is elevated, judged by the saved
+        record each one is (a form's copy in an onchange is its record's; a record that does not
+        exist is not one of them); none for other users, whose access is Odoo's own."""
+        viewer = self._abs_viewer()
+        if viewer._abs_seat_contexts() is None:
             return self.browse()
-        hidden = self._origin.exists()._abs_unreadable_by_caller()
+        hidden = self._origin.exists()._abs_unreadable_by(viewer)
         return self.filtered(lambda record: record._origin in hidden)
+
+    def _abs_viewer(self):
+        """Who ``self`` is shown to: the signed-in user or, where Odoo renders a page as the
+        superuser after its own access check (the portal's document pages), the user of the
+        request."""
+        if self.env.uid == SUPERUSER_ID and request:
+            return request.env.user
+        return self.env.user
 
     def _abs_unreadable_by_caller(self):
         """The records of ``self`` (saved ones that exist) the signed-in user may not read, even
         where ``self`` is elevated."""
-        return self - self.with_user(self.env.uid)._filtered_access("read")
+        return self._abs_unreadable_by(self.env.user)
+
+    def _abs_unreadable_by(self, user):
+        """The records of ``self`` (saved ones that exist) ``user`` may not read."""
+        return self - self.with_user(user)._filtered_access("read")
 
     def _abs_check_seen_by_seat_member(self):
         """For a seat member, that every record of ``self`` exists and is one they may read.
@@ -104,6 +119,23 @@ class Base(models.AbstractModel):
         unseen = (self - existing) | existing._abs_unreadable_by_caller()
         if unseen:
             raise _missing_error(self.env, unseen[:1])
+
+    def _abs_check_onchange_lines(self, values):
+        """The references the lines of an onchange's one2many and many2many values set (a new
+        meeting attendee, an order line), checked as the record's own: Odoo answers those lines'
+        fields too, computed as superuser (an attendee's e-mail and phone).
+
+        :raise MissingError: a line points to a record the caller may not read.
+        """
+        for name, value in values.items():
+            field = self._fields.get(name)
+            if field is None or field.type not in ("one2many", "many2many") or not isinstance(value, list):
+                continue
+            lines = self.env[field.comodel_name]
+            for line_id, line_values in _line_commands(value):
+                held = lines.browse(line_id) if isinstance(line_id, int) else None
+                lines._abs_check_references_set(line_values, held_by=held)
+                lines._abs_check_onchange_lines(line_values)
 
     def _abs_onchange_reference_values(self, values):
         """The values an onchange of ``values`` starts from in the references the caller must be
@@ -154,6 +186,19 @@ def _held_ids(holders, name):
     if not holders:
         return set()
     return set.intersection(*(set(record[name].ids) for record in holders))
+
+
+def _line_commands(value):
+    """``(line id, values)`` of the create and update commands of an x2many value (a new line's
+    id is a string: it has no saved record)."""
+    return [
+        (command[1], command[2])
+        for command in value
+        if isinstance(command, list | tuple)
+        and len(command) == 3
+        and command[0] in (Command.CREATE, Command.UPDATE)
+        and isinstance(command[2], dict)
+    ]
 
 
 def _named_ids(value):

@@ -20,6 +20,15 @@ class MailThread(models.AbstractModel):
         self._abs_check_partners_named(partner_ids)
         return super().message_subscribe(partner_ids=partner_ids, subtype_ids=subtype_ids)
 
+    def _message_update_content(
+        self, message, body, attachment_ids=None, partner_ids=None, strict=True, **kwargs
+    ):
+        # Odoo's route edits a message as superuser: the partners it now names are checked here
+        self._abs_check_partners_named(partner_ids)
+        return super()._message_update_content(
+            message, body, attachment_ids=attachment_ids, partner_ids=partner_ids, strict=strict, **kwargs
+        )
+
     def _abs_check_partners_named(self, partner_ids):
         """:raise MissingError: a seat member names a partner they may not read that the
         documents of ``self`` do not already name."""

@@ -970,6 +970,39 @@ class TestSeatMemberReferences(JsonRpcMixin, HttpCase, SeatMemberCase):
         answer = self.call_kw("sale.order", "write", [self.adas_order.ids, {"client_order_ref": "PO-9"}])
         self.assertNotIn("error", answer)
 
+    @mute_logger("odoo.http")
+    def test_a_new_line_in_a_form_names_no_detail_of_a_hidden_customer(self):
+        # a new form's first onchange answers its lines too: a new attendee with e-mail and phone
+        spec = {"attendee_ids": {"fields": {"email": {}, "phone": {}}}}
+
+        def invite(partner_id):
+            values = {"attendee_ids": [[0, "virtual_1", {"partner_id": partner_id}]]}
+            return self.call_kw("calendar.event", "onchange", [[], values, [], spec])
+
+        self.assert_answers_as_missing(invite, self.bobs_customer)
+        seen = invite(self.adas_customer.id)
+        self.assertIn(self.adas_customer.email, json.dumps(seen["result"]))
+
+    @mute_logger("odoo.http")
+    def test_an_edited_message_cannot_be_sent_to_a_hidden_customer(self):
+        message = self.adas_customer.with_user(self.ada_user).message_post(
+            body="Call back tomorrow", message_type="comment"
+        )
+
+        def edit(partner_id):
+            params = {
+                "message_id": message.id,
+                "body": "Call back",
+                "attachment_ids": [],
+                "partner_ids": [partner_id],
+            }
+            return self.json_rpc("/mail/message/update_content", params)
+
+        self.assert_answers_as_missing(edit, self.bobs_customer)
+        self.assertFalse(message.partner_ids)
+        self.assertNotIn("error", edit(self.adas_customer.id))
+        self.assertEqual(message.partner_ids, self.adas_customer)
+
     def test_she_confirms_her_quotation_after_its_customer_moved_to_another_agent(self):
         # Stage 4 moves the customer, not the orders already made: she still sees her quotation,
         # and Odoo's confirmation subscribes its customer, whom the quotation already names
@@ -1036,6 +1069,16 @@ class TestSeatMemberReferences(JsonRpcMixin, HttpCase, SeatMemberCase):
         self.authenticate(self.sam_user.login, self.sam_user.login)
         response = self.url_open(f"/report/html/sale.report_saleorder/{self.adas_order.id}")
         self.assertIn("7 Hidden Lane", response.text)
+
+    def test_her_orders_portal_page_shows_a_hidden_customers_address_by_name_only(self):
+        # Odoo renders a portal document page as the superuser once it has checked her access
+        self.adas_order.partner_shipping_id = self.bobs_customer
+        response = self.url_open(f"/my/orders/{self.adas_order.id}")
+        self.assertEqual(response.status_code, 200)
+        self.assertIn(self.bobs_customer.name, response.text)
+        for secret in ("7 Hidden Lane", "+228 5550 7777", "bob.c@x.example", "BE0477472701"):
+            self.assertNotIn(secret, response.text)
+        self.assertIn("1 Seen Street", response.text)
 
     @mute_logger("odoo.http")
     def test_a_governance_wizard_cannot_name_a_membership_or_customer_she_does_not_see(self):
