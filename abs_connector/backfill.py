@@ -599,6 +599,5 @@ def stamp_documents_of_contacts(env):
 
 def _stamped_document_models(env):
     """The models whose records take their stamps from a partner field (orders, leads, invoices)."""
-    names = env.registry.descendants(["abs.governed.mixin"], "_inherit")
-    models = (env[name] for name in sorted(names) if not env[name]._abstract)
+    models = (env[name] for name in env["ov.membership"]._abs_governed_models())
     return [model for model in models if model._abs_stamp_partner_field]

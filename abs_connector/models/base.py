@@ -54,8 +54,11 @@ class Base(models.AbstractModel):
         :raise MissingError: one does not exist or is hidden from them, in the words Odoo uses for
             a missing record.
         """
+        names = self._abs_references_to_check(vals)
+        if not names:  # most writes: no environment built for the holders
+            return
         holders = _elevated(held_by)
-        for name in self._abs_references_to_check(vals):
+        for name in names:
             referenced = _named_ids(vals[name]) - _held_ids(holders, name)
             self.env[self._fields[name].comodel_name].browse(sorted(referenced))._abs_check_seen_by_caller()
 
@@ -90,11 +93,6 @@ class Base(models.AbstractModel):
             return request.env.user
         return self.env.user
 
-    def _abs_unreadable_by_caller(self):
-        """The records of ``self`` (saved ones that exist) the signed-in user may not read, even
-        where ``self`` is elevated."""
-        return self._abs_unreadable_by(self.env.user)
-
     def _abs_unreadable_by(self, user):
         """The records of ``self`` (saved ones that exist) ``user`` may not read."""
         return self - self.with_user(user)._filtered_access("read")
@@ -116,7 +114,7 @@ class Base(models.AbstractModel):
             for a missing record.
         """
         existing = self.exists()
-        unseen = (self - existing) | existing._abs_unreadable_by_caller()
+        unseen = (self - existing) | existing._abs_unreadable_by(self.env.user)
         if unseen:
             raise _missing_error(self.env, unseen[:1])
 
