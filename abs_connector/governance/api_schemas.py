@@ -583,6 +583,12 @@ SCHEMAS = {
                 "fail with a serialization error, and the run Odoo starts again counts it in "
                 "`already_present`.",
             },
+            "companies_deferred": {
+                "type": "boolean",
+                "description": "True when the run left more customers than one batch to get their account's "
+                "company: the scheduled action 'Governance: give governed customers their account's "
+                "company' gives it to them a batch per transaction after the run.",
+            },
             "already_present": {"type": "integer", "minimum": 0},
             "skipped": {"type": "object", "additionalProperties": {"type": "integer", "minimum": 0}},
             "skipped_total": {"type": "integer", "minimum": 0},
@@ -595,6 +601,7 @@ SCHEMAS = {
             "would_create",
             "created",
             "conflicts",
+            "companies_deferred",
             "already_present",
             "skipped",
             "skipped_total",

@@ -41,6 +41,11 @@ _NOW = "(now() AT TIME ZONE 'UTC')"
 # Written by the database itself, so every door is covered: ORM, wizards, the set-based backfill,
 # migrations and hand-written SQL alike. Statement triggers with transition tables keep a
 # set-based statement set-based.
+#
+# A statement that joins the old rows to the new ones runs through EXECUTE, planned for the rows at
+# hand each time: PL/pgSQL would keep the plan of the connection's first write, made for one row (a
+# nested loop over both transition tables), and a later write of 20,000 rows would compare every
+# old row with every new one: 155 s for 20,000 contacts instead of 0.4 s.
 _ASSIGNMENT_TRIGGER_FUNCTION = f"""
 CREATE OR REPLACE FUNCTION abs_contact_change_on_assignment() RETURNS trigger
 LANGUAGE plpgsql AS $$
@@ -51,6 +56,7 @@ BEGIN
                n.state = 'active' AND coalesce(p.active, false), n.actor_id, {_NOW}
           FROM abs_new_rows n LEFT JOIN res_partner p ON p.id = n.partner_id;
     ELSIF TG_OP = 'UPDATE' THEN
+        EXECUTE $statement$
         {_INSERT}
         SELECT n.partner_id, n.account_id,
                o.state = 'active' AND coalesce(p.active, false), o.actor_id,
@@ -70,7 +76,8 @@ BEGIN
                n.state = 'active' AND coalesce(p.active, false), n.actor_id, {_NOW}
           FROM abs_old_rows o JOIN abs_new_rows n ON n.id = o.id
           LEFT JOIN res_partner p ON p.id = n.partner_id
-         WHERE (o.partner_id, o.account_id) <> (n.partner_id, n.account_id);
+         WHERE (o.partner_id, o.account_id) <> (n.partner_id, n.account_id)
+        $statement$;
     ELSE
         -- a deleted customer cascades here; its row is gone, so it counts as having been seen
         {_INSERT}
@@ -87,13 +94,15 @@ _PARTNER_TRIGGER_FUNCTION = f"""
 CREATE OR REPLACE FUNCTION abs_contact_change_on_partner() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
+    EXECUTE $statement$
     {_INSERT}
     SELECT n.id, a.account_id, o.active, a.actor_id, n.active, a.actor_id, {_NOW}
       FROM abs_old_rows o
       JOIN abs_new_rows n ON n.id = o.id
       JOIN ov_sa_customer_assignment a ON a.partner_id = n.id AND a.state = 'active'
      WHERE ({", ".join(f"o.{c}" for c in REPRESENTED_COLUMNS)})
-           IS DISTINCT FROM ({", ".join(f"n.{c}" for c in REPRESENTED_COLUMNS)});
+           IS DISTINCT FROM ({", ".join(f"n.{c}" for c in REPRESENTED_COLUMNS)})
+    $statement$;
     RETURN NULL;
 END
 $$;
@@ -105,10 +114,12 @@ _ACCOUNT_TRIGGER_FUNCTION = f"""
 CREATE OR REPLACE FUNCTION abs_contact_change_on_account() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
+    EXECUTE $statement$
     {_INSERT}
     SELECT NULL, n.id, false, NULL, false, NULL, {_NOW}
       FROM abs_old_rows o JOIN abs_new_rows n ON n.id = o.id
-     WHERE o.parent_path IS DISTINCT FROM n.parent_path;
+     WHERE o.parent_path IS DISTINCT FROM n.parent_path
+    $statement$;
     RETURN NULL;
 END
 $$;

@@ -2,7 +2,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
 
-from .. import lapse_marker
+from .. import backfill, lapse_marker
 from ..elevation import elevate
 from ..exceptions import GovernanceConflict
 from ..governance import visibility
@@ -151,6 +151,15 @@ class OvSaCustomerAssignment(models.Model):
     actor_employee_id = fields.Many2one(
         "abs.employee", compute="_compute_actor_employee_id", string="Assigned Employee"
     )
+
+    @api.model
+    def _cron_assign_customer_companies(self):
+        """One batch of governed customers given their account's company (the backfill's long
+        tail, ``backfill.give_customers_their_companies``), and the progress: Odoo's scheduler
+        runs the next batch in a new transaction, and deactivates the action when none is left."""
+        done = backfill.assign_customer_companies(self.env, limit=backfill.COMPANY_BATCH_SIZE)
+        remaining = backfill.customers_awaiting_company(self.env)
+        self.env["ir.cron"]._notify_progress(done=done, remaining=remaining, deactivate=not remaining)
 
     def init(self):
         # One ACTIVE assignment per (customer, SA). Partial, so expired history

@@ -119,6 +119,60 @@ class TestBackfill(StampedCustomersCase):
         )
         self.assertFalse(with_user.company_id, "its user would lose their own partner")
 
+    def test_up_to_a_batch_of_customers_get_their_company_in_the_runs_own_transaction(self):
+        customers = self.stamped("Batch One", self.branch) | self.stamped("Batch Two", self.branch)
+        cron = self.env.ref(backfill.COMPANY_CRON)
+
+        with patch.object(backfill, "COMPANY_BATCH_SIZE", 2):
+            report = backfill.run(self.env)
+
+        self.assertFalse(report["companies_deferred"])
+        self.assertEqual(customers.company_id, self.branch.company_id)
+        self.assertFalse(cron.active, "nothing left for the scheduled action")
+
+    def test_more_customers_than_a_batch_get_their_company_from_the_scheduled_action_a_batch_at_a_time(self):
+        customers = self.env["res.partner"].concat(
+            *(self.stamped(f"Later {index}", self.branch) for index in range(5))
+        )
+        with_user = self.stamped("Later With A User", self.branch)
+        other = self.env["res.company"].create({"name": "Later Elsewhere Ltd"})
+        self.env["res.users"].create(
+            {
+                "name": "Later With A User",
+                "login": "later.with.a.user@example.com",
+                "partner_id": with_user.id,
+                "company_id": other.id,
+                "company_ids": [(6, 0, other.ids)],
+            }
+        )
+        cron = self.env.ref(backfill.COMPANY_CRON)
+
+        with patch.object(backfill, "COMPANY_BATCH_SIZE", 2):
+            report = backfill.run(self.env)
+            self.assertTrue(report["companies_deferred"])
+            self.assertFalse((customers | with_user).company_id, "left to the scheduled action")
+            self.assertTrue(cron.active)
+            self.assertIn(cron, self.env["ir.cron.trigger"].search([]).cron_id, "asked to run now")
+            self.run_cron_job(cron)
+
+        self.assertEqual(customers.company_id, self.branch.company_id)
+        self.assertFalse(with_user.company_id, "its user would lose their own partner; and it ends")
+        progress = self.env["ir.cron.progress"].search([("cron_id", "=", cron.id)], order="id")
+        self.assertEqual(progress.mapped("done"), [2, 2, 1])
+        self.assertEqual(progress.mapped("remaining"), [3, 1, 0])
+        self.assertFalse(cron.active, "it turns itself off when no customer is left")
+
+    def run_cron_job(self, cron):
+        """``cron`` as Odoo's scheduler runs it: its batches, their progress, its deactivation."""
+        self.env.flush_all()
+        self.registry.enter_test_mode(self.cr)
+        try:
+            job = {**cron.read(load=None)[0], "done": 0, "remaining": 0, "timed_out_counter": 0}
+            self.registry["ir.cron"]._process_job(self.registry.db_name, self.registry.cursor(), job)
+        finally:
+            self.registry.leave_test_mode()
+        self.env.invalidate_all()
+
     def test_null_actor_stamp_gives_an_unassigned_customer(self):
         customer = self.stamped("Nobody's", self.branch)
         backfill.run(self.env)
@@ -253,12 +307,19 @@ class TestBackfill(StampedCustomersCase):
         with self.assertLogs(BACKFILL_LOGGER, "WARNING"):
             self.assertEqual(backfill.run(self.env)["created"], report["would_create"])
 
-    def test_sample_is_limited_to_the_requested_size(self):
-        for index in range(5):
-            self.stamped(f"Many {index}", self.branch, self.agent)
+    def test_sample_is_the_lowest_ids_of_each_outcome_up_to_the_requested_size(self):
+        customers = self.env["res.partner"].concat(
+            *(self.stamped(f"Many {index}", self.branch, self.agent) for index in range(5))
+        )
+        closed = self.make_branch("Closed For Sample")
+        skipped = self.env["res.partner"].concat(
+            *(self.stamped(f"Skipped {index}", closed) for index in range(4))
+        )
+        closed.action_set_inactive()
         report = backfill.plan(self.env, sample_size=3)
         self.assertEqual(report["would_create"], 5)
-        self.assertEqual(len(report["sample"]), 3)
+        self.assertEqual([row["partner_id"] for row in report["sample"]], sorted(customers.ids)[:3])
+        self.assertEqual([row["partner_id"] for row in report["skipped_sample"]], sorted(skipped.ids)[:3])
 
     # ---- company scope ----
 

@@ -17,6 +17,7 @@ from odoo.tools import mute_logger
 from ..governance import api_schemas, sync
 from ..hooks import uninstall_hook
 from ..models.abs_contact_change import COMPACTED_HORIZON_PARAM, REPRESENTED_COLUMNS, AbsContactChange
+from .common import AbsGovernanceCase
 
 # Customer ids far above anything a test database holds: cleanup finds exactly these rows.
 PARTNER_BASE = 2_000_000_000
@@ -142,3 +143,41 @@ class TestContactChangeLog(TransactionCase):
         # a field added to the contact representation must reach offline replicas too
         missing = set(api_schemas.CONTACT_WRITABLE_FIELDS.values()) - set(REPRESENTED_COLUMNS)
         self.assertFalse(missing, "add them to REPRESENTED_COLUMNS in models/abs_contact_change.py")
+
+
+@tagged("post_install", "-at_install", "abs_api")
+class TestChangeLogOfBulkStatements(AbsGovernanceCase):
+    """The change log's statement triggers on statements of many rows."""
+
+    def test_a_bulk_statement_after_a_one_row_write_logs_exactly_its_changed_customers(self):
+        branch = self.make_branch("Bulk Log")
+        customers = self.env["res.partner"].concat(*(self.make_customer(branch) for _index in range(30)))
+        self.env.flush_all()
+        cr = self.env.cr
+        # the connection's first write through each trigger is of one row: a plan kept from it
+        # would be a nested loop over both transition tables (docs of _PARTNER_TRIGGER_FUNCTION)
+        cr.execute("UPDATE res_partner SET city = 'One' WHERE id = %s", [customers[0].id])
+        cr.execute("SELECT max(id) FROM abs_contact_change")
+        before = cr.fetchone()[0] or 0
+
+        cr.execute("UPDATE res_partner SET city = 'Many' WHERE id = ANY(%s)", [customers.ids])
+        cr.execute("UPDATE res_partner SET ref = 'not represented' WHERE id = ANY(%s)", [customers.ids])
+
+        cr.execute("SELECT partner_id, account_id FROM abs_contact_change WHERE id > %s", [before])
+        self.assertCountEqual(cr.fetchall(), [(customer.id, branch.id) for customer in customers])
+
+    def test_every_statement_joining_old_and_new_rows_is_planned_for_its_rows(self):
+        # PL/pgSQL keeps a statement's first plan for the connection: made for a one-row write, it
+        # compares every old row with every new one of a later bulk write (155 s for 20,000)
+        self.env.cr.execute(
+            "SELECT proname, prosrc FROM pg_proc WHERE proname LIKE 'abs_contact_change_on_%%'"
+        )
+        functions = dict(self.env.cr.fetchall())
+        self.assertEqual(len(functions), 3)
+        for name, source in functions.items():
+            statements = "".join(source.split("$statement$")[::2]).split(";")
+            with self.subTest(function=name):
+                self.assertFalse(
+                    [sql for sql in statements if "abs_old_rows" in sql and "abs_new_rows" in sql],
+                    "a join of the transition tables outside EXECUTE",
+                )

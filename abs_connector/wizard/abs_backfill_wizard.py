@@ -35,6 +35,12 @@ class AbsBackfillWizard(models.TransientModel):
     skipped_inactive_sa = fields.Integer(string="Skipped: SA inactive", readonly=True)
     skipped_missing_actor = fields.Integer(string="Skipped: actor missing", readonly=True)
     sample = fields.Text(readonly=True, help="The first customers concerned, per outcome.")
+    companies_deferred = fields.Boolean(
+        string="Companies Given Later",
+        readonly=True,
+        help="More customers than one batch await their account's company: the scheduled action "
+        "gives it to them a batch per transaction.",
+    )
 
     @api.onchange("company_id")
     def _onchange_company_id(self):
@@ -70,6 +76,7 @@ class AbsBackfillWizard(models.TransientModel):
             "skipped_missing_sa": skipped[backfill.MISSING_SA],
             "skipped_inactive_sa": skipped[backfill.INACTIVE_SA],
             "skipped_missing_actor": skipped[backfill.MISSING_ACTOR],
+            "companies_deferred": report["companies_deferred"],
             "sample": self._sample_text(report),
         }
 
