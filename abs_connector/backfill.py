@@ -601,16 +601,14 @@ def _all_awaiting_company_count_sql():
                    AND EXISTS (SELECT 1 FROM ov_sa_customer_assignment a
                                 WHERE a.partner_id = customer.id AND a.state = 'active'))
              - (SELECT count(DISTINCT u.partner_id) FROM res_users u
-                  JOIN LATERAL (SELECT sa.company_id
+                  JOIN LATERAL (SELECT oldest.company_id
                                   FROM res_partner customer
-                                  JOIN ov_sa_customer_assignment a
-                                    ON a.partner_id = customer.id AND a.state = 'active'
-                                  JOIN ov_serviced_account sa ON sa.id = a.account_id
-                                 WHERE customer.id = u.partner_id AND customer.company_id IS NULL
-                              ORDER BY a.date_from, a.id
-                                 LIMIT 1) oldest ON TRUE
+                            CROSS JOIN LATERAL (%s) oldest
+                                 WHERE customer.id = u.partner_id AND customer.company_id IS NULL) oldest
+                    ON TRUE
                  WHERE u.company_id <> oldest.company_id)
-        """
+        """,
+        _oldest_assignment_company_sql(SQL.identifier("customer", "id")),
     )
 
 
@@ -627,19 +625,32 @@ def _awaiting_company_sql(company_id, limit):
         """
         SELECT customer.id AS partner_id, oldest.company_id
           FROM res_partner customer
-          JOIN LATERAL (SELECT sa.company_id
-                          FROM ov_sa_customer_assignment a
-                          JOIN ov_serviced_account sa ON sa.id = a.account_id
-                         WHERE a.partner_id = customer.id AND a.state = 'active'
-                      ORDER BY a.date_from, a.id
-                         LIMIT 1) oldest ON TRUE
+          JOIN LATERAL (%s) oldest ON TRUE
          WHERE customer.company_id IS NULL
            AND NOT EXISTS (SELECT 1 FROM res_users u
                             WHERE u.partner_id = customer.id AND u.company_id <> oldest.company_id) %s
          %s
         """,
+        _oldest_assignment_company_sql(SQL.identifier("customer", "id")),
         SQL("AND oldest.company_id = %s", company_id) if company_id else SQL(),
         SQL("LIMIT %s", limit) if limit else SQL(),
+    )
+
+
+def _oldest_assignment_company_sql(customer_id):
+    """The company a governed customer takes (``company_id``): its oldest active assignment's
+    Service Account's, looked up by the assignment index. ``customer_id``: the SQL of the
+    customer's id, e.g. a column of the enclosing query."""
+    return SQL(
+        """
+        SELECT sa.company_id
+          FROM ov_sa_customer_assignment a
+          JOIN ov_serviced_account sa ON sa.id = a.account_id
+         WHERE a.partner_id = %s AND a.state = 'active'
+      ORDER BY a.date_from, a.id
+         LIMIT 1
+        """,
+        customer_id,
     )
 
 

@@ -35,6 +35,22 @@ class StampedCustomersCase(AbsGovernanceCase):
         partner.invalidate_recordset(["x_sa_id", "x_actor_id"])
         return partner
 
+    def stamped_with_a_user_elsewhere(self, name, login, actor=None):
+        """A customer stamped in the branch whose user works in another company (Odoo refuses to
+        give such a partner a company its user does not work in)."""
+        customer = self.stamped(name, self.branch, actor)
+        other = self.env["res.company"].create({"name": f"{name} Elsewhere Ltd"})
+        self.env["res.users"].create(
+            {
+                "name": name,
+                "login": login,
+                "partner_id": customer.id,
+                "company_id": other.id,
+                "company_ids": [(6, 0, other.ids)],
+            }
+        )
+        return customer
+
     def drop_stamp_foreign_key(self, column):
         """Stamp columns without their foreign key, as some V2 databases have them
         (DDL is transactional: the test's rollback restores it)."""
@@ -98,17 +114,7 @@ class TestBackfill(StampedCustomersCase):
     ):
         firm = self.stamped("Firm", self.branch, self.agent, is_company=True)
         contact = self.env["res.partner"].create({"name": "Firm Buyer", "parent_id": firm.id})
-        other = self.env["res.company"].create({"name": "User Elsewhere Ltd"})
-        with_user = self.stamped("Has A User", self.branch, self.agent)
-        self.env["res.users"].create(
-            {
-                "name": "Has A User",
-                "login": "has.a.user@example.com",
-                "partner_id": with_user.id,
-                "company_id": other.id,
-                "company_ids": [(6, 0, other.ids)],
-            }
-        )
+        with_user = self.stamped_with_a_user_elsewhere("Has A User", "has.a.user@example.com", self.agent)
         self.assertFalse((firm | contact).company_id)
 
         backfill.run(self.env)
@@ -134,17 +140,7 @@ class TestBackfill(StampedCustomersCase):
         customers = self.env["res.partner"].concat(
             *(self.stamped(f"Later {index}", self.branch) for index in range(5))
         )
-        with_user = self.stamped("Later With A User", self.branch)
-        other = self.env["res.company"].create({"name": "Later Elsewhere Ltd"})
-        self.env["res.users"].create(
-            {
-                "name": "Later With A User",
-                "login": "later.with.a.user@example.com",
-                "partner_id": with_user.id,
-                "company_id": other.id,
-                "company_ids": [(6, 0, other.ids)],
-            }
-        )
+        with_user = self.stamped_with_a_user_elsewhere("Later With A User", "later.with.a.user@example.com")
         cron = self.env.ref(backfill.COMPANY_CRON)
 
         with patch.object(backfill, "COMPANY_BATCH_SIZE", 2):
