@@ -2,7 +2,7 @@
     "name": "ABS Connector — Governed Customers",
     "summary": "Service Accounts, memberships and assignment history for "
     "customers, a JWT REST API for agent apps and MQTT lifecycle events",
-    "version": "18.0.1.3.0",
+    "version": "18.0.1.4.0",
     "category": "Sales/CRM",
     "author": "ABS Connector team",
     "website": "https://example.invalid/abs_connector",

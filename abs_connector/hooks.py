@@ -1,4 +1,4 @@
-from . import backfill, bootstrap, db_outage, demo_data, lapse_marker
+from . import backfill, bootstrap, customer_standing, db_outage, demo_data, lapse_marker
 
 
 def post_load():
@@ -24,8 +24,10 @@ def post_init_hook(env):
 
 
 def uninstall_hook(env):
-    """Remove the change-log and sort-name triggers: they live on Odoo's own tables (res_partner)
-    and would fail every write once the tables they write are dropped with the addon."""
+    """Remove the change-log, sort-name and customer-standing triggers: they live on Odoo's own
+    tables (res_partner) and would fail every write once the tables they write are dropped with
+    the addon."""
     env["abs.contact.change"]._abs_drop_triggers()
     env["ov.sa_customer_assignment"]._abs_drop_sort_name_triggers()
+    customer_standing.drop_triggers(env.cr)
     lapse_marker.drop_functions(env.cr)

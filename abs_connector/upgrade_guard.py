@@ -22,7 +22,7 @@ ADDON_MIGRATIONS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "mig
 
 # Every version folder under migrations/abs_connector/, oldest first. A unit
 # test keeps this list equal to the folders on disk.
-UPGRADE_STEPS = ("18.0.1.0.2", "18.0.1.1.0", "18.0.1.1.1", "18.0.1.2.0", "18.0.1.3.0")
+UPGRADE_STEPS = ("18.0.1.0.2", "18.0.1.1.0", "18.0.1.1.1", "18.0.1.2.0", "18.0.1.3.0", "18.0.1.4.0")
 
 
 class UpgradeScriptsUnreachable(RuntimeError):

@@ -183,11 +183,13 @@ def add_history(cr, first_share=0.3, second_share=0.33, log=print):
             f"""
             INSERT INTO ov_sa_customer_assignment (account_id, partner_id, actor_id, state,
                                                    date_from, date_to, assigned_by_id, company_id,
-                                                   abs_sort_name,
+                                                   abs_sort_name, abs_customer_active,
+                                                   abs_customer_company_id, abs_customer_share,
                                                    create_uid, write_uid, create_date, write_date)
             SELECT a.account_id, a.partner_id, prev.partner_id, 'expired',
                    a.date_from - make_interval(days => 30 + (a.partner_id %% 300)), a.date_from,
-                   staff.partner_id, a.company_id, a.abs_sort_name, 1, 1, {_now()}, {_now()}
+                   staff.partner_id, a.company_id, a.abs_sort_name, a.abs_customer_active,
+                   a.abs_customer_company_id, a.abs_customer_share, 1, 1, {_now()}, {_now()}
               FROM ov_sa_customer_assignment a
               JOIN bench_sa s ON s.sa_id = a.account_id
               JOIN bench_person staff ON staff.kind = 'staff' AND staff.k = s.k

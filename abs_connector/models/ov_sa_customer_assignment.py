@@ -2,7 +2,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
 
-from .. import backfill, lapse_marker
+from .. import backfill, customer_standing, lapse_marker
 from ..elevation import elevate
 from ..exceptions import GovernanceConflict
 from ..governance import visibility
@@ -13,21 +13,24 @@ _MUTABLE_WHILE_ACTIVE = {"actor_id", "state", "date_to", "assigned_by_id", "note
 
 # (name, key columns, predicate) of the partial indexes on the active rows, one per kind of
 # visibility branch (docs/performance.md#lists): an agent's own rows, the unassigned ones, all of
-# one SA's. Each yields its rows in customer order, and the company without a heap visit.
+# one SA's. Each yields its rows in customer order without a heap visit, with the company Odoo's
+# multi-company rule on the rows tests and the customer's standing a bounded count tests
+# (customer_standing.py).
+_INCLUDED_COLUMNS = f"INCLUDE (company_id, {', '.join(customer_standing.COPIES)})"
 _ACTIVE_ROW_INDEXES = (
     (
         "ov_sa_customer_assignment_active_actor_rows",
-        "(account_id, actor_id, partner_id) INCLUDE (company_id)",
+        f"(account_id, actor_id, partner_id) {_INCLUDED_COLUMNS}",
         "state = 'active'",
     ),
     (
         "ov_sa_customer_assignment_active_unassigned_rows",
-        "(account_id, partner_id) INCLUDE (company_id)",
+        f"(account_id, partner_id) {_INCLUDED_COLUMNS}",
         "state = 'active' AND actor_id IS NULL",
     ),
     (
         "ov_sa_customer_assignment_active_account_rows",
-        "(account_id, partner_id) INCLUDE (company_id)",
+        f"(account_id, partner_id) {_INCLUDED_COLUMNS}",
         "state = 'active'",
     ),
 )
@@ -168,8 +171,9 @@ class OvSaCustomerAssignment(models.Model):
             "CREATE UNIQUE INDEX IF NOT EXISTS ov_sa_customer_assignment_one_active "
             "ON ov_sa_customer_assignment (partner_id, account_id) WHERE state = 'active'"
         )
-        # filled before the indexes that read it are built, not through them
+        # filled before the indexes that read them are built, not through them
         self._abs_keep_sort_names()
+        customer_standing.install(self.env.cr)
         # What the visibility sub-selects and the lists driven from the assignment rows read
         # (docs/performance.md#lists): the active rows of one SA -- narrowed by actor (an agent's
         # own), or unassigned, or all of them -- in customer order, with the company Odoo's

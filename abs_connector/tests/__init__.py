@@ -29,6 +29,7 @@ from . import (
     test_customer_archival,
     test_customer_assignment,
     test_customer_erasure,
+    test_customer_standing,
     test_demo_data,
     test_employee,
     test_events_concurrency,

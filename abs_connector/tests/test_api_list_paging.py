@@ -463,6 +463,8 @@ class TestContactListDrivenByAssignments(AbsApiCase):
         with (
             patch.object(DrivenCustomers, "_gathered_count_sql", spy_gathered),
             patch.object(DrivenCustomers, "_row_by_row_count", spy_row_by_row),
+            # what a search with a record rule on other partner columns counts this way
+            patch.object(DrivenCustomers, "_copies_suffice", return_value=False),
         ):
             for branches in ([own], [own, unassigned]):
                 held = Assignment.search(expression.OR(branches)).partner_id
@@ -484,6 +486,74 @@ class TestContactListDrivenByAssignments(AbsApiCase):
             "three archived rows gathered, the rest read after them",
         )
 
+    def proxy_driven(self, person):
+        """The proxy user's compiled list of ``person``'s rows, and the customers those rows hold."""
+        proxy = self.env.ref("abs_connector.abs_api_proxy_user")
+        Partner = self.env["res.partner"].with_user(proxy)
+        access = self.env["ov.membership"]._abs_access_context(person, self.sa)
+        branches = visibility.disjoint_assignment_domains(access)
+        held = self.env["ov.sa_customer_assignment"].search(expression.OR(branches)).partner_id
+        return Partner._abs_driven_customers(branches), Partner, held
+
+    def test_the_proxys_count_reads_what_the_rows_carry_of_their_customers_not_the_partners(self):
+        """For the API's proxy user Odoo's search of the partners tests the active flag and the
+        multi-company rule only: the count reads the copies the rows carry (customer_standing.py)
+        in one statement that reads no partner, and counts what the partners' own test counts
+        (archived customers and one of a company the proxy does not work in are held too)."""
+        for person in (self.alice, self.jean, self.ama):
+            driven, Partner, held = self.proxy_driven(person)
+            expected = Partner.search_count([("id", "in", held.ids)])
+            with self.subTest(person=person.name):
+                self.assertTrue(driven._copies_suffice())
+                self.assertNotIn('FROM "res_partner"', driven.count_sql(1001).code)
+                for limit in range(1, len(held) + 2):
+                    statements = self.statements_of(lambda limit=limit, driven=driven: driven.count(limit))
+                    self.assertEqual(statements[1], min(limit, expected), limit)
+                    self.assertEqual(len(statements[0]), 1)
+                    with patch.object(DrivenCustomers, "_copies_suffice", return_value=False):
+                        self.assertEqual(driven.count(limit), statements[1], "the partners' own test")
+        held = self.proxy_driven(self.alice)[2]
+        self.assertGreater(len(held), Partner.search_count([("id", "in", held.ids)]), "some are hidden")
+
+    def statements_of(self, call):
+        """(the SQL of each statement ``call`` ran, what it returned)."""
+        statements, original = [], sql_db.Cursor.execute
+
+        def spy(cr, query, params=None, log_exceptions=True):
+            statements.append(query.code if isinstance(query, SQL) else str(query))
+            return original(cr, query, params, log_exceptions)
+
+        with patch.object(sql_db.Cursor, "execute", spy):
+            result = call()
+        return statements, result
+
+    def test_a_record_rule_on_other_partner_columns_makes_the_count_test_the_partners(self):
+        """A rule the rows' copies cannot answer (here, on the partner's name) is Odoo's search's:
+        the count then tests each partner, and still counts what that search counts."""
+        hidden = self.make_customer(self.sa, self.jean)
+        hidden.sudo().name = "Hidden By A Rule"
+        self.env["ir.rule"].create(
+            {
+                "name": "Contacts: not the ones a rule hides",
+                "model_id": self.env.ref("base.model_res_partner").id,
+                "domain_force": "[('name', '!=', 'Hidden By A Rule')]",
+            }
+        )
+        driven, Partner, held = self.proxy_driven(self.jean)
+        self.assertIn(hidden, held)
+        self.assertFalse(driven._copies_suffice())
+        expected = Partner.search_count([("id", "in", held.ids)])
+        self.assertEqual(driven.count(1001), expected)
+        self.assertEqual(self.answer(self.jean, limit=200)["total"], expected)
+
+    def test_a_condition_naming_the_partner_table_unquoted_makes_the_count_test_the_partners(self):
+        """Odoo quotes every column it compiles; a condition written by hand without quotes may
+        name any column: the count cannot prove the copies answer it."""
+        driven = self.proxy_driven(self.jean)[0]
+        self.assertTrue(driven._copies_suffice())
+        driven.searched.add_where(SQL("res_partner.type != %s", "private"))
+        self.assertFalse(driven._copies_suffice())
+
     def test_no_branch_reads_no_partner(self):
         driven = self.env["res.partner"]._abs_driven_customers([])
         self.assertFalse(self.env.execute_query(driven.page_query(0, 51, False).select()))
@@ -497,7 +567,8 @@ class TestContactListDrivenByAssignments(AbsApiCase):
         for name, columns, where in ov_sa_customer_assignment._ACTIVE_ROW_INDEXES:
             self.assertIn(name, definitions)
             key = columns.split(" INCLUDE ")[0]
-            self.assertIn(f"btree {key} INCLUDE (company_id)", definitions[name])
+            included = "company_id, abs_customer_active, abs_customer_company_id, abs_customer_share"
+            self.assertIn(f"btree {key} INCLUDE ({included})", definitions[name])
             self.assertIn("'active'", definitions[name])
             self.assertEqual("actor_id IS NULL" in where, "actor_id IS NULL" in definitions[name], name)
         self.assertNotIn("ov_sa_customer_assignment_active_account_actor", definitions, "replaced")

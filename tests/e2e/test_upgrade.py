@@ -27,7 +27,7 @@ from devctl import wheel as addon_wheel
 
 DB = os.environ.get("ABS_UPGRADE_DB", f"abs_e2e_upgrade_{os.getpid()}")
 OLD_VERSION = "18.0.1.0.1"
-NEW_VERSION = "18.0.1.3.0"
+NEW_VERSION = "18.0.1.4.0"
 
 # Built through the ORM while the module is installed; printed as one JSON line.
 V1_FIXTURE = """
@@ -172,6 +172,7 @@ def _rewind_to_v2(conn, fx):
             "LANGUAGE sql STABLE AS 'SELECT FALSE'"
         )
         _drop_sort_names(cr)
+        _drop_customer_standing(cr)
         cr.execute("DELETE FROM abs_event_outbox")
         # V2 had no root and no seeds: branches sat at the top of the tree.
         cr.execute("""UPDATE ov_serviced_account SET parent_id = NULL WHERE parent_id IN
@@ -207,6 +208,50 @@ def _drop_sort_names(cr):
         "DROP FUNCTION abs_assignment_sort_name_from_partner(), abs_partner_sort_name_to_assignments()"
     )
     cr.execute("DROP INDEX res_partner_abs_ungoverned_names")
+
+
+def _drop_customer_standing(cr):
+    """Before 18.0.1.4.0 the assignment rows did not carry their customer's standing: no
+    columns, no triggers keeping them, indexes of the active rows that include the company only."""
+    cr.execute("DROP TRIGGER abs_partner_standing_upd ON res_partner")
+    cr.execute("DROP TRIGGER abs_assignment_standing_ins ON ov_sa_customer_assignment")
+    cr.execute("DROP TRIGGER abs_assignment_standing_upd ON ov_sa_customer_assignment")
+    cr.execute("DROP FUNCTION abs_assignment_standing_from_partner(), abs_partner_standing_to_assignments()")
+    for index, key in _ACTIVE_ROW_INDEXES.items():
+        cr.execute(f"DROP INDEX {index}")
+        cr.execute(
+            f"CREATE INDEX {index} ON ov_sa_customer_assignment {key} INCLUDE (company_id)"
+            f" WHERE state = 'active'{' AND actor_id IS NULL' if 'unassigned' in index else ''}"
+        )
+    cr.execute(
+        "ALTER TABLE ov_sa_customer_assignment DROP COLUMN abs_customer_active,"
+        " DROP COLUMN abs_customer_company_id, DROP COLUMN abs_customer_share"
+    )
+
+
+def _standing_out_of_step(conn):
+    return _rows(
+        conn,
+        """SELECT a.id FROM ov_sa_customer_assignment a JOIN res_partner p ON p.id = a.partner_id
+            WHERE (a.abs_customer_active, a.abs_customer_company_id, a.abs_customer_share)
+                  IS DISTINCT FROM (p.active, p.company_id, p.partner_share)""",
+    )
+
+
+def _standing_machinery(conn):
+    """The triggers that keep the copies, and the indexes of the active rows that include them."""
+    triggers = {
+        name for (name,) in _rows(conn, "SELECT tgname FROM pg_trigger WHERE tgname LIKE 'abs_%%standing%%'")
+    }
+    definitions = dict(
+        _rows(
+            conn,
+            "SELECT indexname, indexdef FROM pg_indexes WHERE indexname = ANY(%s)",
+            [list(_ACTIVE_ROW_INDEXES)],
+        )
+    )
+    including = {name for name, definition in definitions.items() if "abs_customer_share)" in definition}
+    return triggers, including
 
 
 def _sort_names_out_of_step(conn):
@@ -261,10 +306,12 @@ def upgraded():
 
 def test_upgrade_runs_the_migrations_in_order(upgraded):
     log = upgraded["log"]
+    # the versions with post- scripts (18.0.1.4.0 has a pre- script only)
     versions = ("18.0.1.0.2", "18.0.1.1.0", "18.0.1.1.1", "18.0.1.2.0", "18.0.1.3.0")
     positions = [log.find(f"Running migration [{version}>]") for version in versions]
     # pre- scripts run before the new code loads, so before every post- script
     assert -1 < log.find("Running migration [>18.0.1.2.0] pre-assignment_status") < positions[0]
+    assert -1 < log.find("Running migration [>18.0.1.4.0] pre-assignment_customer_standing") < positions[0]
     assert all(pos >= 0 for pos in positions), positions
     assert positions == sorted(positions)
     assert (
@@ -504,7 +551,10 @@ def test_upgrade_without_upgrade_path_is_refused_and_changes_nothing(upgraded):
         log_path = str(refused.value).split("log: ", 1)[1].split("\n", 1)[0]
         log = Path(log_path).read_text()
         assert "UpgradeScriptsUnreachable" in log
-        assert "the migration scripts of 18.0.1.0.2, 18.0.1.1.0, 18.0.1.1.1, 18.0.1.2.0, 18.0.1.3.0" in log
+        assert (
+            "the migration scripts of 18.0.1.0.2, 18.0.1.1.0, 18.0.1.1.1, 18.0.1.2.0, 18.0.1.3.0, 18.0.1.4.0"
+            in log
+        )
         assert "are not reachable: neither in the addon's own migrations/ nor through upgrade_path" in log
         assert "Running migration [18.0.1.0.2>]" not in log
         assert (
@@ -590,6 +640,17 @@ _SORT_NAME_TRIGGERS = {
     "abs_assignment_sort_name_upd",
     "abs_partner_sort_name_upd",
 }
+_STANDING_TRIGGERS = {
+    "abs_assignment_standing_ins",
+    "abs_assignment_standing_upd",
+    "abs_partner_standing_upd",
+}
+# {index of the active rows: its key}, as 18.0.1.3.0 built them
+_ACTIVE_ROW_INDEXES = {
+    "ov_sa_customer_assignment_active_actor_rows": "(account_id, actor_id, partner_id)",
+    "ov_sa_customer_assignment_active_unassigned_rows": "(account_id, partner_id)",
+    "ov_sa_customer_assignment_active_account_rows": "(account_id, partner_id)",
+}
 _NAME_ORDER_INDEXES = {
     "ov_sa_customer_assignment_active_actor_names",
     "ov_sa_customer_assignment_active_unassigned_names",
@@ -644,6 +705,49 @@ def test_upgrade_from_18_0_1_1_1_fills_the_sort_name_of_the_rows_already_there(u
     assert f"abs_connector: {rows} assignment row(s) given their customer's sort name" in log
     assert _sort_name_machinery(conn) == (_SORT_NAME_TRIGGERS, _NAME_ORDER_INDEXES)
     assert _sort_names_out_of_step(conn) == []
+
+
+def test_upgrade_gives_every_assignment_its_customers_standing_and_keeps_it(upgraded):
+    conn, c = upgraded["conn"], upgraded["fx"]["customers"]
+    assert "Running migration [>18.0.1.4.0] pre-assignment_customer_standing" in upgraded["log"]
+    assert _standing_machinery(conn) == (_STANDING_TRIGGERS, set(_ACTIVE_ROW_INDEXES))
+    assert _standing_out_of_step(conn) == []
+    standing = {
+        partner: (active, company)
+        for partner, active, company in _rows(
+            conn,
+            "SELECT partner_id, abs_customer_active, abs_customer_company_id FROM ov_sa_customer_assignment",
+        )
+    }
+    assert standing[c["archived"]][0] is False
+    assert standing[c["assigned"]][0] is True
+    company = _scalar(conn, "SELECT company_id FROM res_partner WHERE id = %s", [c["assigned"]])
+    with conn.cursor() as cr:  # the triggers answer for the raw SQL an operator may run
+        cr.execute("UPDATE res_partner SET active = FALSE, company_id = NULL WHERE id = %s", [c["assigned"]])
+    copied = (
+        "SELECT abs_customer_active, abs_customer_company_id FROM ov_sa_customer_assignment"
+        " WHERE partner_id = %s"
+    )
+    assert _rows(conn, copied, [c["assigned"]]) == [(False, None)]
+    with conn.cursor() as cr:
+        cr.execute(
+            "UPDATE res_partner SET active = TRUE, company_id = %s WHERE id = %s", [company, c["assigned"]]
+        )
+    assert _rows(conn, copied, [c["assigned"]]) == [(True, company)]
+
+
+def test_upgrade_from_18_0_1_3_0_fills_the_standing_of_the_rows_already_there(upgraded):
+    conn = upgraded["conn"]
+    rows = _scalar(conn, "SELECT count(*) FROM ov_sa_customer_assignment")
+    assert rows >= 5
+    with conn.cursor() as cr:
+        _drop_customer_standing(cr)
+        _set_module_version(cr, "18.0.1.3.0")
+    log = odoo_cli.upgrade(DB, label="upgrade-standing")
+    assert "Running migration [>18.0.1.4.0] pre-assignment_customer_standing" in log
+    assert f"abs_connector: {rows} assignment row(s) given their customer's standing" in log
+    assert _standing_machinery(conn) == (_STANDING_TRIGGERS, set(_ACTIVE_ROW_INDEXES))
+    assert _standing_out_of_step(conn) == []
 
 
 def test_upgrade_adds_the_lapse_marker_unsettled_with_its_triggers(upgraded):

@@ -104,7 +104,7 @@ def test_odoo_conf_points_upgrade_path_at_the_mounted_migrations():
 
 def test_manifest_is_odoo_18_lgpl_and_depends_on_community_addons_only():
     manifest = ast.literal_eval((REPO / "abs_connector" / "__manifest__.py").read_text())
-    assert manifest["version"] == "18.0.1.3.0"
+    assert manifest["version"] == "18.0.1.4.0"
     assert manifest["license"] == "LGPL-3"
     assert set(manifest["depends"]) <= COMMUNITY_ADDONS
 

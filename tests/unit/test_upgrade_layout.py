@@ -14,7 +14,7 @@ import yaml
 
 REPO = Path(__file__).resolve().parents[2]
 MIGRATIONS = REPO / "migrations" / "abs_connector"
-EXPECTED_VERSIONS = ["18.0.1.0.2", "18.0.1.1.0", "18.0.1.1.1", "18.0.1.2.0", "18.0.1.3.0"]
+EXPECTED_VERSIONS = ["18.0.1.0.2", "18.0.1.1.0", "18.0.1.1.1", "18.0.1.2.0", "18.0.1.3.0", "18.0.1.4.0"]
 
 
 def _version_key(version):
@@ -138,7 +138,7 @@ def test_upgrade_guard_refuses_scripts_both_in_the_addon_and_through_upgrade_pat
     from upgrade_guard import UpgradeScriptsTwice, check_upgrade_scripts_reachable
 
     addon_migrations = _addon_migrations_with_every_step(tmp_path / "migrations")
-    with pytest.raises(UpgradeScriptsTwice, match="18.0.1.2.0, 18.0.1.3.0 are both in the addon"):
+    with pytest.raises(UpgradeScriptsTwice, match="18.0.1.2.0, 18.0.1.3.0, 18.0.1.4.0 are both in the addon"):
         check_upgrade_scripts_reachable(
             "18.0.1.1.1", _manifest_version(), [str(REPO / "migrations")], addon_migrations=addon_migrations
         )
