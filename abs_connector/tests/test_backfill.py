@@ -388,6 +388,13 @@ class TestBulkBackfill(StampedCustomersCase):
     def test_bulk_run_creates_the_rows_of_a_row_by_row_run_and_restores_the_schema(self):
         assigned = self.stamped("Bulk assigned", self.branch, self.agent)
         unassigned = self.stamped("Bulk unassigned", self.branch)
+        # already in their account's company: no later write of the partners fills their rows
+        self.env.flush_all()
+        self.env.cr.execute(
+            "UPDATE res_partner SET company_id = %s WHERE id = ANY(%s)",
+            [self.branch.company_id.id, (assigned | unassigned).ids],
+        )
+        self.env.invalidate_all()
         before = self.schema()
 
         report = backfill.run(self.env, bulk=True)
@@ -414,6 +421,16 @@ class TestBulkBackfill(StampedCustomersCase):
                 },
             ],
         )
+        self.env.cr.execute(
+            """
+            SELECT count(*) FROM ov_sa_customer_assignment a JOIN res_partner p ON p.id = a.partner_id
+             WHERE a.partner_id = ANY(%s)
+               AND (a.abs_sort_name, a.abs_customer_active, a.abs_customer_company_id, a.abs_customer_share)
+                   IS DISTINCT FROM (p.complete_name, p.active, p.company_id, p.partner_share)
+            """,
+            [(assigned | unassigned).ids],
+        )
+        self.assertEqual(self.env.cr.fetchone()[0], 0, "the insert gives its rows what its triggers would")
         self.assertEqual(self.schema(), before)
         self.assertEqual(backfill.run(self.env, bulk=True)["created"], 0)
 
