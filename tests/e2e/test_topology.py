@@ -2,7 +2,8 @@
 
 Many agent apps speak to nginx at once; the database, the broker and the node logs are
 then read as an operator would, to prove that nothing was lost, duplicated or reordered,
-and that the login throttle and API-key revocation do not depend on the node answering.
+that the login throttle and API-key revocation do not depend on the node answering, and that
+every node's gevent process serves ``/websocket`` through nginx.
 """
 
 import collections
@@ -10,6 +11,7 @@ import re
 import uuid
 
 import requests
+import websocket
 from services import MqttSubscriber
 from topology import report, run_agents, summarize
 
@@ -116,3 +118,27 @@ def test_api_key_revoked_through_one_node_is_refused_by_every_node(topology, cap
         refused = dry_run_backfill(node)
         assert refused.status_code == 401, (node.name, refused.status_code, refused.text)
         assert refused.json()["error"]["code"] == "unauthorized"
+
+
+def test_every_node_serves_websockets_and_nginx_upgrades_them(topology):
+    """The gevent process of each node is up, and ``/websocket`` through nginx reaches one.
+
+    Odoo's web client, live chat and notifications ride on it; a gevent process that dies
+    at import is respawned forever while every HTTP check still passes.
+    """
+    for node in topology.cluster.nodes:
+        health = requests.get(f"{node.websocket_url}/websocket/health", timeout=10)
+        assert health.status_code == 200, (node.name, health.status_code)
+        assert health.json() == {"status": "pass"}
+    for _attempt in topology.cluster.nodes:  # nginx balances: one handshake per node, roughly
+        connection = websocket.create_connection(
+            topology.url("/websocket").replace("http://", "ws://", 1),
+            header={"Origin": topology.cluster.base_url},
+            timeout=10,
+        )
+        try:
+            connection.ping("abs")
+            pong = connection.recv_data_frame(control_frame=True)[1]
+            assert (pong.opcode, pong.data) == (websocket.ABNF.OPCODE_PONG, b"abs")
+        finally:
+            connection.close()

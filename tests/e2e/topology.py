@@ -200,6 +200,11 @@ def start_topology(agents=12, nodes=2, workers=2):
                 # freezes it) keeps a relay waiting this long: far beyond any stop.
                 "abs_mqtt_connect_timeout": "120",
                 "limit_time_real": "60",
+                # As in docker/odoo.prod.conf. An idle cron worker sleeps 60-69 s between
+                # rounds; under the default (limit_time_real) it is killed and respawned every
+                # minute, and a SIGTERM that lands while a new worker is starting, before it
+                # installs its handler, leaves that worker asleep past the graceful stop.
+                "limit_time_real_cron": "300",
             },
         )
         _install(config, db)

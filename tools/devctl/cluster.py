@@ -151,8 +151,18 @@ class OdooNode:
             self.wait_healthy()
         return self
 
+    @property
+    def websocket_url(self):
+        return f"http://127.0.0.1:{self.gevent_port}"
+
     def wait_healthy(self, seconds=180):
+        """Both halves answer: the HTTP workers and the gevent process that serves ``/websocket``.
+
+        A gevent process that dies at import is respawned forever while HTTP answers: only
+        its own health route shows it.
+        """
         wait_http_ok(f"{self.base_url}/web/health", seconds, self.process, self.log)
+        wait_http_ok(f"{self.websocket_url}/websocket/health", seconds, self.process, self.log)
 
     @property
     def running(self):
@@ -166,12 +176,25 @@ class OdooNode:
         self.process.send_signal(signal.SIGTERM)
         try:
             self.process.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
+        except subprocess.TimeoutExpired as timed_out:
+            still_running = self.processes()
             self.kill()
-            raise
+            raise DevError(
+                f"{self.name} did not stop within {timeout}s of SIGTERM; still running:\n{still_running}"
+            ) from timed_out
         finally:
             self._reap_group()
         return time.monotonic() - started
+
+    def processes(self):
+        """``ps`` of the node's session (started with its own): each process's state and where it waits."""
+        listing = subprocess.run(
+            ["ps", "-o", "pid,ppid,stat,wchan:24,etimes,args", "-s", str(self.process.pid)],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        return listing.stdout.strip()
 
     def kill(self):
         """kill -9 of the whole node (master, workers, cron, gevent): a crashed machine."""
@@ -278,7 +301,7 @@ class LoopbackCluster:
     def stop(self):
         self.nginx.stop()
         for node in self.nodes:
-            with contextlib.suppress(subprocess.TimeoutExpired):
+            with contextlib.suppress(DevError):
                 node.terminate(timeout=60)
 
     def logs(self):

@@ -11,6 +11,13 @@ from .shell import run, say
 # toolchains; 5.6.x is API-compatible and ships wheels.
 PIN_OVERRIDES = {"cbor2": "cbor2==5.6.5"}
 
+# The packaging tools the virtualenv is built with. Odoo 18 pins gevent 22.10.2 for
+# Python < 3.12, whose gevent.events imports pkg_resources, which setuptools 82 removed:
+# with the newest setuptools the gevent process (``/websocket``) dies at import, over
+# and over, while HTTP keeps answering. Part of the requirements digest, so an existing
+# virtualenv is repaired on the next run.
+BUILD_TOOLS = ("pip", "wheel", "setuptools==80.9.0")
+
 
 def odoo_requirements(odoo_path):
     """Odoo's requirements.txt with the overrides applied, as text."""
@@ -34,7 +41,7 @@ def ensure(odoo_path):
     merged = STATE / "odoo-requirements.txt"
     odoo_reqs = odoo_requirements(odoo_path) if odoo_path else ""
     ours = "".join((REPO / name).read_text() for name in ("requirements.txt", "requirements-dev.txt"))
-    digest = hashlib.sha256((odoo_reqs + ours + sys.version).encode()).hexdigest()
+    digest = hashlib.sha256((odoo_reqs + ours + " ".join(BUILD_TOOLS) + sys.version).encode()).hexdigest()
     stamp = VENV / ".abs-requirements.sha256"
     if not (VENV_PYTHON.exists() and stamp.exists() and stamp.read_text() == digest):
         _install(odoo_reqs, merged, digest, stamp)
@@ -59,7 +66,7 @@ def _install(odoo_reqs, merged, digest, stamp):
         run([sys.executable, "-m", "venv", str(VENV)])
     say("installing Odoo's and the project's Python requirements (first time: several minutes)")
     pip = [str(VENV_PYTHON), "-m", "pip", "install", "-q", "--disable-pip-version-check"]
-    run([*pip, "--upgrade", "pip", "wheel", "setuptools"], quiet=True)
+    run([*pip, "--upgrade", *BUILD_TOOLS], quiet=True)
     run([*pip, "-r", str(merged), "-r", str(REPO / "requirements-dev.txt")], cwd=REPO)
     stamp.write_text(digest)
 
