@@ -25,16 +25,20 @@ Rules:
   serialization error, which Odoo answers for a request by running it again;
   the new run finds the row. ``ON CONFLICT (partner_id, account_id) WHERE
   state = 'active' DO NOTHING`` would skip a conflicting row only under READ
-  COMMITTED, so ``conflicts`` stays 0 under Odoo;
+  COMMITTED, so ``conflicts`` stays 0 under Odoo. A bulk load (below) has no
+  index to wait on: the unique index it rebuilds finds the pair twice, and the
+  run fails with a ``GovernanceConflict`` (409) that says to run it again;
 * no event is emitted: the backfill records assignments that already existed
   in V2, it does not assign anybody.
 
 A run that creates many rows at once (an upgrade, a first import: at least
 ``BULK_MIN_ROWS``) loads them in bulk: it locks the assignment table and the
-tables its foreign keys point to, drops the secondary indexes and the foreign
-keys, inserts, then rebuilds the indexes (one sort each) and re-adds the
-foreign keys (one validating join each) instead of maintaining and checking
-them row by row. Instead of a delta-sync change-log row per customer it makes
+tables its foreign keys point to, drops every index but the primary key (the
+one-active unique index included: under those locks the classification has
+already left out every pair the table holds, so the plain INSERT needs no
+arbiter) and the foreign keys, inserts, then rebuilds the indexes (one sort
+each) and re-adds the foreign keys (one validating join each) instead of
+maintaining and checking them row by row. Instead of a delta-sync change-log row per customer it makes
 every sync cursor issued before it answer ``expired`` (a client takes a new
 snapshot). Everything happens in the caller's transaction, so a failure
 leaves the table as it was. The locks are listed in docs/operations/upgrade.md.
@@ -56,7 +60,9 @@ from psycopg2 import errors as pg_errors
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
+from . import lapse_marker
 from .elevation import elevate
+from .exceptions import GovernanceConflict
 
 _logger = logging.getLogger(__name__)
 
@@ -324,7 +330,7 @@ def _insert_assignments(env, classified, bulk=False):
     to_recompute = _stored_computed_fields(Assignment)
     company = _company_field(Assignment)
     with _bulk_load(env) if bulk else nullcontext():
-        created, new_ids = _insert_rows(env, classified, company, to_recompute)
+        created, new_ids = _insert_rows(env, classified, company, to_recompute, arbiter=not bulk)
     if created:
         # Fresh statistics, so the next queries (a second run, the visibility
         # sub-selects) are planned for the table's real size, not an empty one.
@@ -340,8 +346,12 @@ def _insert_assignments(env, classified, bulk=False):
     return created
 
 
-def _insert_rows(env, classified, company, to_recompute):
-    """The one ``INSERT ... SELECT``; returns (rows created, their ids if the ORM needs them)."""
+def _insert_rows(env, classified, company, to_recompute, arbiter=True):
+    """The one ``INSERT ... SELECT``; returns (rows created, their ids if the ORM needs them).
+
+    :param arbiter: skip a pair another transaction made active meanwhile (``ON CONFLICT``
+        on the one-active index); a bulk load, which has dropped that index, inserts plainly.
+    """
     env.cr.execute(
         SQL(
             """
@@ -355,7 +365,7 @@ def _insert_rows(env, classified, company, to_recompute):
                %(uid)s, %(uid)s, NOW() AT TIME ZONE 'UTC', NOW() AT TIME ZONE 'UTC' %(company_value)s
           FROM (%(classified)s) c
          WHERE c.outcome = %(create)s
-            ON CONFLICT (partner_id, account_id) WHERE state = 'active' DO NOTHING
+        %(on_conflict)s
         %(returning)s
         """,
             uid=env.uid,
@@ -363,6 +373,9 @@ def _insert_rows(env, classified, company, to_recompute):
             company_value=SQL(", c.company_id") if company else SQL(),
             classified=classified,
             create=CREATE,
+            on_conflict=SQL("ON CONFLICT (partner_id, account_id) WHERE state = 'active' DO NOTHING")
+            if arbiter
+            else SQL(),
             # Fetching a million ids is only worth it when the ORM has fields to fill.
             returning=SQL("RETURNING id") if to_recompute else SQL(),
         )
@@ -374,20 +387,22 @@ def _insert_rows(env, classified, company, to_recompute):
 # ---- bulk load ----
 
 
-def _secondary_indexes(cr):
-    """(name, definition) of the assignment table's indexes a bulk load may rebuild.
+def _rebuilt_indexes(cr):
+    """(name, definition, unique) of the assignment table's indexes a bulk load rebuilds.
 
-    The primary key and the unique indexes stay: the INSERT's ON CONFLICT
-    needs the one-active index as its arbiter.
+    All but the primary key (other tables' foreign keys rest on it) and any index
+    a constraint owns. Maintaining the one-active unique index row by row cost the
+    INSERT more than half its time at a million rows (and ``ON CONFLICT`` another
+    quarter); built once at the end, it costs under a second.
     """
     cr.execute(
         SQL(
             """
-        SELECT index.relname, pg_get_indexdef(i.indexrelid)
+        SELECT index.relname, pg_get_indexdef(i.indexrelid), i.indisunique
           FROM pg_index i
           JOIN pg_class index ON index.oid = i.indexrelid
          WHERE i.indrelid = %(table)s::regclass
-           AND NOT i.indisprimary AND NOT i.indisunique
+           AND NOT i.indisprimary
            AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)
       ORDER BY index.relname
         """,
@@ -458,17 +473,17 @@ def _lock_for_bulk_load(env):
 @contextmanager
 def _bulk_load(env):
     """Around the INSERT: indexes, foreign keys and the triggers it makes redundant (the change
-    log's, the sort name's and standing's) off, then back.
+    log's, the lapse marker's, the sort name's and standing's) off, then back.
 
     The caller holds :func:`_lock_for_bulk_load`'s locks, so no other
     transaction writes the table meanwhile.
     """
     cr = env.cr
-    indexes = _secondary_indexes(cr)
+    indexes = _rebuilt_indexes(cr)
     foreign_keys = _foreign_keys(cr)
     silenced = _redundant_triggers(cr)
     previous = _set_local(cr, BULK_SETTINGS)
-    for name, _definition in indexes:
+    for name, _definition, _unique in indexes:
         cr.execute(SQL("DROP INDEX %s", SQL.identifier(name)))
     for name, _definition, _referenced in foreign_keys:
         cr.execute(
@@ -480,8 +495,12 @@ def _bulk_load(env):
     if CHANGE_LOG_INSERT_TRIGGER in silenced:
         # The rows were not logged one by one: no sync cursor may skip them.
         env["abs.contact.change"]._abs_expire_cursors_issued_before_commit()
-    for _name, definition in indexes:
-        cr.execute(SQL(definition))  # PostgreSQL's own definition of the index
+    if lapse_marker.ASSIGNMENT_INSERT_TRIGGER in silenced:
+        # Cheaper than finding whose memberships the million rows concern: the gate looks at
+        # every ended membership once more, and settles it again.
+        cr.execute(lapse_marker.unsettle_all_sql())
+    for _name, definition, unique in indexes:
+        _rebuild_index(env, definition, unique)
     for name, definition, _referenced in foreign_keys:
         cr.execute(
             SQL(
@@ -492,6 +511,28 @@ def _bulk_load(env):
             )
         )
     _set_local(cr, previous)
+
+
+def _rebuild_index(env, definition, unique):
+    """Build an index again from PostgreSQL's own definition of it.
+
+    :raise GovernanceConflict: a unique index finds a pair twice: a transaction that began
+        after this run's snapshot and committed before its locks gave a stamped customer its
+        active row, which the classification could not see. Nothing is changed.
+    """
+    if not unique:
+        env.cr.execute(SQL(definition))
+        return
+    try:
+        with env.cr.savepoint(flush=False):
+            env.cr.execute(SQL(definition))
+    except pg_errors.UniqueViolation:
+        raise GovernanceConflict(
+            env._(
+                "Customers were assigned by someone else while the backfill was starting, so it changed "
+                "nothing. Run it again: it will leave those customers as they are."
+            )
+        ) from None
 
 
 def _has_trigger(cr, name):
@@ -508,7 +549,13 @@ def _has_trigger(cr, name):
 def _redundant_triggers(cr):
     """The assignment table's triggers whose work the bulk INSERT does itself or makes moot."""
     return [
-        name for name in (CHANGE_LOG_INSERT_TRIGGER, *FILLED_BY_THE_INSERT_TRIGGERS) if _has_trigger(cr, name)
+        name
+        for name in (
+            CHANGE_LOG_INSERT_TRIGGER,
+            lapse_marker.ASSIGNMENT_INSERT_TRIGGER,
+            *FILLED_BY_THE_INSERT_TRIGGERS,
+        )
+        if _has_trigger(cr, name)
     ]
 
 

@@ -22,6 +22,9 @@ COLUMN = "abs_lapse_settled"
 # The ended memberships the gate may still have to deal with: the rows of the partial index the
 # gate's question reads, in the very words of that question, so that PostgreSQL can use it.
 _UNSETTLED = "membership_state IN ('active', 'suspended') AND NOT abs_lapse_settled"
+# What a bulk load of assignments switches off (backfill.py), then makes up for with
+# unsettle_all_sql().
+ASSIGNMENT_INSERT_TRIGGER = "abs_lapse_assignment_ins"
 
 # The functions the triggers run, by name: the body between BEGIN and END.
 _FUNCTIONS = {
@@ -56,7 +59,7 @@ _TRIGGERS = (
      " OLD.serviced_account_id) IS DISTINCT FROM (NEW.effective_to, NEW.membership_state,"
      " NEW.hierarchy_scope, NEW.person_partner_id, NEW.serviced_account_id))",
      "abs_lapse_unsettle_membership"),
-    ("abs_lapse_assignment_ins", "ov_sa_customer_assignment",
+    (ASSIGNMENT_INSERT_TRIGGER, "ov_sa_customer_assignment",
      "AFTER INSERT ON ov_sa_customer_assignment REFERENCING NEW TABLE AS abs_inserted"
      " FOR EACH STATEMENT",
      "abs_lapse_unsettle_inserted_actors"),
@@ -127,6 +130,11 @@ def _ended_unsettled(now):
 def unsettled_lapse_sql(now):
     """Whether some membership has ended and was not dealt with since: the gate's question."""
     return SQL("SELECT 1 FROM ov_membership WHERE %s", _ended_unsettled(now))
+
+
+def unsettle_all_sql():
+    """Every membership unsettled: the gate looks at each ended one again (and settles it)."""
+    return SQL("UPDATE ov_membership SET %(marker)s = FALSE WHERE %(marker)s", marker=SQL.identifier(COLUMN))
 
 
 def settle_sql(now):

@@ -4,8 +4,10 @@ from unittest.mock import patch
 from odoo.exceptions import AccessError, UserError
 from odoo.sql_db import db_connect
 from odoo.tests import tagged
+from odoo.tools import SQL
 
 from .. import backfill
+from ..exceptions import GovernanceConflict
 from ..governance import sync, visibility
 from .common import AbsGovernanceCase
 
@@ -433,6 +435,42 @@ class TestBulkBackfill(StampedCustomersCase):
         self.assertEqual(self.env.cr.fetchone()[0], 0, "the insert gives its rows what its triggers would")
         self.assertEqual(self.schema(), before)
         self.assertEqual(backfill.run(self.env, bulk=True)["created"], 0)
+
+    def test_bulk_run_changes_nothing_when_a_customer_it_could_not_see_assigned_is_active_already(self):
+        raced = self.stamped("Raced", self.branch, self.agent)
+        waiting = self.stamped("Waiting", self.branch)
+        backfill.run(self.env)
+        self.env.cr.execute("DELETE FROM ov_sa_customer_assignment WHERE partner_id = %s", [waiting.id])
+        self.env.invalidate_all()
+        before = self.schema()
+        classified = backfill._classified_stamps
+
+        def snapshot_before_the_other_commit(env, company_id):
+            # raced's row committed after this run's snapshot: its classification cannot see it
+            return SQL(
+                """SELECT seen.partner_id, seen.account_id, seen.actor_id, seen.sort_name,
+                          seen.customer_active, seen.customer_company_id, seen.customer_share,
+                          seen.company_id, seen.date_from,
+                          CASE WHEN seen.outcome = %s THEN %s ELSE seen.outcome END AS outcome
+                     FROM (%s) seen""",
+                backfill.ALREADY_PRESENT,
+                backfill.CREATE,
+                classified(env, company_id),
+            )
+
+        with (
+            patch.object(backfill, "_classified_stamps", snapshot_before_the_other_commit),
+            self.assertRaises(GovernanceConflict) as refused,
+            self.env.cr.savepoint(),
+        ):
+            backfill.run(self.env, bulk=True)
+
+        self.assertIn("Run it again", str(refused.exception))
+        self.assertNotIn(str(raced.id), str(refused.exception))
+        self.env.invalidate_all()
+        self.assertEqual(len(self.assignments_of(raced)), 1)
+        self.assertFalse(self.assignments_of(waiting))
+        self.assertEqual(self.schema(), before)
 
     def test_bulk_run_expires_every_sync_cursor_issued_before_it_instead_of_logging_each_customer(self):
         changes = self.env["abs.contact.change"]

@@ -8,6 +8,7 @@ from odoo import fields
 from odoo.tests import tagged
 from odoo.tools import SQL
 
+from .. import backfill
 from ..hooks import uninstall_hook
 from .api_common import AbsApiCase
 
@@ -109,6 +110,24 @@ class TestLapseMarker(AbsApiCase):
 
         self.assertIn(lucie.id, self.request_by_kwame())
         self.assertFalse(self.actor_of(lucie))
+        self.assertTrue(self.settled())
+
+    def test_a_bulk_backfill_that_stamps_a_settled_person_is_released_at_the_next_request(self):
+        self.settle_jean()
+        ines = self.env["res.partner"].create({"name": "Ines Stamped"})
+        self.env.flush_all()
+        self.env.cr.execute(
+            "UPDATE res_partner SET x_sa_id = %s, x_actor_id = %s WHERE id = %s",
+            [self.sa.id, self.jean.id, ines.id],
+        )
+        self.env.invalidate_all()
+
+        # the bulk load switches the insert trigger off and unsettles every membership instead
+        self.assertEqual(backfill.run(self.env, bulk=True)["created"], 1)
+        self.assertFalse(self.settled())
+
+        self.assertIn(ines.id, self.request_by_kwame())
+        self.assertFalse(self.actor_of(ines))
         self.assertTrue(self.settled())
 
     def test_a_row_inserted_without_an_actor_keeps_the_marker(self):
