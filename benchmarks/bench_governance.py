@@ -303,13 +303,15 @@ def pick_actors(cr, accounts, people):
 EXPLAIN_CODE = r"""
 import json
 from odoo.tools import SQL
+from odoo.addons.abs_connector.controllers.common import search_domain
+from odoo.addons.abs_connector.controllers.contacts import SEARCH_FIELDS
 from odoo.addons.abs_connector.governance import visibility
 P = json.loads(PARAMS)
 Partner = env["res.partner"].with_user(P["proxy_uid"])
 
-def search(term):
-    fields = ("name", "email", "phone", "city")
-    return ["|"] * (len(fields) - 1) + [(name, "ilike", term) for name in fields]
+def search(term, model=None):
+    # the API's search (controllers/common.py): with the model, a whole address by its mailbox
+    return search_domain(term, SEARCH_FIELDS, model)
 
 def show(label, domain, offset=0, count=True, count_limit=P["odoo_count_limit"]):
     page = Partner._search(domain, offset=offset, limit=P["limit"], order=P["order"])
@@ -368,7 +370,7 @@ for label, person_id, sa_id in P["governed"]:
         # a subtree scope)
         show(f"{label}, through the domain", domain, count_limit=P["api_count_limit"])
         for what, term in P["searches"]:
-            show_search(f"{label}, search by {what} {term!r}", [*domain, *search(term)])
+            show_search(f"{label}, search by {what} {term!r}", [*domain, *search(term, Partner)])
 show("ungoverned", [])
 show("native rule", native)
 for what, term in P["searches"]:

@@ -546,11 +546,60 @@ def _after_position(page, position, id_sql, sort_sql):
     return SQL("(%s > %s OR %s OR %s IS NULL)", sort_sql, value, tie, sort_sql)
 
 
-def search_domain(search, fields_):
-    """``|`` of ``ilike`` on ``fields_`` for a free-text search (or [] without one)."""
+# The mailbox of a whole e-mail address ("jane.doe@" of "jane.doe@example.com"): what a search
+# asks the trigram indexes for instead of the address (search_domain).
+_MAILBOX = re.compile(r"[^@]{3,}@")
+
+
+def search_domain(search, fields_, model=None):
+    """``|`` of ``ilike`` on ``fields_`` for a free-text search (or [] without one).
+
+    With ``model``, a whole e-mail address is looked up by its mailbox first. Its domain's
+    trigrams are in every address of that domain (a company's staff, every gmail.com
+    contact): to intersect them the trigram index reads most of its pages (9,600 of 11,000 for
+    one address among a million, 170 ms), against a few hundred for the mailbox. The candidates
+    are then held to the whole term, as Odoo's ``ilike`` is, so the answer is the same
+    (docs/performance.md#search-mailbox).
+    """
     if not search:
         return []
-    return ["|"] * (len(fields_) - 1) + [(name, "ilike", search) for name in fields_]
+    mailbox = _mailbox(search) if model is not None else None
+    if not mailbox:
+        return _any_field_ilike(search, fields_)
+    return [("id", "in", _found_by_mailbox(model, search, mailbox, fields_))]
+
+
+def _any_field_ilike(term, fields_):
+    return ["|"] * (len(fields_) - 1) + [(name, "ilike", term) for name in fields_]
+
+
+def _mailbox(term):
+    """The mailbox that starts ``term``, when more follows it; else None."""
+    match = _MAILBOX.match(term)
+    return match.group() if match and match.end() < len(term) else None
+
+
+def _found_by_mailbox(model, term, mailbox, fields_):
+    """The records whose ``fields_`` hold ``term``, found by ``mailbox``, as a query.
+
+    ``mailbox`` starts ``term``: whatever ``ilike`` pattern ``term`` makes (``%`` and ``_`` are
+    wildcards to Odoo), a value it matches, its start matches too. Elevated: it only narrows
+    the caller's search, which applies the caller's record rules; archived records are
+    candidates too, for the same reason.
+    """
+    elevated = elevate(model, "candidates for the caller's own search, which applies its rules")
+    candidates = elevated.with_context(active_test=False)._search(_any_field_ilike(mailbox, fields_))
+    candidates.add_where(SQL("(%s)", SQL(" OR ").join(_holds(model, name, term) for name in fields_)))
+    return candidates
+
+
+def _holds(model, field_name, term):
+    """Odoo's ``field ILIKE '%term%'``, written so that no index takes it: the candidates the
+    mailbox found are checked one by one. COALESCE changes no answer: ``term`` holds an ``@``,
+    which an empty value does not."""
+    column = model._field_to_sql(model._table, field_name)
+    unaccent = model.env.registry.unaccent
+    return SQL("(%s ILIKE %s)", unaccent(SQL("COALESCE(%s, '')", column)), unaccent(SQL("%s", f"%{term}%")))
 
 
 # ---------------------------------------------------------------------------- SA context

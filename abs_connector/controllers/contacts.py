@@ -463,7 +463,7 @@ class AbsContactController(http.Controller):
         context = sa_context()
         context.require("read_customers")
         page = list_params(params, api_schemas.CONTACT_ORDERS, "contacts")
-        search = search_domain(page["search"], SEARCH_FIELDS)
+        search = search_domain(page["search"], SEARCH_FIELDS, request.env["res.partner"])
         domain = visibility.customer_domain(context.access) + search
         # a keyset page deep in the list starts its sub-select at the cursor too
         page_domain = visibility.customer_domain(context.access, keyset_id_bound(page)) + search

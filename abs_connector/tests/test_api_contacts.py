@@ -1,5 +1,7 @@
 from odoo.tests import tagged
 
+from ..controllers.common import search_domain
+from ..controllers.contacts import SEARCH_FIELDS
 from .api_common import AbsApiCase
 
 
@@ -182,6 +184,46 @@ class TestApiContacts(AbsApiCase):
             )
             self.assertEqual([item["id"] for item in body["items"]], [expected.id], term)
             self.assertEqual(body["total"], 1)
+
+    def test_a_whole_address_found_by_its_mailbox_answers_what_odoos_ilike_answers(self):
+        jane = self.customer(actor=self.jean, name="Jane", email="Jane.Doe@Client.com")
+        longer = self.customer(actor=self.jean, name="Mary-Jane", email="mary-jane.doe@client.com.tg")
+        noted = self.customer(actor=self.jean, name="Noted", comment="jane.doe@client.com", city="jane.doe@")
+        in_city = self.customer(actor=self.jean, name="Odd", city="at jane.doe@client.com's")
+        self.customer(actor=self.jean, name="Same mailbox", email="jane.doe@other.com")
+        self.customer(actor=self.kwame, name="Kwame's", email="jane.doe@client.com.gh")  # not Jean's
+        archived = self.customer(actor=self.jean, name="Gone", email="old.jane.doe@client.com")
+        archived.action_archive()
+        partners = self.env["res.partner"].with_context(active_test=False)
+        for term, expected in (
+            ("jane.doe@client.com", [jane, longer, in_city]),
+            ("JANE.DOE@CLIENT", [jane, longer, in_city]),
+            ("e.doe@client.com.tg", [longer]),
+            ("jane.doe@client.com's", [in_city]),
+            ("jan_.doe@client%com", [jane, longer, in_city]),  # wildcards to Odoo, as before
+            ("jane.doe@nowhere.com", []),
+        ):
+            with self.subTest(term=term):
+                domain = search_domain(term, SEARCH_FIELDS, self.env["res.partner"])
+                self.assertEqual(domain[0][:2], ("id", "in"), "found by its mailbox")
+                self.assertEqual(
+                    partners.search(domain).ids, partners.search(search_domain(term, SEARCH_FIELDS)).ids
+                )
+                _status, body = self.api(
+                    "GET", "/api/contacts", person=self.jean, sa=self.sa, params={"search": term}
+                )
+                self.assertEqual(sorted(item["id"] for item in body["items"]), sorted(c.id for c in expected))
+                self.assertEqual(body["total"], len(expected))
+        # its city holds the mailbox: a candidate, turned away by the whole term
+        self.assertIn(noted, partners.search(search_domain("jane.doe@", SEARCH_FIELDS)))
+
+    def test_a_term_that_is_no_whole_address_is_searched_as_it_is(self):
+        for term in ("jane", "jane.doe@", "@client.com", "ja@client.com", "client.com"):
+            with self.subTest(term=term):
+                self.assertEqual(
+                    search_domain(term, SEARCH_FIELDS, self.env["res.partner"]),
+                    search_domain(term, SEARCH_FIELDS),
+                )
 
     def test_get_a_visible_customer(self):
         marie = self.customer(actor=self.jean, name="Marie Dupont")
