@@ -38,9 +38,9 @@ one-active unique index included: under those locks the classification has
 already left out every pair the table holds, so the plain INSERT needs no
 arbiter) and the foreign keys, inserts, then rebuilds the indexes (one sort
 each) and re-adds the foreign keys (one validating join each) instead of
-maintaining and checking them row by row. Instead of a delta-sync change-log row per customer it makes
-every sync cursor issued before it answer ``expired`` (a client takes a new
-snapshot). Everything happens in the caller's transaction, so a failure
+maintaining and checking them row by row. Instead of a delta-sync change-log
+row per customer it makes every sync cursor issued before it answer
+``expired`` (a client takes a new snapshot). Everything happens in the caller's transaction, so a failure
 leaves the table as it was. The locks are listed in docs/operations/upgrade.md.
 
 Each governed customer then belongs to its account's company
@@ -388,7 +388,7 @@ def _insert_rows(env, classified, company, to_recompute, arbiter=True):
 
 
 def _rebuilt_indexes(cr):
-    """(name, definition, unique) of the assignment table's indexes a bulk load rebuilds.
+    """(name, definition) of the assignment table's indexes a bulk load rebuilds.
 
     All but the primary key (other tables' foreign keys rest on it) and any index
     a constraint owns. Maintaining the one-active unique index row by row cost the
@@ -398,7 +398,7 @@ def _rebuilt_indexes(cr):
     cr.execute(
         SQL(
             """
-        SELECT index.relname, pg_get_indexdef(i.indexrelid), i.indisunique
+        SELECT index.relname, pg_get_indexdef(i.indexrelid)
           FROM pg_index i
           JOIN pg_class index ON index.oid = i.indexrelid
          WHERE i.indrelid = %(table)s::regclass
@@ -483,7 +483,7 @@ def _bulk_load(env):
     foreign_keys = _foreign_keys(cr)
     silenced = _redundant_triggers(cr)
     previous = _set_local(cr, BULK_SETTINGS)
-    for name, _definition, _unique in indexes:
+    for name, _definition in indexes:
         cr.execute(SQL("DROP INDEX %s", SQL.identifier(name)))
     for name, _definition, _referenced in foreign_keys:
         cr.execute(
@@ -499,8 +499,8 @@ def _bulk_load(env):
         # Cheaper than finding whose memberships the million rows concern: the gate looks at
         # every ended membership once more, and settles it again.
         cr.execute(lapse_marker.unsettle_all_sql())
-    for _name, definition, unique in indexes:
-        _rebuild_index(env, definition, unique)
+    for _name, definition in indexes:
+        _rebuild_index(env, definition)
     for name, definition, _referenced in foreign_keys:
         cr.execute(
             SQL(
@@ -513,19 +513,16 @@ def _bulk_load(env):
     _set_local(cr, previous)
 
 
-def _rebuild_index(env, definition, unique):
+def _rebuild_index(env, definition):
     """Build an index again from PostgreSQL's own definition of it.
 
-    :raise GovernanceConflict: a unique index finds a pair twice: a transaction that began
-        after this run's snapshot and committed before its locks gave a stamped customer its
-        active row, which the classification could not see. Nothing is changed.
+    :raise GovernanceConflict: the one-active index finds a pair twice: a transaction that
+        began after this run's snapshot and committed before its locks gave a stamped customer
+        its active row, which the classification could not see. The transaction is left
+        aborted: nothing is changed.
     """
-    if not unique:
-        env.cr.execute(SQL(definition))
-        return
     try:
-        with env.cr.savepoint(flush=False):
-            env.cr.execute(SQL(definition))
+        env.cr.execute(SQL(definition))
     except pg_errors.UniqueViolation:
         raise GovernanceConflict(
             env._(
