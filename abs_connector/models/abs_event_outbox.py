@@ -260,28 +260,14 @@ class AbsEventOutbox(models.Model):
         self.invalidate_model(["attempts", "state", "last_error", "next_attempt_at"])
 
     @api.model
-    def _relay_round(self, publisher, settings):
-        """Lock one batch, publish it, record the outcome. Returns (selected, acked).
+    def _relay_batch(self, settings, exclude_ids=()):
+        """Lock the next batch and return (rows, their :class:`Message` in order).
 
-        Runs in the caller's transaction: the row locks are held while the
-        broker acknowledges, and released by the caller's commit.
-        """
-        rows, batch = self._relay_send(publisher, settings)
-        if not rows:
-            return 0, 0
-        return len(rows), self._relay_record(rows, publisher.settle(batch), settings)
-
-    @api.model
-    def _relay_send(self, publisher, settings, exclude_ids=()):
-        """Lock the next batch and hand it to the broker without waiting for PUBACKs.
-
-        Returns (rows, the publisher's batch); record the outcome of
-        ``publisher.settle(batch)`` with :meth:`_relay_record` in the same
-        transaction.
+        Publish the messages, then record what the broker answered with
+        :meth:`_relay_record` in the same transaction: its commit releases the
+        row locks.
         """
         rows = self._lock_publishable(settings.batch_size, exclude_ids)
-        if not rows:
-            return rows, None
         topics = {}  # one topic per (SA, type): building it checks the prefix
         messages = []
         for row in rows:
@@ -289,14 +275,15 @@ class AbsEventOutbox(models.Model):
             if topic_key not in topics:
                 topics[topic_key] = events.build_topic(settings.topic_prefix, *topic_key)
             messages.append(Message(row["id"], topics[topic_key], row["payload"].encode("utf-8")))
-        return rows, publisher.send(messages)
+        return rows, messages
 
     @api.model
     def _relay_record(self, rows, outcome, settings):
         """Mark the acknowledged events sent, count a failure for the others; returns how
         many were acknowledged."""
         self._mark_sent(outcome.acked)
-        self._mark_failed(outcome.failed, {row["id"]: row for row in rows}, settings)
+        if outcome.failed:
+            self._mark_failed(outcome.failed, {row["id"]: row for row in rows}, settings)
         return len(outcome.acked)
 
     # ------------------------------------------------------------------

@@ -12,6 +12,8 @@ import uuid
 from contextlib import closing
 from unittest.mock import patch
 
+from psycopg2 import OperationalError
+
 from odoo import SUPERUSER_ID, api, fields
 from odoo.modules.registry import DummyRLock, Registry
 from odoo.sql_db import db_connect
@@ -19,6 +21,7 @@ from odoo.tests import TransactionCase, tagged
 from odoo.tools import config, mute_logger
 
 from ..governance import events
+from ..governance.relay import MqttPublisher
 from ..relay_after_commit import drain_database, schedule_relay
 from .mqtt_broker import MosquittoBroker, MqttSubscriber
 
@@ -165,6 +168,54 @@ class TestConcurrentRelays(TransactionCase):
         self.assertEqual(len(ids), total)
         self.assertEqual(len(set(ids)), total, "no event is published twice")
         self.assertEachSubjectInOrder(received)
+        self.assertEqual(self._states(), {"sent": total})
+
+    def test_a_round_larger_than_the_brokers_window_goes_out_whole_each_subject_in_order(self):
+        # The broker lets 5 messages wait for their PUBACK at once (its MQTT 5 receive
+        # maximum) and a round holds 40 events: each round is sent in two parts, the
+        # previous round recorded and the next one locked in between.
+        total = self._commit_backlog(subjects=60, per_subject=4)  # 60 heads: full rounds of 40
+        broker = MosquittoBroker(
+            config="listener {port} 127.0.0.1\nallow_anonymous true\nmax_inflight_messages 5\n"
+        )
+        self.addCleanup(broker.cleanup)
+        broker.start()
+        sends = []
+        send = MqttPublisher.send
+
+        def recorded_send(publisher, messages, batch=None):
+            sends.append((len(messages), batch is not None, publisher.window))
+            return send(publisher, messages, batch)
+
+        small_window = {"abs_mqtt_port": str(broker.port), "abs_event_batch_size": "40"}
+        with (
+            patch.dict(config.options, small_window),
+            patch.object(MqttPublisher, "send", recorded_send),
+            MqttSubscriber(broker.port, f"{self.prefix}/#") as subscriber,
+        ):
+            published = drain_database(self.dbname)
+            subscriber.wait_for(total, timeout=30)
+            received = [p for p in subscriber.settle(quiet=0.5) if p[1]["subject"]["id"] >= SUBJECT_BASE]
+        self.assertIn((5, False, 5), sends, "a round's first window")
+        self.assertIn((35, True, 5), sends, "the rest of the same round")
+        self.assertGreaterEqual(published, total)
+        self.assertEqual(self._states(), {"sent": total})
+        self.assertEqual(len({payload["id"] for _t, payload in received}), total, "each event once")
+        self.assertEachSubjectInOrder(received)
+
+    def test_a_round_that_cannot_be_recorded_stops_the_drain_and_its_events_are_published_again(self):
+        total = self._commit_backlog(subjects=60, per_subject=2)
+        outbox_class = type(self.env["abs.event.outbox"])
+        failure = OperationalError("the database went away while recording a round")
+        with (
+            patch.dict(config.options, {"abs_event_batch_size": "20"}),
+            patch.object(outbox_class, "_relay_record", side_effect=failure),
+            self.assertRaises(OperationalError),
+        ):
+            drain_database(self.dbname)
+        self.assertEqual(self._states(), {"pending": total}, "nothing marked sent, nothing lost")
+        with patch.dict(config.options, {"abs_event_batch_size": "20"}):
+            drain_database(self.dbname)
         self.assertEqual(self._states(), {"sent": total})
 
     def test_after_commit_hook_returns_at_once_even_if_the_broker_never_answers(self):
